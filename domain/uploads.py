@@ -1,0 +1,409 @@
+"""Checking and cleaning the files people upload: the court letter and the 3×4 photo.
+
+Everything here works on bytes already in memory and never touches the disk or the network.
+Uploads are hostile input: the declared MIME type and file name come from the sender and are
+never trusted; the bytes are sniffed, parsed by a small set of decoders and, for images,
+re-encoded so that nothing but pixels survives (no EXIF/GPS, no ICC profile, no comments, no
+payload appended after the end of the image).
+
+The functions are synchronous and CPU-bound; callers run them in a worker thread
+(``asyncio.to_thread``). They are thread-safe: no global state (Pillow's
+``Image.MAX_IMAGE_PIXELS``, the ``warnings`` filters) is changed, and PDFium, which is not
+thread-safe, is only entered while holding a module-level lock.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import threading
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Final, Literal
+
+import pypdfium2  # type: ignore[import-untyped]
+import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
+from PIL import Image, ImageOps
+
+from domain import texts
+from domain.digits import to_persian_digits
+
+__all__ = [
+    "JPEG_QUALITY",
+    "MAX_IMAGE_PIXELS",
+    "MAX_PDF_PAGES",
+    "MAX_UPLOAD_BYTES",
+    "PHOTO_MIN_HEIGHT",
+    "PHOTO_MIN_WIDTH",
+    "PHOTO_RATIO",
+    "PHOTO_RATIO_TOLERANCE",
+    "CleanFile",
+    "UploadRejected",
+    "check_declared_size",
+    "check_portrait_photo",
+    "clean_document",
+    "clean_image",
+    "clean_pdf",
+]
+
+MAX_UPLOAD_BYTES: Final = 10 * 1024 * 1024
+"""The largest upload accepted (10 MiB). Checked against the size Telegram declares before
+downloading, and again against the bytes actually received."""
+
+MAX_IMAGE_PIXELS: Final = 40_000_000
+"""The largest image accepted, in pixels (width × height), checked before decoding. A 40 MP
+RGB image already needs about 120 MB of memory once decoded."""
+
+MAX_PDF_PAGES: Final = 50
+"""A court letter is a few pages; anything longer is not what we asked for."""
+
+PHOTO_RATIO: Final = Fraction(3, 4)
+"""Width / height of a 3×4 passport photo."""
+
+PHOTO_RATIO_TOLERANCE: Final = Fraction(6, 100)
+"""Accepted deviation of width / height from 3/4: 0.69 … 0.81 inclusive, compared exactly.
+Phones crop a little differently and scans add a thin border; the common 3.5×4.5 photo (0.78)
+and 4×5 (0.80) fit too, while 2×3 (0.67) and anything squarer than 0.81 do not."""
+
+PHOTO_MIN_WIDTH: Final = 300
+PHOTO_MIN_HEIGHT: Final = 400
+
+JPEG_QUALITY: Final = 90
+
+_JPEG_MAX_SIDE: Final = 65_500
+"""JPEG cannot encode a side longer than this, so a longer image could not be re-encoded."""
+
+_PDF_EOF_WINDOW: Final = 1024
+"""How close to the end ``%%EOF`` must be, as in PDF readers' own trailer search."""
+
+_ImageFormat = Literal["JPEG", "PNG", "WEBP"]
+
+_PDF_LOCK: Final = threading.Lock()
+"""PDFium is not thread-safe; every call into pypdfium2 happens under this lock."""
+
+_MIB: Final = 1024 * 1024
+
+
+class UploadRejected(ValueError):
+    """An upload that cannot be accepted; ``message`` is the Persian text to show the sender."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CleanFile:
+    """An upload that passed the checks, ready to be stored.
+
+    ``data`` is what should be kept: re-encoded JPEG bytes for images, the original bytes for
+    PDFs. ``width`` and ``height`` are the pixel size of images (after EXIF rotation) and
+    ``None`` for PDFs.
+    """
+
+    data: bytes
+    mime_type: str
+    extension: str
+    width: int | None
+    height: int | None
+
+
+# --- Size -----------------------------------------------------------------------------------
+
+
+def check_declared_size(size: int | None, limit: int = MAX_UPLOAD_BYTES) -> None:
+    """Reject an upload whose size is known and larger than ``limit`` bytes.
+
+    Called with the ``file_size`` Telegram reports *before* downloading anything; ``None``
+    (size not reported) passes, and the cleaners check the downloaded bytes again.
+    """
+    if size is not None and size > limit:
+        raise UploadRejected(texts.ERR_FILE_TOO_LARGE.format(limit_mb=_format_mib(limit)))
+
+
+def _format_mib(limit: int) -> str:
+    """``limit`` bytes as mebibytes in Persian digits: ``۱۰``, or ``۲٫۵`` when not whole."""
+    whole, rest = divmod(limit, _MIB)
+    if rest == 0:
+        return to_persian_digits(whole)
+    shown = f"{limit / _MIB:.1f}".rstrip("0").rstrip(".")
+    return to_persian_digits(shown.replace(".", "٫"))
+
+
+# --- Sniffing and headers -------------------------------------------------------------------
+
+
+def _sniff_image(data: bytes) -> _ImageFormat | None:
+    """The image format announced by the magic bytes, among those we accept."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return None
+
+
+def _declared_dimensions(fmt: _ImageFormat, data: bytes) -> tuple[int, int] | None:
+    """Width and height as written in the image header, read without any decoder.
+
+    This runs before Pillow sees the bytes so that oversized images are refused without
+    reaching Pillow's own decompression-bomb check, which reports through the process-wide
+    ``warnings`` machinery. ``None`` when the header cannot be read: Pillow then decides, and
+    its idea of the size is checked again before decoding.
+    """
+    try:
+        if fmt == "PNG":
+            if data[12:16] != b"IHDR":
+                return None
+            width, height = struct.unpack(">II", data[16:24])
+            return int(width), int(height)
+        if fmt == "WEBP":
+            return _webp_dimensions(data)
+        return _jpeg_dimensions(data)
+    except (struct.error, IndexError):
+        return None
+
+
+def _webp_dimensions(data: bytes) -> tuple[int, int] | None:
+    chunk = data[12:16]
+    if chunk == b"VP8X":
+        # Extended format: 24-bit canvas width - 1 and height - 1.
+        width = 1 + int.from_bytes(data[24:27], "little")
+        height = 1 + int.from_bytes(data[27:30], "little")
+        return width, height
+    if chunk == b"VP8 ":
+        # Lossy: 3-byte frame tag, start code, then 14-bit width and height.
+        if data[23:26] != b"\x9d\x01\x2a":
+            return None
+        width, height = struct.unpack("<HH", data[26:30])
+        return int(width) & 0x3FFF, int(height) & 0x3FFF
+    if chunk == b"VP8L":
+        # Lossless: signature byte 0x2f, then 14-bit width - 1 and height - 1.
+        if data[20] != 0x2F:
+            return None
+        (bits,) = struct.unpack("<I", data[21:25])
+        return (int(bits) & 0x3FFF) + 1, ((int(bits) >> 14) & 0x3FFF) + 1
+    return None
+
+
+_JPEG_SOF_MARKERS: Final = frozenset(
+    {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+)
+
+
+def _jpeg_dimensions(data: bytes) -> tuple[int, int] | None:
+    """The largest frame size declared before the first scan.
+
+    Walks the marker segments the way Pillow does (skipping stray and fill bytes) and keeps
+    the *largest* SOF seen, so a small decoy frame header cannot hide a huge one.
+    """
+    best: tuple[int, int] | None = None
+    i, n = 2, len(data)
+    while i + 4 <= n:
+        if data[i] != 0xFF:
+            i += 1
+            continue
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in (0x00, 0x01, 0xD8) or 0xD0 <= marker <= 0xD7:  # no length field
+            i += 2
+            continue
+        if marker in (0xD9, 0xDA):  # end of image, start of scan
+            break
+        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
+        if marker in _JPEG_SOF_MARKERS and i + 9 <= n:
+            height, width = struct.unpack(">HH", data[i + 5 : i + 9])
+            if best is None or width * height > best[0] * best[1]:
+                best = (int(width), int(height))
+        i += 2 + max(int(length), 2)
+    return best
+
+
+# --- Images ---------------------------------------------------------------------------------
+
+
+def _check_pixels(width: int, height: int, max_pixels: int) -> None:
+    if width * height > max_pixels or max(width, height) > _JPEG_MAX_SIDE:
+        raise UploadRejected(texts.ERR_IMAGE_TOO_BIG_PIXELS)
+    if width < 1 or height < 1:
+        raise UploadRejected(texts.ERR_IMAGE_BROKEN)
+
+
+def clean_image(data: bytes, *, max_pixels: int = MAX_IMAGE_PIXELS) -> CleanFile:
+    """Check an uploaded image and re-encode it as a metadata-free JPEG.
+
+    Only JPEG, PNG and WebP are accepted, recognised by their magic bytes (anything else:
+    ``ERR_FILE_NOT_IMAGE``). The pixel count is checked against ``max_pixels`` from the header
+    before anything is decoded. The EXIF orientation is applied, transparency is flattened
+    onto white, animations keep their first frame, and the result is saved as JPEG (quality
+    90) without EXIF, ICC profile, XMP or comments; whatever followed the end of the original
+    image is gone.
+
+    Colour profiles are dropped, not converted: a photo in a wide-gamut profile (e.g. Display
+    P3) comes out slightly less saturated, which does not matter for a letter or an ID photo.
+    """
+    check_declared_size(len(data))
+    fmt = _sniff_image(data)
+    if fmt is None:
+        raise UploadRejected(texts.ERR_FILE_NOT_IMAGE)
+    declared = _declared_dimensions(fmt, data)
+    if declared is not None:
+        _check_pixels(*declared, max_pixels)
+
+    try:
+        with Image.open(io.BytesIO(data), formats=[fmt]) as opened:
+            # Image.open only parsed the header; check Pillow's idea of the size too.
+            _check_pixels(opened.width, opened.height, max_pixels)
+            opened.load()  # decodes the first frame only
+            pixels = _flatten_to_rgb(_apply_orientation(opened))
+        out = io.BytesIO()
+        pixels.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    except UploadRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Only reachable if our header reading disagreed with Pillow's. The warning arrives
+        # here as an exception only where warnings are errors (the tests); elsewhere Pillow
+        # just warns and the size check above refuses the image before decoding.
+        raise UploadRejected(texts.ERR_IMAGE_TOO_BIG_PIXELS) from None
+    except Exception:  # any decoder failure on hostile input means "broken"
+        raise UploadRejected(texts.ERR_IMAGE_BROKEN) from None
+    return CleanFile(
+        data=out.getvalue(),
+        mime_type="image/jpeg",
+        extension="jpg",
+        width=pixels.width,
+        height=pixels.height,
+    )
+
+
+def _apply_orientation(im: Image.Image) -> Image.Image:
+    """Rotate/flip according to the EXIF orientation; unreadable EXIF is ignored."""
+    try:
+        return ImageOps.exif_transpose(im)
+    except Exception:  # malformed EXIF must not make otherwise fine pixels unusable
+        return im
+
+
+def _flatten_to_rgb(im: Image.Image) -> Image.Image:
+    """A new RGB image with the pixels of ``im`` and no metadata at all.
+
+    Transparent areas become white, as on paper.
+    """
+    if im.mode in ("RGBA", "RGBa", "LA", "La", "PA") or "transparency" in im.info:
+        rgba = im.convert("RGBA")
+        flat = Image.new("RGB", im.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    if im.mode == "I" or im.mode.startswith("I;16"):
+        # 16-bit greyscale PNG: scale to 8 bits rather than clip everything above 255 to white.
+        im = im.convert("I").point(lambda v: v / 256).convert("L")
+    rgb = im.convert("RGB")  # always a new image, even from RGB
+    rgb.info.clear()  # EXIF, ICC profile, XMP, comments, DPI
+    return rgb
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+
+def clean_pdf(data: bytes) -> CleanFile:
+    """Accept ``data`` only if it really is a readable, unencrypted PDF of 1 to 50 pages.
+
+    The bytes must start with ``%PDF-1.`` or ``%PDF-2.`` (no leading junk, although some
+    readers tolerate it), have ``%%EOF`` within the last 1024 bytes, and load in PDFium
+    together with their first page. Any encryption is refused (``ERR_PDF_ENCRYPTED``),
+    including owner-password "permissions" encryption that opens without a password, so that
+    staff and later tooling never meet a locked file. The original bytes are kept unchanged.
+    """
+    check_declared_size(len(data))
+    if not data.startswith((b"%PDF-1.", b"%PDF-2.")):
+        raise UploadRejected(texts.ERR_PDF_BROKEN)
+    if b"%%EOF" not in data[-_PDF_EOF_WINDOW:]:
+        raise UploadRejected(texts.ERR_PDF_BROKEN)
+    with _PDF_LOCK:
+        _check_pdf_structure(data)
+    return CleanFile(
+        data=data, mime_type="application/pdf", extension="pdf", width=None, height=None
+    )
+
+
+def _check_pdf_structure(data: bytes) -> None:
+    """Load the PDF in PDFium and check encryption and page count. Hold ``_PDF_LOCK``."""
+    try:
+        pdf = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as exc:
+        # pypdfium2 5 attaches the reason; 4 does not, but PDFium still has it (we hold the lock).
+        err_code = getattr(exc, "err_code", None)
+        if err_code is None:
+            err_code = pdfium_c.FPDF_GetLastError()
+        if err_code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
+            raise UploadRejected(texts.ERR_PDF_ENCRYPTED) from None
+        raise UploadRejected(texts.ERR_PDF_BROKEN) from None
+    try:
+        if pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1:
+            raise UploadRejected(texts.ERR_PDF_ENCRYPTED)
+        pages = len(pdf)
+        if pages < 1:
+            raise UploadRejected(texts.ERR_PDF_BROKEN)
+        if pages > MAX_PDF_PAGES:
+            raise UploadRejected(
+                texts.ERR_PDF_TOO_MANY_PAGES.format(limit=to_persian_digits(MAX_PDF_PAGES))
+            )
+        try:
+            pdf.get_page(0).close()
+        except pypdfium2.PdfiumError:
+            raise UploadRejected(texts.ERR_PDF_BROKEN) from None
+    finally:
+        pdf.close()
+
+
+# --- Documents (the court letter sent as a file) --------------------------------------------
+
+
+def clean_document(data: bytes, declared_mime: str | None, file_name: str | None) -> CleanFile:
+    """Clean a court letter sent as a file: a PDF, or a JPEG/PNG/WebP image.
+
+    The type is decided from the bytes alone. ``declared_mime`` and ``file_name`` are chosen
+    by the sender and deliberately not consulted (a text file renamed ``.pdf`` is refused, a
+    real PDF called ``letter.jpg`` is accepted as a PDF); they are in the signature so that
+    callers pass what they have, and are never logged or stored from here.
+    """
+    del declared_mime, file_name  # never trusted, see above
+    check_declared_size(len(data))
+    if data.startswith(b"%PDF-"):
+        return clean_pdf(data)
+    if _sniff_image(data) is not None:
+        return clean_image(data)
+    raise UploadRejected(texts.ERR_FILE_NOT_IMAGE_OR_PDF)
+
+
+# --- The 3×4 photo --------------------------------------------------------------------------
+
+
+def check_portrait_photo(f: CleanFile) -> None:
+    """Check that a cleaned image can serve as a 3×4 passport photo.
+
+    The checks run in the order whose message helps most:
+
+    1. portrait (height > width), else ``ERR_PHOTO_NOT_PORTRAIT``: a landscape or square
+       picture is not a passport photo at all (EXIF rotation is already applied, so this is
+       the orientation people see);
+    2. at least 300×400 pixels, else ``ERR_PHOTO_SMALL``: a small photo has to be replaced,
+       and cropping it to fix the ratio would only make it smaller, so this comes first;
+    3. width / height within 3/4 ± 0.06, else ``ERR_PHOTO_RATIO``: the one problem the
+       sender can fix by cropping.
+
+    A PDF (no pixel size) is refused with ``ERR_FILE_NOT_IMAGE``.
+    """
+    if f.width is None or f.height is None:
+        raise UploadRejected(texts.ERR_FILE_NOT_IMAGE)
+    width, height = f.width, f.height
+    shown = {"width": to_persian_digits(width), "height": to_persian_digits(height)}
+    if height <= width:
+        raise UploadRejected(texts.ERR_PHOTO_NOT_PORTRAIT.format(**shown))
+    if width < PHOTO_MIN_WIDTH or height < PHOTO_MIN_HEIGHT:
+        raise UploadRejected(texts.ERR_PHOTO_SMALL.format(**shown))
+    if abs(Fraction(width, height) - PHOTO_RATIO) > PHOTO_RATIO_TOLERANCE:
+        raise UploadRejected(texts.ERR_PHOTO_RATIO.format(**shown))
