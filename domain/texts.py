@@ -60,3 +60,34 @@ ERR_PDF_ENCRYPTED = (
 ERR_PDF_TOO_MANY_PAGES = (
     "این فایل PDF بیش از {limit} صفحه دارد. لطفاً فقط صفحه‌های نامه را بفرستید."
 )
+
+# --- added by validation ---
+
+DATETIME_FORMAT = "{date} ساعت {time}"
+ERR_TOO_SHORT = "این پاسخ بسیار کوتاه است (دست‌کم {limit} حرف). لطفاً کامل‌تر بنویسید."
+ERR_DATE_RANGE_GENERIC = "تاریخ باید بین سال {earliest} و امروز باشد."
+ERR_DATE_GREGORIAN = (
+    "به نظر می‌رسد تاریخ میلادی نوشته‌اید. لطفاً تاریخ را شمسی بنویسید. نمونه: ۱۳۷۰/۰۵/۰۳"
+)
+ERR_TRACKING_CODE = (
+    "این کد رهگیری درست نیست؛ احتمالاً نویسه‌ای از آن اشتباه نوشته شده است. "
+    "کد رهگیری ۹ نویسه (حرف انگلیسی و رقم) دارد، مانند {example}. لطفاً دوباره بنویسید."
+)
+
+# Jalali month names, in order (index 0 is month 1); also what date parsing recognises.
+JALALI_MONTH_NAMES = (
+    "فروردین",
+    "اردیبهشت",
+    "خرداد",
+    "تیر",
+    "مرداد",
+    "شهریور",
+    "مهر",
+    "آبان",
+    "آذر",
+    "دی",
+    "بهمن",
+    "اسفند",
+)
+# Other spellings of month names that date parsing also recognises, with their month number.
+JALALI_MONTH_ALIASES = {"امرداد": 5}

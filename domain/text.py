@@ -1,0 +1,115 @@
+"""Normalisation of Persian text typed or pasted by people.
+
+Three levels, each idempotent:
+
+``normalize_persian``
+    Makes one spelling of the same Persian text, for storing. Applies Unicode NFKC (which folds
+    the Arabic presentation forms that text pasted from PDFs is full of, full-width Latin and
+    the no-break space), writes Arabic yeh/alef maksura (ي ى) as Persian yeh (ی) and Arabic
+    kaf (ك) as Persian keheh (ک), removes tatweel (ـ) and Arabic diacritics (harakat, tanwin,
+    shadda, sukun, superscript alef, Quranic marks), and removes zero-width characters other
+    than ZWNJ. It deliberately keeps the hamza marks U+0654/U+0655 (Persian writes the ezafe
+    as ``هٔ``, as in ``شمارهٔ``) and does *not* fold ة, أ, إ or ۀ: those are intended spellings
+    and are kept in stored text; ``comparison_key`` folds them. Digits are left as typed.
+
+``clean_free_text``
+    Tidies layout: strips, collapses every run of (Unicode) whitespace to one space, removes
+    control characters, bidi controls (U+200E, U+200F, U+202A..U+202E, U+2066..U+2069, U+061C)
+    and every other format character except ZWNJ, collapses repeated ZWNJ and drops ZWNJ that
+    touches a space or either end of the text (it has no effect there).
+
+``comparison_key``
+    For matching only, never for display: normalised and cleaned, then ة→ه, ۀ→ه, أ/إ/ٱ→ا,
+    hamza marks, ZWNJ and all whitespace removed, case-folded, digits made ASCII. ``"می‌خواهم"``,
+    ``"می خواهم"`` and ``"ميخواهم"`` share one key.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from domain.digits import to_ascii_digits
+
+ZWNJ = "\u200c"
+TATWEEL = "\u0640"
+
+_LETTER_FOLD = str.maketrans(
+    {
+        "\u064a": "\u06cc",  # ي ARABIC LETTER YEH -> ی
+        "\u0649": "\u06cc",  # ى ARABIC LETTER ALEF MAKSURA -> ی
+        "\u0643": "\u06a9",  # ك ARABIC LETTER KAF -> ک
+    }
+)
+
+# Arabic combining marks: Quranic annotation signs, harakat/tanwin/shadda/sukun, maddah and
+# other marks above/below (but not the hamza marks U+0654/U+0655), superscript alef, and the
+# small high/low Quranic marks.
+_DIACRITICS_RE = re.compile(
+    "[\u0610-\u061a\u064b-\u0653\u0656-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8"
+    "\u06ea-\u06ed" + TATWEEL + "]"
+)
+HAMZA_MARKS = "\u0654\u0655"
+
+# Zero-width characters that carry no meaning in Persian text (ZWNJ is meaningful and kept):
+# ZERO WIDTH SPACE, ZERO WIDTH JOINER, WORD JOINER, ZERO WIDTH NO-BREAK SPACE (BOM), SOFT HYPHEN.
+_ZERO_WIDTH_RE = re.compile("[\u200b\u200d\u2060\ufeff\u00ad]")
+
+_WHITESPACE_RE = re.compile(r"\s+")
+_ZWNJ_RUN_RE = re.compile(ZWNJ + "{2,}")
+_ZWNJ_BY_SPACE_RE = re.compile(f" ?{ZWNJ}+ ?")
+
+_COMPARISON_FOLD = str.maketrans(
+    {
+        "\u0629": "\u0647",  # ة TEH MARBUTA -> ه
+        "\u06c0": "\u0647",  # ۀ HEH WITH YEH ABOVE -> ه
+        "\u0623": "\u0627",  # أ ALEF WITH HAMZA ABOVE -> ا
+        "\u0625": "\u0627",  # إ ALEF WITH HAMZA BELOW -> ا
+        "\u0671": "\u0627",  # ٱ ALEF WASLA -> ا
+    }
+)
+
+
+def normalize_persian(s: str) -> str:
+    """Return the stored spelling of ``s``; see the module docstring for the exact rules."""
+    s = unicodedata.normalize("NFKC", s)
+    s = s.translate(_LETTER_FOLD)
+    s = _DIACRITICS_RE.sub("", s)
+    return _ZERO_WIDTH_RE.sub("", s)
+
+
+def _is_removable(ch: str) -> bool:
+    """Control (Cc, other than whitespace), format (Cf, other than ZWNJ) and surrogate chars."""
+    if ch == ZWNJ or ch.isspace():
+        return False
+    return unicodedata.category(ch) in ("Cc", "Cf", "Cs")
+
+
+def _tidy_zwnj(s: str) -> str:
+    s = _ZWNJ_RUN_RE.sub(ZWNJ, s)
+
+    def by_space(m: re.Match[str]) -> str:
+        # A ZWNJ between two letters stays; one that touches a space disappears.
+        return " " if " " in m.group(0) else m.group(0)
+
+    s = _ZWNJ_BY_SPACE_RE.sub(by_space, s)
+    return s.strip(" " + ZWNJ)
+
+
+def clean_free_text(s: str) -> str:
+    """Return ``s`` stripped, with whitespace runs collapsed to one space and control, bidi and
+    other invisible format characters (except ZWNJ) removed."""
+    s = "".join(ch for ch in s if not _is_removable(ch))
+    s = _WHITESPACE_RE.sub(" ", s)
+    return _tidy_zwnj(s.strip())
+
+
+def comparison_key(s: str) -> str:
+    """Return a key under which spelling variants of the same text compare equal.
+
+    Only for matching (for example a trade name against the catalogue); never show it.
+    """
+    s = clean_free_text(normalize_persian(s))
+    s = s.translate(_COMPARISON_FOLD)
+    s = re.sub(f"[{HAMZA_MARKS}{ZWNJ} ]", "", s)
+    return to_ascii_digits(s.casefold())
