@@ -1,0 +1,123 @@
+"""The one place that wires the application: settings, store, handlers, sender and intake."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+
+from bot.delivery import OutboxSender
+from bot.intake import Poller, UpdateIntake
+from bot.settings import Settings
+from domain.uploads import MAX_UPLOAD_BYTES
+from handlers import applicant
+from handlers.deps import DEPS_KEY, Deps
+from handlers.errors import on_error
+from storage.models import utcnow
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+DRAFT_SWEEP_INTERVAL = dt.timedelta(hours=1)
+INBOX_KEEP = dt.timedelta(days=2)
+
+
+def build_application(settings: Settings) -> AnyApplication:
+    """The python-telegram-bot Application with every handler registered, in order."""
+    application = (
+        ApplicationBuilder()
+        .token(settings.bot_token.get_secret_value())
+        .base_url(settings.api_url)
+        .base_file_url(settings.file_url)
+        .updater(None)  # updates come through bot.intake, which writes them down first
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.overall_messages_per_second,
+                group_max_rate=settings.group_messages_per_minute,
+                max_retries=3,
+            )
+        )
+        .build()
+    )
+
+    # 1. Applicants in private chats: menu, help, status, cancel and the forms.
+    for handler in applicant.build_handlers():
+        application.add_handler(handler)
+
+    # 2. Anything that fails ends in one place.
+    application.add_error_handler(on_error)
+    return application
+
+
+class BotRuntime:
+    """One running bot: the application, its store, the outbox sender and the intake."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = Store.open(settings.effective_database_url, settings.files_dir)
+        self.application = build_application(settings)
+        self.sender = OutboxSender(
+            self.application.bot,
+            self.store,
+            admin_chat_id=settings.admin_chat_id,
+            draft_ttl_days=settings.draft_ttl_days,
+            poll_seconds=settings.outbox_poll_seconds,
+        )
+        self.intake = UpdateIntake(
+            self.application, self.store.inbox, max_concurrent=settings.max_concurrent_updates
+        )
+        self.poller = Poller(self.application, self.intake, timeout=settings.poll_timeout)
+        self.application.bot_data[DEPS_KEY] = Deps(
+            store=self.store,
+            admin_chat_id=settings.admin_chat_id,
+            max_upload_bytes=MAX_UPLOAD_BYTES,
+            draft_ttl_days=settings.draft_ttl_days,
+            wake_outbox=self.sender.wake,
+        )
+
+    async def start(self) -> None:
+        """Migrate, connect, register commands, and start receiving and sending."""
+        self.settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        await self.store.migrate()
+        await self.application.initialize()
+        try:
+            await self.application.bot.set_my_commands(list(applicant.COMMANDS))
+        except TelegramError as exc:
+            log.warning("could not register the command list: %s", type(exc).__name__)
+        await self.application.start()
+        job_queue = self.application.job_queue
+        if job_queue is not None:
+            job_queue.run_repeating(self._sweep_drafts, DRAFT_SWEEP_INTERVAL, first=5)
+        self.sender.start()
+        await self.intake.recover()
+        self.poller.start()
+        log.info("bot started (%s)", self.settings.bot_platform)
+
+    async def stop(self) -> None:
+        """Stop receiving, finish what is in hand, then close everything."""
+        await self.poller.stop()
+        await self.intake.drain()
+        await self.sender.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+        await self.store.close()
+        log.info("bot stopped")
+
+    async def sweep_drafts(self, now: dt.datetime | None = None) -> int:
+        """Drop drafts untouched for DRAFT_TTL_DAYS and purge old handled updates."""
+        now = now or utcnow()
+        dropped = await self.store.drafts.expire(now - self.settings.draft_ttl)
+        await self.store.inbox.purge(now - INBOX_KEEP)
+        if dropped:
+            log.info("dropped %d stale draft(s)", len(dropped))
+            self.sender.wake()
+        return len(dropped)
+
+    async def _sweep_drafts(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.sweep_drafts()

@@ -1,0 +1,176 @@
+"""The outbox sender: delivers what the store says is owed, at least once, politely.
+
+Retries with backoff on network errors, Telegram 5xx and 429 (honouring retry_after); a user
+who blocked the bot (403) is marked and not retried. Duplicates are bounded: a message is only
+sent again when the process died between sending it and recording that it was sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import Bot, InputFile
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from domain import texts
+from domain.digits import to_persian_digits
+from domain.forms import FORMS
+from rendering.chat import request_card, tracking_code
+from storage.outbox import OutboxItem
+from storage.store import Store
+from storage.views import AttachmentView, RequestView
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = dt.timedelta(minutes=10)
+
+
+class OutboxSender:
+    """Claims due outbox rows and sends them; woken at once when new rows are written."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        store: Store,
+        *,
+        admin_chat_id: int,
+        draft_ttl_days: float,
+        poll_seconds: float = 2.0,
+    ) -> None:
+        self._bot = bot
+        self._store = store
+        self._admin_chat_id = admin_chat_id
+        self._draft_ttl_days = draft_ttl_days
+        self._poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._handlers: dict[str, Callable[[OutboxItem], Awaitable[None]]] = {
+            "announce_request": self._announce_request,
+            "draft_expired": self._draft_expired,
+            "text": self._text,
+        }
+
+    def wake(self) -> None:
+        """Look at the outbox now rather than at the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Run the sender loop in the background."""
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        """Finish the message in hand, then stop."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(self._task, timeout=30)
+            self._task = None
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                sent = await self.deliver_due()
+            except Exception:
+                log.exception("outbox pass failed")
+                sent = 0
+            if sent:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+
+    async def deliver_due(self, limit: int = 20) -> int:
+        """Send every due message once; returns how many were claimed."""
+        items = await self._store.outbox.claim_due(limit=limit)
+        for item in items:
+            if self._stopping:
+                break
+            await self._deliver(item)
+        return len(items)
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        outbox = self._store.outbox
+        handler = self._handlers.get(item.kind)
+        if handler is None:
+            await outbox.mark_failed(item.id, f"unknown outbox kind {item.kind}")
+            return
+        try:
+            await handler(item)
+        except RetryAfter as exc:
+            delay = exc.retry_after
+            seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
+            await outbox.retry_later(item.id, dt.timedelta(seconds=seconds + 1), "429")
+        except Forbidden as exc:
+            log.info("outbox item %s undeliverable: %s", item.id, exc.message)
+            await outbox.mark_failed(item.id, f"403 {exc.message}")
+        except BadRequest as exc:
+            log.error("outbox item %s refused: %s", item.id, exc.message)
+            await outbox.mark_failed(item.id, f"400 {exc.message}")
+        except (TimedOut, NetworkError) as exc:
+            await outbox.retry_later(item.id, _backoff(item.attempts), type(exc).__name__)
+        else:
+            await outbox.mark_sent(item.id)
+
+    async def _announce_request(self, item: OutboxItem) -> None:
+        request = await self._store.requests.get(int(item.payload["request_id"]))
+        chat_id = item.chat_id or self._admin_chat_id
+        if request.admin_message_id is None:
+            card = await self._bot.send_message(chat_id, _card_text(request))
+            await self._store.requests.set_admin_message(request.id, card.message_id)
+            card_id = card.message_id
+        else:
+            card_id = request.admin_message_id
+        for attachment in request.attachments:
+            await self._send_attachment(chat_id, card_id, request, attachment)
+
+    async def _send_attachment(
+        self, chat_id: int, card_id: int, request: RequestView, attachment: AttachmentView
+    ) -> None:
+        form = FORMS[request.kind]
+        label = next(
+            (f.label for f in form.fields if f.attachment_kind == attachment.kind),
+            attachment.kind,
+        )
+        caption = texts.CARD_ATTACHMENT_CAPTION.format(
+            label=label, code=tracking_code(request.tracking_code)
+        )
+        data = await self._store.files.read(attachment.stored_path)
+        extension = attachment.stored_path.rsplit(".", 1)[-1]
+        name = f"{request.tracking_code}-{attachment.kind}.{extension}"
+        upload = InputFile(data, filename=name)
+        if attachment.mime_type.startswith("image/"):
+            await self._bot.send_photo(
+                chat_id, upload, caption=caption, reply_to_message_id=card_id
+            )
+        else:
+            await self._bot.send_document(
+                chat_id, upload, caption=caption, reply_to_message_id=card_id
+            )
+
+    async def _draft_expired(self, item: OutboxItem) -> None:
+        days = to_persian_digits(f"{self._draft_ttl_days:g}")
+        await self._bot.send_message(item.chat_id, texts.DRAFT_EXPIRED.format(days=days))
+
+    async def _text(self, item: OutboxItem) -> None:
+        await self._bot.send_message(item.chat_id, str(item.payload["text"]))
+
+
+def _card_text(request: RequestView) -> str:
+    return request_card(
+        kind=request.kind,
+        code=request.tracking_code,
+        status=request.status,
+        created_at=request.created_at,
+        values=request.answers(),
+    )
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return min(dt.timedelta(seconds=2 ** min(attempts, 10)), MAX_BACKOFF)

@@ -1,0 +1,162 @@
+"""Update intake: long-poll getUpdates, write each update to the inbox, then handle it.
+
+python-telegram-bot's own Updater confirms an update to Telegram (by the next getUpdates
+offset) as soon as it is fetched, before it is handled, so a crash in between loses it. Here
+every update is committed to the inbox first; unhandled ones are handled again after a restart.
+Updates of one chat are handled in order, different chats concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from typing import Any
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application
+
+from storage.inbox import InboxService
+
+log = logging.getLogger(__name__)
+
+
+class UpdateIntake:
+    """Feeds updates from the inbox to the application, one chat at a time, in order."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        inbox: InboxService,
+        *,
+        max_concurrent: int = 64,
+    ) -> None:
+        self._app = application
+        self._inbox = inbox
+        self._slots = asyncio.Semaphore(max_concurrent)
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def accept(self, payloads: list[dict[str, Any]]) -> None:
+        """Record updates (from polling or a webhook) and start handling the new ones."""
+        pairs = [(int(p["update_id"]), p) for p in payloads]
+        fresh = set(await self._inbox.record(pairs))
+        for update_id, payload in pairs:
+            if update_id in fresh:
+                self._dispatch(update_id, payload)
+
+    async def recover(self) -> int:
+        """Handle updates that were received but not handled before the last stop."""
+        pending = await self._inbox.unprocessed()
+        for update_id, payload in pending:
+            self._dispatch(update_id, payload)
+        if pending:
+            log.info("handling %d update(s) left over from the last run", len(pending))
+        return len(pending)
+
+    async def drain(self) -> None:
+        """Wait until every update in hand is handled."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def _dispatch(self, update_id: int, payload: dict[str, Any]) -> None:
+        update = Update.de_json(payload, self._app.bot)
+        task = asyncio.create_task(self._handle(update_id, update), name=f"update-{update_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _handle(self, update_id: int, update: Update) -> None:
+        key = _serial_key(update)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[key] = lock
+        async with self._slots, lock:
+            try:
+                await self._app.process_update(update)
+            except Exception:
+                log.exception("update %s failed", update_id)
+            await self._inbox.mark_processed(update_id)
+
+
+def _serial_key(update: Update) -> int:
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return 0
+
+
+class Poller:
+    """Long-polls getUpdates and hands each batch to the intake before confirming it."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        intake: UpdateIntake,
+        *,
+        timeout: int = 30,
+    ) -> None:
+        self._app = application
+        self._intake = intake
+        self._timeout = timeout
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start polling in the background."""
+        self._stop.clear()
+        self._task = asyncio.create_task(self._run(), name="poller")
+
+    async def stop(self) -> None:
+        """Stop polling; the long poll in flight is abandoned, not waited for."""
+        self._stop.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        bot = self._app.bot
+        offset: int | None = None
+        delay = 1.0
+        while not self._stop.is_set():
+            try:
+                updates = await bot.get_updates(
+                    offset=offset,
+                    timeout=self._timeout,
+                    allowed_updates=Update.ALL_TYPES,
+                    read_timeout=self._timeout + 10,
+                )
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+                continue
+            except (InvalidToken, Conflict) as exc:
+                log.error("getUpdates refused: %s", type(exc).__name__)
+                await asyncio.sleep(10)
+                continue
+            except (TimedOut, NetworkError) as exc:
+                log.warning("getUpdates failed (%s); retrying in %.0fs", type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            delay = 1.0
+            if not updates:
+                continue
+            # Written down before the next getUpdates confirms them to Telegram.
+            try:
+                await self._intake.accept([u.to_dict() for u in updates])
+            except Exception:
+                log.exception("could not record updates; fetching them again")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            offset = updates[-1].update_id + 1
+
+
+def _seconds(value: object) -> float:
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]

@@ -1,0 +1,111 @@
+"""Typed settings, read from the environment and an optional ``.env`` file.
+
+Every setting is listed in README's table. A missing or wrong value stops the bot with one line
+that names the setting (see :func:`load_settings`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLATFORM_URLS: dict[str, tuple[str, str]] = {
+    "telegram": ("https://api.telegram.org/bot", "https://api.telegram.org/file/bot"),
+    "bale": ("https://tapi.bale.ai/bot", "https://tapi.bale.ai/file/bot"),
+}
+
+
+T = TypeVar("T", bound="StorageSettings")
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names it and never echoes secrets."""
+
+
+class StorageSettings(BaseSettings):
+    """Where the data lives: enough for ``migrate`` and ``export``, which need no token."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+
+    @property
+    def effective_database_url(self) -> str:
+        """DATABASE_URL, or an SQLite file in DATA_DIR."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'bot.sqlite3').resolve()}"
+
+    @property
+    def files_dir(self) -> Path:
+        """Where uploaded documents are kept."""
+        return self.data_dir / "files"
+
+
+class Settings(StorageSettings):
+    """All settings of one bot process."""
+
+    bot_token: SecretStr = Field(description="Bot token from BotFather (or Bale's bot father).")
+    bot_platform: Literal["telegram", "bale"] = "telegram"
+    bot_api_url: str | None = None
+    bot_file_url: str | None = None
+    admin_chat_id: int
+    draft_ttl_days: float = Field(default=7.0, gt=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    outbox_poll_seconds: float = Field(default=2.0, gt=0)
+    max_concurrent_updates: int = Field(default=64, ge=1, le=1024)
+    poll_timeout: int = Field(default=30, ge=0, le=120)
+    group_messages_per_minute: int = Field(default=20, ge=1)
+    overall_messages_per_second: int = Field(default=30, ge=1)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value().strip()
+        if not token or ":" not in token or any(c.isspace() for c in token):
+            raise ValueError("must look like 123456:ABC… (the token BotFather gave)")
+        return SecretStr(token)
+
+    @field_validator("bot_api_url", "bot_file_url")
+    @classmethod
+    def _url_shape(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @property
+    def api_url(self) -> str:
+        """The Bot API base URL, the token appended by python-telegram-bot."""
+        return self.bot_api_url or PLATFORM_URLS[self.bot_platform][0]
+
+    @property
+    def file_url(self) -> str:
+        """The file download base URL, the token appended by python-telegram-bot."""
+        return self.bot_file_url or PLATFORM_URLS[self.bot_platform][1]
+
+    @property
+    def draft_ttl(self) -> dt.timedelta:
+        """How long an untouched draft is kept."""
+        return dt.timedelta(days=self.draft_ttl_days)
+
+
+def load_settings(cls: type[T], **overrides: object) -> T:
+    """Read and validate settings, turning pydantic's report into one line per bad setting."""
+    try:
+        return cls(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            reason = "is missing" if error["type"] == "missing" else str(error["msg"])
+            lines.append(f"setting {name} {reason}")
+        raise SettingsError("; ".join(lines)) from None

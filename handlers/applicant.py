@@ -1,0 +1,146 @@
+"""What applicants do in their private chat: the menu, help, status, cancel and the forms."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from domain import texts
+from domain.tracking import parse_tracking_code
+from handlers import callbacks, form_engine, keyboards
+from handlers.callbacks import Action
+from handlers.deps import deps
+from rendering.chat import status_detail, status_line
+
+log = logging.getLogger(__name__)
+
+COMMANDS = (
+    BotCommand("start", texts.COMMAND_START),
+    BotCommand("status", texts.COMMAND_STATUS),
+    BotCommand("cancel", texts.COMMAND_CANCEL),
+    BotCommand("help", texts.COMMAND_HELP),
+)
+
+_FORM_ACTIONS = {Action.SUBMIT, Action.EDIT, Action.CANCEL_ASK, Action.CANCEL_YES,
+                 Action.CANCEL_NO}  # fmt: skip
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greets the user and shows the menu; an unfinished draft is offered again."""
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    name = user.first_name or texts.WELCOME_NO_NAME
+    await context.bot.send_message(
+        chat.id, texts.WELCOME.format(name=name), reply_markup=keyboards.main_menu()
+    )
+    draft = await deps(context).store.drafts.get(user.id)
+    if draft is not None:
+        await context.bot.send_message(chat.id, texts.DRAFT_RESUMED)
+        await form_engine.ask(context, draft)
+
+
+async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explains the service, the documents needed and the promised durations."""
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_message(chat.id, texts.HELP)
+
+
+async def request_duplicate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Starts or resumes a duplicate-confirmation request."""
+    await form_engine.start_form(update, context, "duplicate")
+
+
+async def show_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Lists the user's requests, or shows one by its tracking code."""
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    store = deps(context).store
+    args = context.args or []
+    if args:
+        code = parse_tracking_code(" ".join(args))
+        found = await store.requests.find_for_user(user.id, code) if code else None
+        if found is None:
+            await context.bot.send_message(chat.id, texts.STATUS_NOT_FOUND)
+            return
+        await context.bot.send_message(
+            chat.id,
+            status_detail(
+                found.tracking_code, found.kind, found.status, found.created_at, found.updated_at
+            ),
+        )
+        return
+    requests = await store.requests.list_for_user(user.id)
+    if not requests:
+        await context.bot.send_message(chat.id, texts.STATUS_NONE)
+        return
+    lines = [texts.STATUS_LIST_TITLE]
+    lines += [status_line(r.tracking_code, r.kind, r.status, r.created_at) for r in requests]
+    lines += ["", texts.STATUS_LIST_HINT]
+    await context.bot.send_message(chat.id, "\n".join(lines))
+
+
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Asks to confirm leaving the conversation in progress."""
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    draft = await deps(context).store.drafts.get(user.id)
+    if draft is None:
+        await context.bot.send_message(
+            chat.id, texts.NOTHING_TO_CANCEL, reply_markup=keyboards.main_menu()
+        )
+        return
+    await form_engine.ask_cancel(context, draft)
+
+
+async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Routes any other private message to the draft's current question, or to the menu."""
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    draft = await deps(context).store.drafts.get(user.id)
+    if draft is None:
+        await context.bot.send_message(chat.id, texts.USE_MENU, reply_markup=keyboards.main_menu())
+        return
+    await form_engine.receive(update, context, draft)
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Dispatches a private-chat button press by its parsed action."""
+    query = update.callback_query
+    assert query is not None
+    press = callbacks.parse(query.data)
+    if press is None or press.action not in _FORM_ACTIONS:
+        await query.answer(texts.BUTTON_STALE)
+        return
+    await form_engine.on_button(update, context, press)
+
+
+def _exact(*labels: str) -> filters.BaseFilter:
+    return filters.Regex("^(?:" + "|".join(re.escape(label) for label in labels) + ")$")
+
+
+def build_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
+    """The applicant's handlers, in the order they must be tried."""
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("start", start, filters=private),
+        CommandHandler("help", show_help, filters=private),
+        CommandHandler("status", show_status, filters=private),
+        CommandHandler("cancel", cancel, filters=private),
+        MessageHandler(private & _exact(texts.MENU_HELP), show_help),
+        MessageHandler(private & _exact(texts.MENU_STATUS), show_status),
+        MessageHandler(private & _exact(texts.MENU_DUPLICATE), request_duplicate),
+        MessageHandler(private & _exact(texts.BUTTON_CANCEL), cancel),
+        CallbackQueryHandler(on_button, pattern=callbacks.PATTERN),
+        MessageHandler(private & ~filters.COMMAND, on_private_message),
+    ]

@@ -1,0 +1,286 @@
+"""The one engine that walks every form: asks a field, validates the answer, moves on.
+
+The draft (step and answers) lives in the database and every answer is committed before the
+bot replies, so a restart at any moment resumes at the same step with nothing lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from typing import Any
+
+from telegram import Message, Update
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes
+
+from domain import texts, uploads
+from domain.digits import to_persian_digits
+from domain.forms import CONFIRM_STEP, FORMS, Field, InputKind
+from domain.tracking import new_tracking_code
+from domain.validation import InvalidInput, normalize_contact_phone
+from handlers import keyboards
+from handlers.callbacks import Action, CallbackData
+from handlers.deps import deps
+from rendering.chat import summary_text, tracking_code
+from storage.drafts import StoredUpload
+from storage.errors import DraftNotFound, StaleStep
+from storage.views import DraftView
+
+log = logging.getLogger(__name__)
+
+
+class _Rejected(Exception):
+    """An answer that cannot be taken; ``message`` says why, in Persian."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+async def start_form(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str) -> None:
+    """Starts (or resumes) a draft of ``kind`` and asks its current question."""
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    draft, created = await deps(context).store.drafts.start(user.id, chat.id, kind)
+    intro = FORMS[kind].intro if created else texts.DRAFT_RESUMED
+    await context.bot.send_message(chat.id, intro)
+    await ask(context, draft)
+
+
+async def ask(context: ContextTypes.DEFAULT_TYPE, draft: DraftView, prefix: str = "") -> None:
+    """Asks the question the draft waits on, or shows the summary when all are answered."""
+    form = FORMS[draft.kind]
+    if draft.step == CONFIRM_STEP:
+        await context.bot.send_message(
+            draft.chat_id,
+            summary_text(form, draft.answers),
+            reply_markup=keyboards.summary(form, draft.id),
+        )
+        return
+    field = form.field(draft.step)
+    assert field is not None
+    counter = texts.STEP_COUNTER.format(
+        number=_fa(form.position(field.key)), total=_fa(len(form.fields))
+    )
+    prompt = field.prompt.format(limit_mb=_fa(deps(context).max_upload_bytes // (1024 * 1024)))
+    text = "\n".join(part for part in (prefix, counter, prompt) if part)
+    await context.bot.send_message(draft.chat_id, text, reply_markup=keyboards.for_field(field))
+
+
+async def receive(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: DraftView) -> None:
+    """Takes the user's message as the answer to the draft's current question."""
+    message = update.effective_message
+    assert message is not None
+    form = FORMS[draft.kind]
+    if draft.step == CONFIRM_STEP:
+        await ask(context, draft)
+        return
+    field = form.field(draft.step)
+    assert field is not None
+    try:
+        value = await _read_answer(field, message, context)
+    except _Rejected as rejected:
+        await message.reply_text(rejected.message, reply_markup=keyboards.for_field(field))
+        return
+    store = deps(context).store
+    try:
+        draft = await store.drafts.answer(draft.user_id, field.key, field.key, value)
+    except (StaleStep, DraftNotFound):
+        if isinstance(value, dict) and value.get("stored_path"):
+            await store.files.delete(str(value["stored_path"]))
+        current = await store.drafts.get(draft.user_id)
+        if current is not None:
+            await ask(context, current)
+        return
+    if field.attachment_kind:
+        await message.reply_text(texts.FILE_ACCEPTED.format(label=field.label))
+    await ask(context, draft)
+
+
+async def on_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, press: CallbackData
+) -> None:
+    """Handles the summary's and the cancel question's buttons."""
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    store = deps(context).store
+    draft = await store.drafts.get(user.id)
+
+    if press.action is Action.SUBMIT:
+        await _submit(update, context, press.arg)
+        return
+    if draft is None or (press.action is not Action.EDIT and draft.id != press.arg):
+        await query.answer(texts.BUTTON_STALE)
+        await _drop_buttons(query.message)
+        return
+    if press.action is Action.EDIT:
+        form = FORMS[draft.kind]
+        field = form.field(press.arg)
+        if field is None or draft.step != CONFIRM_STEP:
+            await query.answer(texts.BUTTON_STALE)
+            return
+        await query.answer()
+        await _drop_buttons(query.message)
+        draft = await store.drafts.go_to(user.id, field.key)
+        await ask(context, draft, prefix=texts.EDIT_PROMPT_PREFIX.format(label=field.label))
+    elif press.action is Action.CANCEL_ASK:
+        await query.answer()
+        await ask_cancel(context, draft)
+    elif press.action is Action.CANCEL_YES:
+        await query.answer()
+        await _drop_buttons(query.message)
+        await store.drafts.discard(user.id)
+        await context.bot.send_message(
+            draft.chat_id, texts.CANCELLED, reply_markup=keyboards.main_menu()
+        )
+    elif press.action is Action.CANCEL_NO:
+        await query.answer(texts.CANCEL_ABORTED)
+        await _drop_buttons(query.message)
+        await ask(context, draft, prefix=texts.CANCEL_ABORTED)
+
+
+async def ask_cancel(context: ContextTypes.DEFAULT_TYPE, draft: DraftView) -> None:
+    """Asks whether to throw the draft away."""
+    await context.bot.send_message(
+        draft.chat_id, texts.CANCEL_CONFIRM, reply_markup=keyboards.cancel_confirm(draft.id)
+    )
+
+
+async def _submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft_id: str) -> None:
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    d = deps(context)
+    try:
+        result = await d.store.drafts.submit(user.id, draft_id, new_tracking_code)
+    except DraftNotFound:
+        await query.answer(texts.DRAFT_GONE)
+        await _drop_buttons(query.message)
+        return
+    except StaleStep:
+        await query.answer(texts.BUTTON_STALE)
+        current = await d.store.drafts.get(user.id)
+        if current is not None:
+            await ask(context, current)
+        return
+    code = tracking_code(result.request.tracking_code)
+    if not result.created:
+        await query.answer(texts.ALREADY_SUBMITTED.format(code=code))
+        return
+    d.wake_outbox()
+    await query.answer()
+    await _drop_buttons(query.message)
+    await context.bot.send_message(
+        result.request.applicant_chat_id,
+        texts.SUBMITTED.format(code=code),
+        reply_markup=keyboards.main_menu(),
+    )
+
+
+async def _drop_buttons(message: object) -> None:
+    """Removes an inline keyboard that should not be pressed again."""
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return
+    try:
+        await message.edit_reply_markup(reply_markup=None)
+    except BadRequest as exc:
+        if "not modified" not in exc.message:
+            raise
+
+
+async def _read_answer(field: Field, message: Message, context: ContextTypes.DEFAULT_TYPE) -> Any:
+    if field.kind in (InputKind.DOCUMENT, InputKind.PHOTO):
+        return await _read_upload(field, message, context)
+    if field.kind is InputKind.MOBILE and message.contact is not None:
+        contact = message.contact
+        if message.from_user is None or contact.user_id != message.from_user.id:
+            raise _Rejected(texts.EXPECT_OWN_CONTACT)
+        phone = normalize_contact_phone(contact.phone_number)
+        if phone is None:
+            raise _Rejected(texts.EXPECT_IRANIAN_MOBILE)
+        return phone
+    text = message.text
+    if text is None:
+        raise _Rejected(texts.EXPECT_MOBILE if field.kind is InputKind.MOBILE else _expect(field))
+    if field.optional and text.strip() == texts.BUTTON_DONT_KNOW:
+        return None
+    if field.kind is InputKind.CHOICE:
+        choice = field.choice_by_label(text)
+        if choice is None:
+            raise _Rejected(texts.EXPECT_CHOICE)
+        return choice.value
+    assert field.parse is not None
+    try:
+        return field.parse(text)
+    except InvalidInput as exc:
+        raise _Rejected(exc.message) from None
+
+
+def _expect(field: Field) -> str:
+    return texts.EXPECT_CHOICE if field.kind is InputKind.CHOICE else texts.EXPECT_TEXT
+
+
+async def _read_upload(
+    field: Field, message: Message, context: ContextTypes.DEFAULT_TYPE
+) -> dict[str, Any]:
+    expect = texts.EXPECT_PHOTO if field.kind is InputKind.PHOTO else texts.EXPECT_FILE
+    if message.photo:
+        media: Any = message.photo[-1]
+        declared_mime: str | None = "image/jpeg"
+        file_name = None
+    elif message.document is not None:
+        media = message.document
+        declared_mime = message.document.mime_type
+        file_name = message.document.file_name
+    else:
+        raise _Rejected(expect)
+    d = deps(context)
+    try:
+        uploads.check_declared_size(media.file_size, d.max_upload_bytes)
+        try:
+            telegram_file = await media.get_file()
+        except BadRequest as exc:
+            if "too big" in exc.message:
+                raise uploads.UploadRejected(_too_large(d.max_upload_bytes)) from None
+            raise
+        uploads.check_declared_size(telegram_file.file_size, d.max_upload_bytes)
+        buffer = io.BytesIO()
+        await telegram_file.download_to_memory(buffer)
+        data = buffer.getvalue()
+        uploads.check_declared_size(len(data), d.max_upload_bytes)
+        clean = await asyncio.to_thread(_clean, field, data, declared_mime, file_name)
+    except uploads.UploadRejected as exc:
+        raise _Rejected(exc.message) from None
+    except TelegramError:
+        log.warning("download of an upload failed", exc_info=True)
+        raise _Rejected(texts.FILE_DOWNLOAD_FAILED) from None
+    stored = await d.store.files.put(clean.data, clean.extension)
+    return StoredUpload(
+        stored_path=stored.relative_path,
+        sha256=stored.sha256,
+        size=stored.size,
+        mime_type=clean.mime_type,
+        file_id=media.file_id,
+        file_unique_id=media.file_unique_id,
+    ).as_answer()
+
+
+def _clean(
+    field: Field, data: bytes, declared_mime: str | None, file_name: str | None
+) -> uploads.CleanFile:
+    if field.kind is InputKind.PHOTO:
+        clean = uploads.clean_image(data)
+        uploads.check_portrait_photo(clean)
+        return clean
+    return uploads.clean_document(data, declared_mime, file_name)
+
+
+def _too_large(limit: int) -> str:
+    return texts.ERR_FILE_TOO_LARGE.format(limit_mb=_fa(limit // (1024 * 1024)))
+
+
+def _fa(value: int) -> str:
+    return to_persian_digits(value)

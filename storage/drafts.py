@@ -1,0 +1,294 @@
+"""Use cases for conversations in progress: each answer is committed before the bot replies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.forms import CONFIRM_STEP, FORMS, REQUEST_COLUMNS
+from storage import models
+from storage.errors import DraftNotFound, StaleStep
+from storage.filestore import FileStore
+from storage.outbox import enqueue
+from storage.views import DraftView, RequestView, draft_view, request_view
+
+log = logging.getLogger(__name__)
+
+INITIAL_STATUS = "submitted"
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    """A cleaned upload, written to the file store, ready to become a draft answer."""
+
+    stored_path: str
+    sha256: str
+    size: int
+    mime_type: str
+    file_id: str | None
+    file_unique_id: str | None
+
+    def as_answer(self) -> dict[str, Any]:
+        """The JSON form kept in the draft's answers."""
+        return {
+            "stored_path": self.stored_path,
+            "sha256": self.sha256,
+            "size": self.size,
+            "mime_type": self.mime_type,
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+        }
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    """The outcome of confirming a draft."""
+
+    request: RequestView
+    created: bool
+
+
+class DraftService:
+    """Drafts: one per user, with the step it waits on and every answer given."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], files: FileStore) -> None:
+        self._sessions = sessions
+        self._files = files
+
+    async def get(self, user_id: int) -> DraftView | None:
+        """The user's draft, if they have one."""
+        async with self._sessions() as session:
+            row = await _draft_of(session, user_id)
+            return draft_view(row) if row else None
+
+    async def start(self, user_id: int, chat_id: int, kind: str) -> tuple[DraftView, bool]:
+        """Start a draft of ``kind``, or return the user's unfinished one.
+
+        Returns:
+            The draft and whether it was newly created.
+        """
+        form = FORMS[kind]
+        async with self._sessions.begin() as session:
+            row = await _draft_of(session, user_id)
+            if row is not None:
+                return draft_view(row), False
+            row = models.Draft(
+                id=str(uuid.uuid4()),
+                user_id=user_id,
+                chat_id=chat_id,
+                kind=kind,
+                step=form.next_step({}),
+                answers={},
+            )
+            session.add(row)
+        return draft_view(row), True
+
+    async def answer(self, user_id: int, step: str, key: str, value: Any) -> DraftView:
+        """Record ``value`` for ``key`` and move to the next unanswered step.
+
+        The draft must still be waiting on ``step`` (compare-and-set), so an answer that
+        arrives after another one moved the draft on is refused with :class:`StaleStep`.
+        """
+        replaced: str | None = None
+        async with self._sessions.begin() as session:
+            row = await _draft_of(session, user_id, for_update=True)
+            if row is None:
+                raise DraftNotFound(user_id)
+            if row.step != step:
+                raise StaleStep(row.step)
+            answers = dict(row.answers or {})
+            old = answers.get(key)
+            if isinstance(old, dict) and old.get("stored_path"):
+                replaced = str(old["stored_path"])
+            answers[key] = value
+            row.answers = answers
+            row.step = FORMS[row.kind].next_step(answers)
+            row.updated_at = models.utcnow()
+            view = draft_view(row)
+        if replaced:
+            await self._files.delete(replaced)
+        return view
+
+    async def go_to(self, user_id: int, step: str) -> DraftView:
+        """Move the draft to ``step`` (to correct one field from the summary)."""
+        async with self._sessions.begin() as session:
+            row = await _draft_of(session, user_id, for_update=True)
+            if row is None:
+                raise DraftNotFound(user_id)
+            form = FORMS[row.kind]
+            if step != CONFIRM_STEP and form.field(step) is None:
+                raise StaleStep(row.step)
+            row.step = step
+            row.updated_at = models.utcnow()
+            return draft_view(row)
+
+    async def discard(self, user_id: int) -> bool:
+        """Drop the user's draft and its stored files. Returns whether there was one."""
+        async with self._sessions.begin() as session:
+            row = await _draft_of(session, user_id, for_update=True)
+            if row is None:
+                return False
+            paths = _file_paths(row.answers or {})
+            await session.delete(row)
+        for path in paths:
+            await self._files.delete(path)
+        return True
+
+    async def submit(
+        self, user_id: int, draft_id: str, new_code: Callable[[], str]
+    ) -> SubmitResult:
+        """File the draft as a request, with its attachments, in one transaction.
+
+        A second confirm of the same draft (a double tap) returns the request already filed.
+        The staff announcement is queued in the outbox in the same transaction.
+
+        Raises:
+            DraftNotFound: no such draft and no request filed from it.
+            StaleStep: the draft is not complete yet.
+        """
+        for _attempt in range(5):
+            try:
+                return await self._submit_once(user_id, draft_id, new_code())
+            except IntegrityError as exc:
+                existing = await self._filed_from(draft_id, user_id)
+                if existing is not None:
+                    return SubmitResult(existing, created=False)
+                if "tracking_code" not in str(exc.orig):
+                    raise
+                log.warning("tracking code collision, drawing another")
+        raise RuntimeError("could not draw a free tracking code")
+
+    async def _submit_once(self, user_id: int, draft_id: str, code: str) -> SubmitResult:
+        async with self._sessions.begin() as session:
+            existing = await _request_from_draft(session, draft_id, user_id)
+            if existing is not None:
+                return SubmitResult(existing, created=False)
+            row = await _draft_of(session, user_id, for_update=True)
+            if row is None or row.id != draft_id:
+                raise DraftNotFound(user_id)
+            form = FORMS[row.kind]
+            answers = dict(row.answers or {})
+            if row.step != CONFIRM_STEP or form.next_step(answers) != CONFIRM_STEP:
+                raise StaleStep(row.step)
+            file_keys = {f.key for f in form.attachment_fields()}
+            columns = {k: v for k, v in answers.items() if k in REQUEST_COLUMNS}
+            details = {
+                k: v for k, v in answers.items() if k not in REQUEST_COLUMNS and k not in file_keys
+            }
+            request = models.Request(
+                tracking_code=code,
+                kind=row.kind,
+                status=INITIAL_STATUS,
+                applicant_chat_id=row.chat_id,
+                applicant_user_id=row.user_id,
+                source_draft=row.id,
+                details=details,
+                **columns,
+            )
+            session.add(request)
+            await session.flush()
+            attachments = []
+            for f in form.attachment_fields():
+                value = answers.get(f.key)
+                if not isinstance(value, dict):
+                    continue
+                attachment = models.Attachment(
+                    request_id=request.id,
+                    kind=f.attachment_kind,
+                    stored_path=value["stored_path"],
+                    sha256=value["sha256"],
+                    size=value["size"],
+                    mime_type=value["mime_type"],
+                    file_id=value.get("file_id"),
+                    file_unique_id=value.get("file_unique_id"),
+                )
+                session.add(attachment)
+                attachments.append(attachment)
+            await session.delete(row)
+            await session.flush()
+            await enqueue(
+                session,
+                kind="announce_request",
+                chat_id=0,
+                payload={"request_id": request.id},
+                dedupe_key=f"announce:{request.id}",
+            )
+            view = request_view(request, attachments)
+        log.info("request %s filed (kind %s)", view.tracking_code, view.kind)
+        return SubmitResult(view, created=True)
+
+    async def _filed_from(self, draft_id: str, user_id: int) -> RequestView | None:
+        async with self._sessions() as session:
+            return await _request_from_draft(session, draft_id, user_id)
+
+    async def expire(self, older_than: dt.datetime) -> list[DraftView]:
+        """Drop drafts untouched since ``older_than``, telling each user through the outbox."""
+        async with self._sessions.begin() as session:
+            rows = (
+                await session.scalars(
+                    select(models.Draft).where(models.Draft.updated_at < older_than)
+                )
+            ).all()
+            dropped = [draft_view(r) for r in rows]
+            paths = [p for r in rows for p in _file_paths(r.answers or {})]
+            if rows:
+                await session.execute(
+                    delete(models.Draft).where(models.Draft.id.in_([r.id for r in rows]))
+                )
+            for draft in dropped:
+                await enqueue(
+                    session,
+                    kind="draft_expired",
+                    chat_id=draft.chat_id,
+                    payload={},
+                    dedupe_key=f"expired:{draft.id}",
+                )
+        for path in paths:
+            await self._files.delete(path)
+        return dropped
+
+
+async def _draft_of(
+    session: AsyncSession, user_id: int, *, for_update: bool = False
+) -> models.Draft | None:
+    query = select(models.Draft).where(models.Draft.user_id == user_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.scalars(query)).first()
+
+
+async def _request_from_draft(
+    session: AsyncSession, draft_id: str, user_id: int
+) -> RequestView | None:
+    row = (
+        await session.scalars(
+            select(models.Request).where(
+                models.Request.source_draft == draft_id,
+                models.Request.applicant_user_id == user_id,
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    attachments = (
+        await session.scalars(
+            select(models.Attachment).where(models.Attachment.request_id == row.id)
+        )
+    ).all()
+    return request_view(row, list(attachments))
+
+
+def _file_paths(answers: dict[str, Any]) -> list[str]:
+    return [
+        str(v["stored_path"])
+        for v in answers.values()
+        if isinstance(v, dict) and "stored_path" in v
+    ]

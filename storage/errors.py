@@ -1,0 +1,23 @@
+"""Domain errors raised by storage use cases; handlers turn them into Persian text."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base of every error a use case raises on purpose."""
+
+
+class DraftNotFound(StorageError):
+    """The user has no draft (it was filed, cancelled or expired)."""
+
+
+class StaleStep(StorageError):
+    """The draft is no longer at the step the caller assumed."""
+
+    def __init__(self, current_step: str) -> None:
+        super().__init__(current_step)
+        self.current_step = current_step
+
+
+class RequestNotFound(StorageError):
+    """No such request, or not one the caller may see."""

@@ -1,0 +1,105 @@
+"""The inbox: every update is written down before Telegram is told it arrived.
+
+Telegram forgets an update once the next getUpdates confirms it (or once a webhook answered
+200). Writing it here first means a crash between receipt and handling loses nothing: on start
+the bot handles what is still unprocessed. The update id is the key, so a re-delivered update
+is recognised and handled once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage import models
+
+MAX_ATTEMPTS = 3
+
+
+class InboxService:
+    """Recording, claiming and settling received updates."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def record(self, updates: Sequence[tuple[int, dict[str, Any]]]) -> list[int]:
+        """Write updates down; returns the ids that were new (re-deliveries are dropped)."""
+        if not updates:
+            return []
+        ids = [update_id for update_id, _ in updates]
+        async with self._sessions.begin() as session:
+            known = set(
+                (
+                    await session.scalars(
+                        select(models.InboxUpdate.update_id).where(
+                            models.InboxUpdate.update_id.in_(ids)
+                        )
+                    )
+                ).all()
+            )
+            fresh = [(i, p) for i, p in updates if i not in known]
+            if fresh:
+                dialect = session.bind.dialect.name if session.bind else "sqlite"
+                insert = pg_insert if dialect == "postgresql" else sqlite_insert
+                now = models.utcnow()
+                await session.execute(
+                    insert(models.InboxUpdate)
+                    .values(
+                        [
+                            {"update_id": i, "payload": p, "received_at": now, "attempts": 0}
+                            for i, p in fresh
+                        ]
+                    )
+                    .on_conflict_do_nothing()
+                )
+        return [i for i, _ in fresh]
+
+    async def unprocessed(self, limit: int = 1000) -> list[tuple[int, dict[str, Any]]]:
+        """Updates received but not handled (after a crash), oldest first.
+
+        Each call counts an attempt; an update that was tried :data:`MAX_ATTEMPTS` times is
+        set aside, so one poisonous update cannot crash the bot forever.
+        """
+        async with self._sessions.begin() as session:
+            rows = (
+                await session.scalars(
+                    select(models.InboxUpdate)
+                    .where(models.InboxUpdate.processed_at.is_(None))
+                    .order_by(models.InboxUpdate.update_id)
+                    .limit(limit)
+                )
+            ).all()
+            result = []
+            for row in rows:
+                row.attempts += 1
+                if row.attempts > MAX_ATTEMPTS:
+                    row.processed_at = models.utcnow()
+                    continue
+                result.append((row.update_id, dict(row.payload)))
+            return result
+
+    async def mark_processed(self, update_id: int) -> None:
+        """The update was handled."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(models.InboxUpdate)
+                .where(models.InboxUpdate.update_id == update_id)
+                .values(processed_at=models.utcnow())
+            )
+
+    async def purge(self, older_than: dt.datetime) -> int:
+        """Forget handled updates received before ``older_than``."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                delete(models.InboxUpdate).where(
+                    models.InboxUpdate.processed_at.is_not(None),
+                    models.InboxUpdate.received_at < older_than,
+                )
+            )
+            return int(getattr(result, "rowcount", 0) or 0)

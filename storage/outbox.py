@@ -1,0 +1,135 @@
+"""The outbox: messages owed to people, delivered at least once by a sender loop.
+
+Rows are written in the same transaction as the change they report, so a crash between the
+change and the send loses nothing. A sender claims due rows with a lease; on PostgreSQL the
+claim uses ``FOR UPDATE SKIP LOCKED`` so several instances never take the same row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage import models
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One claimed message to deliver."""
+
+    id: int
+    kind: str
+    chat_id: int
+    payload: dict[str, Any]
+    attempts: int
+
+
+async def enqueue(
+    session: AsyncSession, *, kind: str, chat_id: int, payload: dict[str, Any], dedupe_key: str
+) -> None:
+    """Queue a message in the caller's transaction; a repeated ``dedupe_key`` is ignored."""
+    values = {
+        "kind": kind,
+        "chat_id": chat_id,
+        "payload": payload,
+        "dedupe_key": dedupe_key,
+        "created_at": models.utcnow(),
+        "next_attempt_at": models.utcnow(),
+        "attempts": 0,
+    }
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(models.Outbox).values(**values).on_conflict_do_nothing()
+    await session.execute(statement)
+
+
+class OutboxService:
+    """Claiming and settling outbox rows."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def claim_due(
+        self, *, limit: int = 20, lease: dt.timedelta = dt.timedelta(seconds=60)
+    ) -> list[OutboxItem]:
+        """Take up to ``limit`` due rows, hiding them from other senders for ``lease``."""
+        now = models.utcnow()
+        async with self._sessions.begin() as session:
+            query = (
+                select(models.Outbox)
+                .where(
+                    models.Outbox.sent_at.is_(None),
+                    models.Outbox.failed_at.is_(None),
+                    models.Outbox.next_attempt_at <= now,
+                )
+                .order_by(models.Outbox.id)
+                .limit(limit)
+            )
+            if session.bind and session.bind.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = (await session.scalars(query)).all()
+            items = []
+            for row in rows:
+                row.attempts += 1
+                row.next_attempt_at = now + lease
+                items.append(
+                    OutboxItem(row.id, row.kind, row.chat_id, dict(row.payload), row.attempts)
+                )
+            return items
+
+    async def mark_sent(self, item_id: int) -> None:
+        """The message was delivered."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(models.Outbox)
+                .where(models.Outbox.id == item_id)
+                .values(sent_at=models.utcnow(), last_error=None)
+            )
+
+    async def retry_later(self, item_id: int, delay: dt.timedelta, error: str) -> None:
+        """Delivery failed for a passing reason; try again after ``delay``."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(models.Outbox)
+                .where(models.Outbox.id == item_id)
+                .values(next_attempt_at=models.utcnow() + delay, last_error=error[:500])
+            )
+
+    async def mark_failed(self, item_id: int, error: str) -> None:
+        """Delivery can never succeed (the user blocked the bot, say); stop trying."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(models.Outbox)
+                .where(models.Outbox.id == item_id)
+                .values(failed_at=models.utcnow(), last_error=error[:500])
+            )
+
+    async def next_due_in(self) -> dt.timedelta | None:
+        """How long until the next row is due, or None when nothing is pending."""
+        async with self._sessions() as session:
+            earliest = await session.scalar(
+                select(func.min(models.Outbox.next_attempt_at)).where(
+                    models.Outbox.sent_at.is_(None), models.Outbox.failed_at.is_(None)
+                )
+            )
+        if earliest is None:
+            return None
+        if earliest.tzinfo is None:
+            earliest = earliest.replace(tzinfo=dt.UTC)
+        return max(earliest - models.utcnow(), dt.timedelta(0))
+
+    async def pending(self) -> int:
+        """How many messages are still owed."""
+        async with self._sessions() as session:
+            count = await session.scalar(
+                select(func.count()).where(
+                    models.Outbox.sent_at.is_(None), models.Outbox.failed_at.is_(None)
+                )
+            )
+        return int(count or 0)
