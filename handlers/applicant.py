@@ -131,7 +131,8 @@ def _exact(*labels: str) -> filters.BaseFilter:
 
 def build_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
     """The applicant's handlers, in the order they must be tried."""
-    private = filters.ChatType.PRIVATE
+    # Edited messages are not new answers: only fresh messages count.
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     return [
         CommandHandler("start", start, filters=private),
         CommandHandler("help", show_help, filters=private),

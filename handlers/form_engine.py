@@ -74,7 +74,9 @@ async def receive(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Dra
     message = update.effective_message
     assert message is not None
     form = FORMS[draft.kind]
-    if draft.step == CONFIRM_STEP:
+    if draft.step == CONFIRM_STEP or draft.already_answered(message.message_id):
+        # At the summary only buttons count; a message handled before a crash is not
+        # taken again as the answer to the next question.
         await ask(context, draft)
         return
     field = form.field(draft.step)
@@ -86,7 +88,9 @@ async def receive(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Dra
         return
     store = deps(context).store
     try:
-        draft = await store.drafts.answer(draft.user_id, field.key, field.key, value)
+        draft = await store.drafts.answer(
+            draft.user_id, field.key, field.key, value, message.message_id
+        )
     except (StaleStep, DraftNotFound):
         if isinstance(value, dict) and value.get("stored_path"):
             await store.files.delete(str(value["stored_path"]))

@@ -91,18 +91,23 @@ class DraftService:
             session.add(row)
         return draft_view(row), True
 
-    async def answer(self, user_id: int, step: str, key: str, value: Any) -> DraftView:
+    async def answer(
+        self, user_id: int, step: str, key: str, value: Any, message_id: int | None = None
+    ) -> DraftView:
         """Record ``value`` for ``key`` and move to the next unanswered step.
 
-        The draft must still be waiting on ``step`` (compare-and-set), so an answer that
-        arrives after another one moved the draft on is refused with :class:`StaleStep`.
+        The draft must still be waiting on ``step`` (compare-and-set), and ``message_id`` must
+        be newer than the last answer taken, so an answer that arrives after another one moved
+        the draft on, or the same message handled twice, is refused with :class:`StaleStep`.
         """
         replaced: str | None = None
         async with self._sessions.begin() as session:
             row = await _draft_of(session, user_id, for_update=True)
             if row is None:
                 raise DraftNotFound(user_id)
-            if row.step != step:
+            if row.step != step or (
+                message_id is not None and draft_view(row).already_answered(message_id)
+            ):
                 raise StaleStep(row.step)
             answers = dict(row.answers or {})
             old = answers.get(key)
@@ -110,6 +115,8 @@ class DraftService:
                 replaced = str(old["stored_path"])
             answers[key] = value
             row.answers = answers
+            if message_id is not None:
+                row.last_message_id = message_id
             row.step = FORMS[row.kind].next_step(answers)
             row.updated_at = models.utcnow()
             view = draft_view(row)

@@ -137,6 +137,9 @@ class Draft(Base):
     kind: Mapped[str] = mapped_column(String(20))
     step: Mapped[str] = mapped_column(String(40))
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The last message taken as an answer: an update handled again after a crash is not
+    # mistaken for the answer to the next question.
+    last_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 

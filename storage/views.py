@@ -21,6 +21,11 @@ class DraftView:
     step: str
     answers: dict[str, Any]
     updated_at: dt.datetime
+    last_message_id: int | None = None
+
+    def already_answered(self, message_id: int) -> bool:
+        """Whether ``message_id`` was already taken as an answer (a re-delivered update)."""
+        return self.last_message_id is not None and message_id <= self.last_message_id
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ def draft_view(row: models.Draft) -> DraftView:
         step=row.step,
         answers=dict(row.answers or {}),
         updated_at=row.updated_at,
+        last_message_id=row.last_message_id,
     )
 
 

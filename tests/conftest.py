@@ -1,0 +1,111 @@
+"""Shared fixtures: a loopback Bot API server, settings pointing at it, and a running bot."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import BotRuntime
+from bot.settings import Settings
+from tests.driver import Applicant
+from tests.fakebotapi import FakeBotApi
+
+ADMIN_CHAT_ID = -1001000
+TOKEN = "123456:TEST-TOKEN-abcdefghijklmnop"
+
+_OUR_SETTINGS = (
+    "BOT_TOKEN",
+    "BOT_PLATFORM",
+    "BOT_API_URL",
+    "BOT_FILE_URL",
+    "DATA_DIR",
+    "DATABASE_URL",
+    "ADMIN_CHAT_ID",
+    "DRAFT_TTL_DAYS",
+    "LOG_LEVEL",
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests never read the developer's own settings."""
+    for name in _OUR_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    yield
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    """A Bot API server on loopback."""
+    server = FakeBotApi(token=TOKEN, bot_username="tvto_test_bot", bot_id=123456)
+    await server.start()
+    server.group(ADMIN_CHAT_ID, title="کارشناسان سنجش")
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+def bot_settings(api: FakeBotApi, data_dir: Path, **overrides: Any) -> Settings:
+    """Settings for a bot that talks to ``api`` and keeps its data in ``data_dir``."""
+    values: dict[str, Any] = {
+        "bot_token": TOKEN,
+        "bot_api_url": api.base_url,
+        "bot_file_url": api.base_file_url,
+        "data_dir": data_dir,
+        "admin_chat_id": ADMIN_CHAT_ID,
+        "poll_timeout": 2,
+        "outbox_poll_seconds": 0.2,
+        "group_messages_per_minute": 10_000,
+        "overall_messages_per_second": 10_000,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+def bot_environment(api: FakeBotApi, data_dir: Path, **overrides: str) -> dict[str, str]:
+    """Environment variables for a bot process that talks to ``api``."""
+    env = {k: v for k, v in os.environ.items() if k not in _OUR_SETTINGS}
+    env.update(
+        {
+            "BOT_TOKEN": TOKEN,
+            "BOT_API_URL": api.base_url,
+            "BOT_FILE_URL": api.base_file_url,
+            "DATA_DIR": str(data_dir),
+            "ADMIN_CHAT_ID": str(ADMIN_CHAT_ID),
+            "POLL_TIMEOUT": "2",
+            "OUTBOX_POLL_SECONDS": "0.2",
+            "GROUP_MESSAGES_PER_MINUTE": "10000",
+            "OVERALL_MESSAGES_PER_SECOND": "10000",
+            "LOG_LEVEL": "INFO",
+        }
+    )
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """The bot's DATA_DIR for one test."""
+    return tmp_path / "data"
+
+
+@pytest.fixture
+async def bot(api: FakeBotApi, data_dir: Path) -> AsyncIterator[BotRuntime]:
+    """A running bot, in this process, talking to the loopback server."""
+    runtime = BotRuntime(bot_settings(api, data_dir))
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
+
+
+@pytest.fixture
+def applicant(api: FakeBotApi) -> Applicant:
+    """A certificate holder chatting with the bot."""
+    return Applicant(api, user_id=5001, first_name="مریم")

@@ -1,0 +1,146 @@
+"""Driving the bot as people do: type, tap buttons, send photos, read replies."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from PIL import Image
+
+from domain import texts
+from tests.fakebotapi import FakeBotApi
+
+REPLY_TIMEOUT = 15.0
+
+
+def jpeg(
+    width: int = 600, height: int = 800, color: tuple[int, int, int] = (200, 180, 160)
+) -> bytes:
+    """A JPEG photo of the given size."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def pdf() -> bytes:
+    """A one-page PDF, as a scanner would make it."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (620, 877), (255, 255, 255)).save(buffer, "PDF", resolution=75)
+    return buffer.getvalue()
+
+
+# A complete, valid duplicate request, in the order the bot asks.
+GOOD_ANSWERS: list[tuple[str, Any]] = [
+    ("full_name", "مریم احمدی"),
+    ("father_name", "حسین"),
+    ("national_code", "۰۰۱۳۵۴۲۴۱۹"),
+    ("birth_date", "۱۳۷۰/۰۵/۰۳"),
+    ("mobile", "09121234567"),
+    ("trade", "برق‌کار ساختمان"),
+    ("certificate_number", "12345678"),
+    ("certificate_year", "1385"),
+    ("training_centre", "مرکز شماره ۱ اهواز"),
+    ("certificate_format", texts.FORMAT_OLD),
+]
+
+
+def buttons(message: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """(text, callback_data) of every inline button on a message."""
+    markup = message.get("reply_markup") or {}
+    return _button_rows(markup.get("inline_keyboard") or [])
+
+
+def keyboard(api: FakeBotApi, chat_id: int) -> list[str]:
+    """The labels of the reply keyboard the user sees now."""
+    markup = api.reply_keyboard(chat_id) or {}
+    return [text for text, _ in _button_rows(markup.get("keyboard") or [])]
+
+
+def _button_rows(rows: list[list[Any]]) -> list[tuple[str, str | None]]:
+    found: list[tuple[str, str | None]] = []
+    for row in rows:
+        for button in row:
+            if isinstance(button, str):
+                found.append((button, None))
+            else:
+                found.append((button["text"], button.get("callback_data")))
+    return found
+
+
+class Applicant:
+    """One person in a private chat with the bot."""
+
+    def __init__(self, api: FakeBotApi, user_id: int, first_name: str = "کاربر") -> None:
+        self.api = api
+        self.user_id = user_id
+        self.first_name = first_name
+        api.user(user_id, first_name=first_name)
+
+    async def reply(self, timeout: float = REPLY_TIMEOUT) -> dict[str, Any]:
+        """The next message the bot sends this person."""
+        return await self.api.next_message(self.user_id, timeout=timeout)
+
+    async def say(self, text: str) -> dict[str, Any]:
+        """Send text and return the bot's next message."""
+        self.api.send_text(self.user_id, text)
+        return await self.reply()
+
+    async def command(self, name: str, args: str | None = None) -> dict[str, Any]:
+        """Send /name [args] and return the bot's next message."""
+        self.api.send_command(self.user_id, f"/{name}", args=args)
+        return await self.reply()
+
+    async def send_photo(self, data: bytes, **kwargs: Any) -> dict[str, Any]:
+        """Send a photo and return the bot's next message."""
+        self.api.send_photo(self.user_id, data, **kwargs)
+        return await self.reply()
+
+    async def send_document(
+        self, data: bytes, file_name: str, mime_type: str, **kwargs: Any
+    ) -> dict[str, Any]:
+        """Send a file and return the bot's next message."""
+        self.api.send_document(
+            self.user_id, data, file_name=file_name, mime_type=mime_type, **kwargs
+        )
+        return await self.reply()
+
+    def tap(self, message: dict[str, Any], label: str) -> None:
+        """Tap the inline button labelled ``label`` (or containing it) on ``message``."""
+        for text, data in buttons(message):
+            if data is not None and (text == label or label in text):
+                self.api.press(self.user_id, message, data)
+                return
+        raise AssertionError(f"no button {label!r} on message: {buttons(message)}")
+
+    async def tap_and_reply(self, message: dict[str, Any], label: str) -> dict[str, Any]:
+        """Tap a button and return the bot's next message."""
+        self.tap(message, label)
+        return await self.reply()
+
+    async def open_duplicate_request(self) -> dict[str, Any]:
+        """Choose «درخواست المثنی» from the menu; returns the first question."""
+        intro = await self.say(texts.MENU_DUPLICATE)
+        assert texts.DUPLICATE_INTRO in intro["text"], intro
+        return await self.reply()
+
+    async def answer_text_fields(
+        self, answers: list[tuple[str, Any]] = GOOD_ANSWERS
+    ) -> dict[str, Any]:
+        """Answer the text questions; returns the bot's next message (the court-letter prompt)."""
+        last: dict[str, Any] = {}
+        for _key, value in answers:
+            last = await self.say(value)
+        return last
+
+    async def file_to_summary(self) -> dict[str, Any]:
+        """Fill the whole form with good answers and documents; returns the summary message."""
+        await self.open_duplicate_request()
+        await self.answer_text_fields()
+        accepted = await self.send_document(pdf(), "court-letter.pdf", "application/pdf")
+        assert "✅" in accepted["text"], accepted
+        await self.reply()  # the photo prompt
+        accepted = await self.send_photo(jpeg(600, 800))
+        assert "✅" in accepted["text"], accepted
+        summary = await self.reply()
+        assert texts.SUMMARY_TITLE in summary["text"], summary
+        return summary

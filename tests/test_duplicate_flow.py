@@ -1,0 +1,379 @@
+"""A holder files a duplicate request by chat, end to end, through the real HTTP stack."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import pytest
+
+from bot.app import BotRuntime
+from domain import texts
+from domain.digits import to_persian_digits
+from domain.tracking import format_tracking_code, parse_tracking_code
+from tests.conftest import ADMIN_CHAT_ID
+from tests.driver import Applicant, jpeg, keyboard, pdf
+from tests.fakebotapi import FakeBotApi
+
+
+def _code_in(text: str) -> str:
+    for token in text.split():
+        code = parse_tracking_code(token)
+        if code is not None:
+            return code
+    raise AssertionError(f"no tracking code in {text!r}")
+
+
+async def test_start_greets_in_persian_with_the_menu_and_registers_commands(
+    api: FakeBotApi, bot: BotRuntime, applicant: Applicant
+) -> None:
+    welcome = await applicant.command("start")
+    assert welcome["text"].startswith("سلام مریم")
+    assert keyboard(api, applicant.user_id) == [
+        texts.MENU_DUPLICATE,
+        texts.MENU_STATUS,
+        texts.MENU_HELP,
+    ]
+    assert [c["command"] for c in api.commands] == ["start", "status", "cancel", "help"]
+    help_message = await applicant.command("help")
+    assert "۳ روز" in help_message["text"] and "نامهٔ دادگاه" in help_message["text"]
+
+
+async def test_whole_request_is_filed_kept_and_announced_to_staff(
+    api: FakeBotApi, bot: BotRuntime, applicant: Applicant
+) -> None:
+    summary = await applicant.file_to_summary()
+    assert "مریم احمدی" in summary["text"]
+    assert to_persian_digits("0013542419") in summary["text"]
+    assert "۱۳۷۰/۰۵/۰۳" in summary["text"]
+    assert texts.FORMAT_OLD in summary["text"]
+
+    filed = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
+    code = _code_in(filed["text"])
+    assert format_tracking_code(code) in filed["text"]
+
+    requests = await bot.store.requests.list_for_user(applicant.user_id)
+    assert [r.tracking_code for r in requests] == [code]
+    request = await bot.store.requests.get(requests[0].id)
+    assert request.status == "submitted"
+    assert request.national_code == "0013542419"
+    assert request.birth_date == "1370/05/03"
+    assert request.certificate_year == 1385
+    assert request.certificate_format == "old"
+    kinds = {a.kind: a for a in request.attachments}
+    assert set(kinds) == {"court_letter", "photo"}
+    assert kinds["court_letter"].mime_type == "application/pdf"
+    assert kinds["photo"].mime_type == "image/jpeg"
+    for attachment in request.attachments:
+        data = bot.store.files.path(attachment.stored_path).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == attachment.sha256
+        assert attachment.file_id and attachment.file_unique_id
+
+    card = await api.next_message(ADMIN_CHAT_ID)
+    assert format_tracking_code(code) in card["text"]
+    assert "مریم احمدی" in card["text"] and "0013542419" in to_ascii(card["text"])
+    letter = await api.next_message(ADMIN_CHAT_ID)
+    photo = await api.next_message(ADMIN_CHAT_ID)
+    assert letter["document"]["mime_type"] == "application/pdf"
+    assert letter["reply_to_message"]["message_id"] == card["message_id"]
+    assert photo["photo"] and photo["reply_to_message"]["message_id"] == card["message_id"]
+
+    await _wait_outbox_empty(bot)
+
+
+def to_ascii(text: str) -> str:
+    from domain.digits import to_ascii_digits
+
+    return to_ascii_digits(text)
+
+
+async def _wait_outbox_empty(bot: BotRuntime) -> None:
+    import asyncio
+
+    for _ in range(100):
+        if await bot.store.outbox.pending() == 0:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("outbox never emptied")
+
+
+# Wrong answers for each text step, with the message the bot must give.
+BAD_INPUTS: dict[str, list[tuple[str, str | None]]] = {
+    "full_name": [
+        ("Ali Rezaei", texts.ERR_NAME_CHARS),
+        ("علی ۱۲۳", texts.ERR_NAME_CHARS),
+        ("ع", texts.ERR_NAME_SHORT),
+    ],
+    "father_name": [("@#$", texts.ERR_NAME_CHARS)],
+    "national_code": [
+        ("12345", texts.ERR_NATIONAL_CODE_LENGTH),
+        ("۰۰۱۳۵۴۲۴۱۸", texts.ERR_NATIONAL_CODE_CHECK),
+        ("1111111111", texts.ERR_NATIONAL_CODE_CHECK),
+        ("abcdefghij", texts.ERR_NATIONAL_CODE_DIGITS),
+    ],
+    "birth_date": [
+        ("1370/13/01", texts.ERR_DATE_IMPOSSIBLE),
+        ("1400/12/30", texts.ERR_DATE_IMPOSSIBLE),
+        ("1370/07/31", texts.ERR_DATE_IMPOSSIBLE),
+        ("دیروز", texts.ERR_DATE_FORMAT),
+    ],
+    "mobile": [("0912", texts.ERR_MOBILE), ("02112345678", texts.ERR_MOBILE)],
+    "trade": [("!!!", None)],
+    "certificate_number": [("شماره؟", texts.ERR_CERTIFICATE_NUMBER)],
+    "certificate_year": [("1200", None), ("سال", None)],
+    "certificate_format": [("شاید", texts.EXPECT_CHOICE)],
+}
+
+
+async def test_every_wrong_answer_is_refused_in_persian_and_the_step_kept(
+    api: FakeBotApi, bot: BotRuntime, applicant: Applicant
+) -> None:
+    from tests.driver import GOOD_ANSWERS
+
+    question = await applicant.open_duplicate_request()
+    for key, good in GOOD_ANSWERS:
+        for bad, expected in BAD_INPUTS.get(key, []):
+            refusal = await applicant.say(bad)
+            if expected is not None:
+                assert refusal["text"] == expected, (key, bad, refusal["text"])
+            else:
+                assert refusal["text"] != question["text"]
+            draft = await bot.store.drafts.get(applicant.user_id)
+            assert draft is not None and draft.step == key, (key, bad)
+        # Non-text messages at a text step are refused too.
+        api.send_sticker(applicant.user_id)
+        refusal = await applicant.reply()
+        assert refusal["text"] in (texts.EXPECT_TEXT, texts.EXPECT_CHOICE, texts.EXPECT_MOBILE)
+        api.send_location(applicant.user_id, 31.3, 48.7)
+        await applicant.reply()
+        draft = await bot.store.drafts.get(applicant.user_id)
+        assert draft is not None and draft.step == key
+        question = await applicant.say(good)
+        if key != "certificate_format":
+            draft = await bot.store.drafts.get(applicant.user_id)
+            assert draft is not None and draft.step != key
+    # Answers given before the wrong ones are all still there.
+    draft = await bot.store.drafts.get(applicant.user_id)
+    assert draft is not None and draft.step == "court_letter"
+    assert draft.answers["national_code"] == "0013542419"
+    assert draft.answers["certificate_format"] == "old"
+
+
+async def test_wrong_uploads_are_refused_with_what_is_expected(
+    api: FakeBotApi, bot: BotRuntime, applicant: Applicant
+) -> None:
+    await applicant.open_duplicate_request()
+    await applicant.answer_text_fields()
+    user = applicant.user_id
+
+    assert (await applicant.say("این نامه است"))["text"] == texts.EXPECT_FILE
+    for send in (api.send_sticker, api.send_voice, api.send_video):
+        send(user)
+        assert (await applicant.reply())["text"] == texts.EXPECT_FILE
+    api.send_location(user, 31.3, 48.7)
+    assert (await applicant.reply())["text"] == texts.EXPECT_FILE
+
+    # Too large: refused from the declared size, before anything is downloaded.
+    calls_before = len([c for c in api.calls if c[0] == "getFile"])
+    huge = await applicant.send_document(
+        pdf(), "big.pdf", "application/pdf", file_size=15 * 1024 * 1024
+    )
+    assert huge["text"] == texts.ERR_FILE_TOO_LARGE.format(limit_mb="۱۰")
+    assert len([c for c in api.calls if c[0] == "getFile"]) == calls_before
+
+    fake_pdf = await applicant.send_document(b"hello, not a pdf", "letter.pdf", "application/pdf")
+    assert fake_pdf["text"] == texts.ERR_FILE_NOT_IMAGE_OR_PDF
+    broken_pdf = await applicant.send_document(
+        b"%PDF-1.4\n garbage", "letter.pdf", "application/pdf"
+    )
+    assert broken_pdf["text"] == texts.ERR_PDF_BROKEN
+
+    draft = await bot.store.drafts.get(user)
+    assert draft is not None and draft.step == "court_letter"
+
+    # A photo of the letter is fine; then the 3×4 photo has its own rules.
+    accepted = await applicant.send_photo(jpeg(1200, 1600))
+    assert accepted["text"].startswith("✅")
+    await applicant.reply()
+    landscape = await applicant.send_photo(jpeg(800, 600))
+    assert landscape["text"] == texts.ERR_PHOTO_NOT_PORTRAIT.format(width="۸۰۰", height="۶۰۰")
+    small = await applicant.send_photo(jpeg(240, 320))
+    assert small["text"] == texts.ERR_PHOTO_SMALL.format(width="۲۴۰", height="۳۲۰")
+    skinny = await applicant.send_photo(jpeg(600, 1000))
+    assert skinny["text"] == texts.ERR_PHOTO_RATIO.format(width="۶۰۰", height="۱۰۰۰")
+    pdf_as_photo = await applicant.send_document(pdf(), "photo.pdf", "application/pdf")
+    assert pdf_as_photo["text"] == texts.ERR_FILE_NOT_IMAGE
+    draft = await bot.store.drafts.get(user)
+    assert draft is not None and draft.step == "photo"
+    assert draft.answers["court_letter"]["mime_type"] == "image/jpeg"
+
+    # An image sent as a file works for the photo.
+    accepted = await applicant.send_document(jpeg(900, 1200), "me.jpg", "image/jpeg")
+    assert accepted["text"].startswith("✅")
+    summary = await applicant.reply()
+    assert texts.SUMMARY_TITLE in summary["text"]
+
+
+async def test_correcting_one_field_keeps_every_other_answer(
+    api: FakeBotApi, bot: BotRuntime, applicant: Applicant
+) -> None:
+    summary = await applicant.file_to_summary()
+    question = await applicant.tap_and_reply(summary, texts.LABEL_MOBILE)
+    assert texts.PROMPT_MOBILE in question["text"]
+    refusal = await applicant.say("123")
+    assert refusal["text"] == texts.ERR_MOBILE
+    api.send_contact(applicant.user_id, "+989351112233", contact_user_id=applicant.user_id)
+    new_summary = await applicant.reply()
+    assert texts.SUMMARY_TITLE in new_summary["text"]
+    assert to_persian_digits("09351112233") in new_summary["text"]
+    draft = await bot.store.drafts.get(applicant.user_id)
+    assert draft is not None
+    assert draft.answers["mobile"] == "09351112233"
+    assert draft.answers["full_name"] == "مریم احمدی"
+    assert draft.answers["photo"]["mime_type"] == "image/jpeg"
+
+    # Someone else's contact is not taken as the applicant's number.
+    question = await applicant.tap_and_reply(new_summary, texts.LABEL_MOBILE)
+    api.send_contact(applicant.user_id, "+989121110000", contact_user_id=999)
+    assert (await applicant.reply())["text"] == texts.EXPECT_OWN_CONTACT
+
+    summary = await applicant.say("09121234567")
+    assert texts.SUMMARY_TITLE in summary["text"]
+
+    # Replacing the photo from the summary stores the new one and drops the old file.
+    old_photo = bot.store.files.path(draft.answers["photo"]["stored_path"])
+    assert old_photo.is_file()
+    await applicant.tap_and_reply(summary, texts.LABEL_PHOTO)
+    await applicant.send_photo(jpeg(750, 1000))
+    summary = await applicant.reply()
+    assert texts.SUMMARY_TITLE in summary["text"]
+    draft = await bot.store.drafts.get(applicant.user_id)
+    assert draft is not None and draft.step == "confirm"
+    assert not old_photo.exists()
+    assert bot.store.files.path(draft.answers["photo"]["stored_path"]).is_file()
+    assert draft.answers["mobile"] == "09121234567"
+
+
+async def test_a_double_tap_on_confirm_files_one_request(
+    api: FakeBotApi, bot: BotRuntime, applicant: Applicant
+) -> None:
+    summary = await applicant.file_to_summary()
+    applicant.tap(summary, texts.BUTTON_SUBMIT)
+    applicant.tap(summary, texts.BUTTON_SUBMIT)
+    filed = await applicant.reply()
+    code = _code_in(filed["text"])
+    await api.wait_for(
+        lambda call: (
+            call[0] == "answerCallbackQuery"
+            and "text" in call[1]
+            and format_tracking_code(code) in call[1]["text"]
+        )
+    )
+    requests = await bot.store.requests.list_for_user(applicant.user_id)
+    assert len(requests) == 1
+
+
+async def test_cancel_asks_first_then_forgets_the_draft(
+    api: FakeBotApi, bot: BotRuntime, applicant: Applicant
+) -> None:
+    await applicant.open_duplicate_request()
+    await applicant.say("مریم احمدی")
+    ask = await applicant.command("cancel")
+    assert ask["text"] == texts.CANCEL_CONFIRM
+    again = await applicant.tap_and_reply(ask, texts.BUTTON_CANCEL_NO)
+    assert texts.PROMPT_FATHER_NAME in again["text"]
+    ask = await applicant.say(texts.BUTTON_CANCEL)
+    done = await applicant.tap_and_reply(ask, texts.BUTTON_CANCEL_YES)
+    assert done["text"] == texts.CANCELLED
+    assert await bot.store.drafts.get(applicant.user_id) is None
+    assert (await applicant.command("cancel"))["text"] == texts.NOTHING_TO_CANCEL
+
+
+async def test_status_shows_only_the_users_own_requests(
+    api: FakeBotApi, bot: BotRuntime, applicant: Applicant
+) -> None:
+    other = Applicant(api, user_id=6002, first_name="رضا")
+    assert (await other.command("status"))["text"] == texts.STATUS_NONE
+
+    summary = await applicant.file_to_summary()
+    code = _code_in((await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT))["text"])
+
+    listing = await applicant.say(texts.MENU_STATUS)
+    assert format_tracking_code(code) in listing["text"]
+    assert texts.STATUS_LABELS["submitted"] in listing["text"]
+    detail = await applicant.command("status", args=code.lower())
+    assert format_tracking_code(code) in detail["text"]
+
+    assert (await other.command("status"))["text"] == texts.STATUS_NONE
+    assert (await other.command("status", args=code))["text"] == texts.STATUS_NOT_FOUND
+
+
+async def test_two_users_at_once_keep_their_data_apart(api: FakeBotApi, bot: BotRuntime) -> None:
+    import asyncio
+
+    first = Applicant(api, user_id=7001, first_name="الف")
+    second = Applicant(api, user_id=7002, first_name="ب")
+
+    async def file(applicant: Applicant, name: str) -> str:
+        await applicant.open_duplicate_request()
+        await applicant.say(name)
+        await applicant.say("حسین")
+        await applicant.say("0499370899" if applicant is first else "0067749828")
+        for _key, value in [
+            ("birth_date", "1365/1/1"),
+            ("mobile", "09120000000"),
+            ("trade", "جوشکار"),
+            ("certificate_number", texts.BUTTON_DONT_KNOW),
+            ("certificate_year", texts.BUTTON_DONT_KNOW),
+            ("training_centre", texts.BUTTON_DONT_KNOW),
+            ("certificate_format", texts.FORMAT_UNKNOWN),
+        ]:
+            await applicant.say(value)
+        await applicant.send_photo(jpeg(1000, 1400))
+        await applicant.reply()
+        await applicant.send_photo(jpeg(600, 800))
+        summary = await applicant.reply()
+        filed = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
+        return _code_in(filed["text"])
+
+    code_a, code_b = await asyncio.gather(file(first, "علی الفی"), file(second, "بهرام بی"))
+    [a] = await bot.store.requests.list_for_user(first.user_id)
+    [b] = await bot.store.requests.list_for_user(second.user_id)
+    assert (a.tracking_code, a.full_name, a.national_code) == (code_a, "علی الفی", "0499370899")
+    assert (b.tracking_code, b.full_name, b.national_code) == (code_b, "بهرام بی", "0067749828")
+    assert a.certificate_number is None and a.certificate_format == "unknown"
+
+
+async def test_stale_drafts_are_dropped_and_the_user_told(
+    api: FakeBotApi, bot: BotRuntime, applicant: Applicant
+) -> None:
+    import datetime as dt
+
+    await applicant.open_duplicate_request()
+    await applicant.say("مریم احمدی")
+    assert await bot.sweep_drafts() == 0
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=7, minutes=1)
+    assert await bot.sweep_drafts(now=later) == 1
+    notice = await applicant.reply()
+    assert notice["text"] == texts.DRAFT_EXPIRED.format(days="۷")
+    assert await bot.store.drafts.get(applicant.user_id) is None
+
+
+async def test_announcement_survives_telegram_errors(
+    api: FakeBotApi, bot: BotRuntime, applicant: Applicant
+) -> None:
+    api.fail_next(
+        "sendMessage", status=500, description="Internal Server Error", chat_id=ADMIN_CHAT_ID
+    )
+    summary = await applicant.file_to_summary()
+    code = _code_in((await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT))["text"])
+    card = await api.next_message(ADMIN_CHAT_ID, timeout=20)
+    assert format_tracking_code(code) in card["text"]
+
+
+def _records(output: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+pytestmark = pytest.mark.timeout(120)
