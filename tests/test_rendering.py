@@ -1,0 +1,481 @@
+"""Confirmation documents: Persian shaping, page geometry, scannable QR, no overflow."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import io
+import re
+from pathlib import Path
+
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
+import pytest
+import zxingcpp
+from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageStat, features
+
+from domain import texts
+from domain.signing import (
+    ConfirmationKind,
+    PublicKeyInfo,
+    SigningKey,
+    TokenPayload,
+    holder_binding,
+    sign_token,
+    verify_token,
+    verify_url,
+)
+from rendering import confirmation as confirmation_module
+from rendering.confirmation import (
+    ConfirmationDoc,
+    page_size,
+    render_page,
+    render_pdf,
+    render_png,
+    render_png_and_pdf,
+)
+from rendering.fonts import font
+from rendering.pdf import png_to_pdf
+from rendering.qr import ALPHANUMERIC_CHARSET, make_qr, qr_matrix, qr_text
+
+VERIFY_BASE = "HTTPS://VERIFY.TVTO.IR/V"
+A4_POINTS = (595.0, 842.0)
+
+
+# --- Fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def key() -> SigningKey:
+    return SigningKey.generate(key_id=1)
+
+
+@pytest.fixture(scope="module")
+def keys(key: SigningKey) -> dict[int, PublicKeyInfo]:
+    return {1: key.public_info(datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC))}
+
+
+@pytest.fixture(scope="module")
+def url(key: SigningKey) -> str:
+    payload = TokenPayload(
+        kind=ConfirmationKind.DUPLICATE,
+        serial=140_400_123,
+        issued_on=datetime.date(2025, 8, 3),
+        holder_hash=holder_binding("0012345679", "علی رضایی"),
+        key_id=1,
+    )
+    return verify_url(VERIFY_BASE, sign_token(payload, key))
+
+
+def jpeg_photo() -> bytes:
+    photo = Image.new("RGB", (600, 800), (205, 190, 170))
+    ImageDraw.Draw(photo).ellipse((150, 150, 450, 520), fill=(60, 40, 30))
+    buffer = io.BytesIO()
+    photo.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def make_doc(url: str, **changes: object) -> ConfirmationDoc:
+    doc = ConfirmationDoc(
+        kind="duplicate",
+        serial="1404-DUP-000123",
+        tracking_code="K7Q2M9XZ",
+        holder_full_name="علی رضایی",
+        father_name="حسین",
+        national_code="0012345679",
+        birth_date="1370/05/03",
+        trade="برق‌کار ساختمان درجه 2",
+        certificate_number="12-345678",
+        certificate_year="1385",
+        training_centre="مرکز آموزش فنی و حرفه‌ای شماره 1 اهواز",
+        issue_date="1404/05/12",
+        office_name="حوزه سنجش و ارزشیابی مهارت استان خوزستان",
+        signer_name="زهرا احمدی",
+        signer_title="رئیس حوزه سنجش و ارزشیابی مهارت استان خوزستان",
+        signature_date="1404/05/12",
+        verify_url=url,
+        photo=jpeg_photo(),
+    )
+    return dataclasses.replace(doc, **changes)  # type: ignore[arg-type]
+
+
+def authenticity_changes() -> dict[str, object]:
+    return {
+        "kind": "authenticity",
+        "requesting_organisation": "اداره کل آموزش و پرورش استان خوزستان",
+        "request_letter_number": "12/345/ص",
+        "request_letter_date": "1404/04/30",
+        "verdict": "گواهینامه فوق از این سازمان صادر شده و اصالت آن مورد تایید است.",
+    }
+
+
+@pytest.fixture(scope="module")
+def rendered(url: str) -> tuple[bytes, bytes]:
+    return render_png_and_pdf(make_doc(url, **authenticity_changes()))
+
+
+# --- (a) Persian shaping ---------------------------------------------------------------------
+
+
+def test_raqm_is_available_and_used() -> None:
+    assert features.check("raqm")
+    assert font(40).layout_engine == ImageFont.Layout.RAQM
+
+
+def test_text_is_shaped_not_drawn_letter_by_letter() -> None:
+    face = font(48)
+    word = "گواهینامه"
+    shaped_width = face.getlength(word, direction="rtl", language="fa")
+    isolated_width = sum(face.getlength(letter) for letter in word)
+    assert abs(shaped_width - isolated_width) > 5
+
+    shaped_box = face.getbbox(word, direction="rtl", language="fa")
+    canvas = Image.new("L", (800, 120), 255)
+    draw = ImageDraw.Draw(canvas)
+    x = 780.0
+    for letter in word:  # right to left, each letter in its isolated form
+        draw.text((x, 20), letter, fill=0, font=face, anchor="ra")
+        x -= face.getlength(letter)
+    isolated_box = ImageChops.invert(canvas).getbbox()
+    assert isolated_box is not None
+    assert shaped_box[2] - shaped_box[0] != isolated_box[2] - isolated_box[0]
+
+
+def test_font_covers_persian_and_latin_digits_and_letters() -> None:
+    face = font(40)
+    missing = bytes(face.getmask("\ue000"))  # a private-use code point: .notdef
+    for char in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-/" + "".join(
+        chr(0x06F0 + d) for d in range(10)
+    ):
+        assert bytes(face.getmask(char)) != missing, char
+
+
+def test_mixed_direction_codes_keep_their_order() -> None:
+    """A digit-first Latin serial inside Persian text must read as typed, not reordered."""
+    face = font(40)
+    serial = "1404-DUP-7"
+    width = 900
+    isolated = confirmation_module._code(serial)
+    assert isolated.startswith("\u2068") and isolated.endswith("\u2069")
+
+    def line(text: str) -> Image.Image:
+        image = Image.new("L", (width, 80), 255)
+        ImageDraw.Draw(image).text(
+            (width - 10, 10), text, fill=0, font=face, anchor="ra", direction="rtl", language="fa"
+        )
+        return image
+
+    def reference(text: str, left: int) -> Image.Image:
+        image = Image.new("L", (width, 80), 255)
+        ImageDraw.Draw(image).text((left, 10), text, fill=0, font=face, anchor="la")
+        return image
+
+    def distance(text: str, expected: str) -> float:
+        drawn = line(texts.DOC_LABEL_SERIAL + " " + text)
+        box = ImageChops.invert(drawn).getbbox()
+        assert box is not None
+        wanted = reference(expected, 0)
+        wanted_box = ImageChops.invert(wanted).getbbox()
+        assert wanted_box is not None
+        wanted = reference(expected, box[0] - wanted_box[0])
+        region = (box[0], 0, box[0] + wanted_box[2] - wanted_box[0], 80)
+        diff = ImageChops.difference(drawn.crop(region), wanted.crop(region))
+        return float(ImageStat.Stat(diff).mean[0])
+
+    # With the isolate the serial reads exactly as typed ...
+    assert distance(isolated, serial) < 3
+    # ... while without it the bidi algorithm would have moved "1404" to the far end.
+    assert distance(serial, "DUP-7-1404") < 3
+    assert distance(serial, serial) > 10
+
+
+def test_values_show_persian_digits_except_latin_codes(url: str) -> None:
+    page = render_page(make_doc(url))
+    drawn = "\n".join(box.text for box in page.text_boxes)
+    assert "۱۳۷۰/۰۵/۰۳" in drawn  # birth date
+    assert "۰۰۱۲۳۴۵۶۷۹" in drawn  # national code
+    assert "\u20681404-DUP-000123\u2069" in drawn  # serial with Latin letters stays Latin
+    assert "1370" not in drawn
+    assert texts.DOC_TITLE_DUPLICATE in drawn
+    assert texts.DOC_QR_CAPTION in drawn
+
+
+def test_no_persian_text_outside_the_catalogue() -> None:
+    arabic_script = re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]")
+    package = Path(confirmation_module.__file__).parent
+    for name in ("confirmation.py", "qr.py", "pdf.py", "fonts.py"):
+        source = (package / name).read_text(encoding="utf-8")
+        assert not arabic_script.search(source), name
+
+
+def rasterise(pdf: bytes, dpi: float, *, mode: str = "L") -> Image.Image:
+    """The page as a viewer shows it at ``dpi``."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        image: Image.Image = document[0].render(scale=dpi / 72).to_pil().convert(mode)
+        return image
+    finally:
+        document.close()
+
+
+def embedded_image(pdf: bytes) -> Image.Image:
+    """The page's one image, decoded by pdfium at its own resolution (no resampling)."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        objects = [obj for obj in document[0].get_objects() if isinstance(obj, pdfium.PdfImage)]
+        assert len(objects) == 1
+        assert objects[0].get_filters() == ["FlateDecode"]
+        image: Image.Image = objects[0].get_bitmap(render=False).to_pil()
+        return image
+    finally:
+        document.close()
+
+
+# --- (b) Page geometry -----------------------------------------------------------------------
+
+
+def test_png_is_a4_at_150_dpi(rendered: tuple[bytes, bytes]) -> None:
+    png, _ = rendered
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.format == "PNG"
+        assert image.size == (1240, 1754)
+    assert page_size(150) == (1240, 1754)
+
+
+def test_pdf_is_one_a4_page(rendered: tuple[bytes, bytes]) -> None:
+    _, pdf = rendered
+    document = pdfium.PdfDocument(pdf)
+    try:
+        assert len(document) == 1
+        page = document[0]
+        width, height = page.get_size()
+        assert abs(width - A4_POINTS[0]) <= 1
+        assert abs(height - A4_POINTS[1]) <= 1
+        mediabox = page.get_mediabox()
+        assert mediabox is not None
+        left, bottom, right, top = mediabox
+        assert (left, bottom) == (0, 0)
+        assert abs(right - A4_POINTS[0]) <= 1
+        assert abs(top - A4_POINTS[1]) <= 1
+    finally:
+        document.close()
+
+
+def test_pdf_embeds_the_png_losslessly(rendered: tuple[bytes, bytes]) -> None:
+    png, pdf = rendered
+    embedded = embedded_image(pdf)
+    with Image.open(io.BytesIO(png)) as original:
+        assert embedded.size == original.size
+        assert (
+            ImageChops.difference(embedded.convert("L"), original.convert("L")).getbbox() is None
+        )
+
+
+def test_render_png_and_render_pdf_match_the_combined_call(url: str) -> None:
+    doc = make_doc(url)
+    png, pdf = render_png_and_pdf(doc)
+    assert render_png(doc) == png
+    assert render_pdf(doc) == pdf
+
+
+def test_other_dpi_keeps_a4(url: str) -> None:
+    png = render_png(make_doc(url, photo=None), dpi=100)
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.size == page_size(100) == (827, 1169)
+    pdf = render_pdf(make_doc(url, photo=None), dpi=100)
+    document = pdfium.PdfDocument(pdf)
+    try:
+        width, height = document[0].get_size()
+        assert abs(width - A4_POINTS[0]) <= 1 and abs(height - A4_POINTS[1]) <= 1
+    finally:
+        document.close()
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "P"])
+def test_png_to_pdf_handles_gray_rgb_and_paletted(mode: str) -> None:
+    image = Image.new("RGB", (120, 90), (255, 255, 255))
+    ImageDraw.Draw(image).rectangle((10, 10, 60, 50), fill=(200, 30, 30))
+    converted = image.convert(mode) if mode != "P" else image.quantize(4)
+    buffer = io.BytesIO()
+    converted.save(buffer, "PNG")
+    pdf = png_to_pdf(buffer.getvalue(), 72, title="آزمون")
+    expected = converted.convert("RGB")
+    for shown in (embedded_image(pdf).convert("RGB"), rasterise(pdf, 72, mode="RGB")):
+        assert shown.size == expected.size
+        assert ImageChops.difference(shown, expected).getbbox() is None
+
+
+def test_png_to_pdf_rejects_non_png() -> None:
+    with pytest.raises(ValueError):
+        png_to_pdf(b"GIF89a....", 150)
+
+
+# --- (c) The QR survives phone-like damage ---------------------------------------------------
+
+
+def jpeg(image: Image.Image, quality: int) -> Image.Image:
+    buffer = io.BytesIO()
+    image.convert("L").save(buffer, "JPEG", quality=quality)
+    return Image.open(io.BytesIO(buffer.getvalue()))
+
+
+def damage(kind: str, png: bytes, pdf: bytes) -> Image.Image:
+    with Image.open(io.BytesIO(png)) as opened:
+        page = opened.convert("L")
+    if kind == "jpeg-40":
+        return jpeg(page, 40)
+    if kind == "half-size":
+        return page.resize((page.width // 2, page.height // 2), Image.Resampling.BILINEAR)
+    if kind == "rotated-5":
+        return page.rotate(5, Image.Resampling.BILINEAR, expand=True, fillcolor=255)
+    if kind == "all-at-once":
+        half = page.resize((page.width // 2, page.height // 2), Image.Resampling.BILINEAR)
+        return jpeg(half.rotate(5, Image.Resampling.BILINEAR, expand=True, fillcolor=255), 40)
+    assert kind == "pdf-150-dpi"
+    return rasterise(pdf, 150)
+
+
+@pytest.mark.parametrize(
+    "kind", ["jpeg-40", "half-size", "rotated-5", "all-at-once", "pdf-150-dpi"]
+)
+def test_qr_decodes_after_damage(
+    kind: str, rendered: tuple[bytes, bytes], url: str, keys: dict[int, PublicKeyInfo]
+) -> None:
+    image = damage(kind, *rendered)
+    found = [
+        barcode
+        for barcode in zxingcpp.read_barcodes(image)
+        if barcode.format == zxingcpp.BarcodeFormat.QRCode
+    ]
+    assert len(found) == 1
+    assert found[0].text == url
+    token = found[0].text.removeprefix(VERIFY_BASE + "/")
+    assert verify_token(token, keys).serial == 140_400_123
+
+
+def test_verify_url_uses_alphanumeric_mode(url: str) -> None:
+    assert set(url) <= ALPHANUMERIC_CHARSET
+    dense = len(qr_matrix(url))
+    as_bytes = len(qr_matrix(url.replace("/V/", "/v/")))  # lower-case path forces byte mode
+    assert dense < as_bytes
+
+
+def test_lowercase_scheme_and_host_are_uppercased(url: str) -> None:
+    token = url.rsplit("/", 1)[1]
+    lower_host = f"https://verify.tvto.ir/V/{token}"
+    assert qr_text(lower_host) == url
+    decoded = zxingcpp.read_barcodes(make_qr(lower_host, box_size=4))
+    assert [barcode.text for barcode in decoded] == [url]
+
+
+def test_lowercase_path_falls_back_to_exact_bytes(url: str) -> None:
+    token = url.rsplit("/", 1)[1]
+    mixed = f"https://verify.tvto.ir/v/{token}"
+    assert qr_text(mixed) == mixed
+    decoded = zxingcpp.read_barcodes(make_qr(mixed, box_size=4))
+    assert [barcode.text for barcode in decoded] == [mixed]
+
+
+def test_make_qr_geometry() -> None:
+    image = make_qr("HELLO", box_size=3, border=4)
+    assert image.mode == "L"
+    assert image.width == image.height == (21 + 8) * 3
+    with pytest.raises(ValueError):
+        make_qr("HELLO", box_size=0)
+
+
+# --- (d) Photo or no photo -------------------------------------------------------------------
+
+
+def photo_box() -> tuple[int, int, int, int]:
+    # The photo frame: 30x40 mm at the left margin, 54 mm from the top (at 150 dpi).
+    def px(mm: float) -> int:
+        return round(mm * 150 / 25.4)
+
+    return (px(14) + 4, px(54) + 4, px(44) - 4, px(94) - 4)
+
+
+def test_renders_with_photo(url: str) -> None:
+    page = render_page(make_doc(url))
+    area = page.image.crop(photo_box())
+    assert ImageStat.Stat(area).mean[0] < 200  # the photo (light background, dark face)
+    assert texts.DOC_PHOTO_PLACEHOLDER not in {box.text for box in page.text_boxes}
+
+
+def test_renders_without_photo(url: str) -> None:
+    page = render_page(make_doc(url, photo=None))
+    area = page.image.crop(photo_box())
+    assert ImageStat.Stat(area).mean[0] > 240  # an empty frame with a small hint
+    assert texts.DOC_PHOTO_PLACEHOLDER in {box.text for box in page.text_boxes}
+
+
+def test_png_photo_and_exif_rotation_are_accepted(url: str) -> None:
+    landscape = Image.new("RGB", (800, 600), (40, 40, 40))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90 degrees clockwise to display
+    buffer = io.BytesIO()
+    landscape.save(buffer, "JPEG", exif=exif.tobytes())
+    page = render_page(make_doc(url, photo=buffer.getvalue()))
+    assert ImageStat.Stat(page.image.crop(photo_box())).mean[0] < 80
+
+
+def test_unreadable_photo_is_an_error(url: str) -> None:
+    with pytest.raises(ValueError):
+        render_page(make_doc(url, photo=b"not an image"))
+
+
+def test_authenticity_needs_its_fields(url: str) -> None:
+    with pytest.raises(ValueError):
+        make_doc(url, kind="authenticity")
+    with pytest.raises(ValueError):
+        make_doc(url, kind="letter")
+
+
+# --- (e) Nothing overflows -------------------------------------------------------------------
+
+
+def assert_inside(page_boxes: tuple[confirmation_module.TextBox, ...], size: tuple[int, int]):
+    width, height = size
+    for box in page_boxes:
+        left, top, right, bottom = box.bbox
+        r_left, r_top, r_right, r_bottom = box.region
+        assert r_left >= 0 and r_top >= 0 and r_right <= width and r_bottom <= height, box
+        assert left >= r_left - 1 and right <= r_right + 1, box
+        assert top >= r_top - 1 and bottom <= r_bottom + 1, box
+
+
+@pytest.mark.parametrize("kind", ["duplicate", "authenticity"])
+def test_long_values_stay_in_their_boxes(url: str, kind: str) -> None:
+    long_name = "سید محمدحسین " * 15 + "میرزاآقاخانی‌قاجار"
+    one_long_word = "الف" * 120
+    changes: dict[str, object] = {
+        "holder_full_name": long_name,
+        "father_name": one_long_word,
+        "trade": "تعمیرکار لوازم خانگی برقی " * 10,
+        "training_centre": "آموزشگاه آزاد فنی و حرفه‌ای " * 10,
+        "certificate_number": "X" * 80,
+        "tracking_code": "T" * 60,
+        "serial": "1404-" + "9" * 70,
+        "office_name": "حوزه سنجش و ارزشیابی مهارت استان خوزستان " * 6,
+        "signer_name": long_name,
+        "signer_title": "رئیس حوزه سنجش " * 12,
+    }
+    if kind == "authenticity":
+        changes |= authenticity_changes()
+        changes["requesting_organisation"] = "اداره کل آموزش و پرورش " * 20
+        changes["verdict"] = "گواهینامه فوق مورد تایید است. " * 30
+    page = render_page(make_doc(url, **changes))
+    assert page.image.size == (1240, 1754)
+    assert_inside(page.text_boxes, page.image.size)
+    assert any(box.text.endswith("…") for box in page.text_boxes)
+    # Outside the frame (8 mm) the page stays blank.
+    margin = round(7 * 150 / 25.4)
+    inner = (margin, margin, page.image.width - margin, page.image.height - margin)
+    blank = page.image.copy()
+    blank.paste(255, inner)
+    assert blank.getextrema() == (255, 255)
+
+
+def test_normal_document_fits_without_cutting(url: str) -> None:
+    page = render_page(make_doc(url, **authenticity_changes()))
+    assert_inside(page.text_boxes, page.image.size)
+    assert not any("…" in box.text for box in page.text_boxes)
