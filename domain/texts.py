@@ -295,3 +295,23 @@ JALALI_MONTH_NAMES = (
 )
 # Other spellings of month names that date parsing also recognises, with their month number.
 JALALI_MONTH_ALIASES = {"امرداد": 5}
+
+# --- added by deadlines ---
+# Monthly statistics for the staff chat (domain.stats).
+STATS_TITLE = "📊 {title}"
+STATS_MONTH_TITLE = "{month} {year}"
+STATS_PERIOD = "از {start} تا {end}"
+STATS_CREATED = "درخواست‌های ثبت‌شده: {count}"
+STATS_BY_KIND = "بر اساس نوع:"
+STATS_BY_STATUS = "بر اساس وضعیت کنونی:"
+STATS_BREAKDOWN_LINE = "• {label}: {count}"
+STATS_DECIDED = "درخواست‌های رسیدگی‌شده: {count}"
+STATS_MEDIAN = "میانهٔ زمان رسیدگی: {duration}"
+STATS_P90 = "۹۰٪ درخواست‌ها در {duration} یا کمتر رسیدگی شدند"
+STATS_ON_TIME = "رسیدگی در مهلت: {share} ({on_time} از {total})"
+STATS_ON_TIME_UNKNOWN = "رسیدگی در مهلت: نامعلوم (مهلتی ثبت نشده است)"
+STATS_UNIT_DAY = "روز"
+STATS_UNIT_HOUR = "ساعت"
+STATS_UNIT_MINUTE = "دقیقه"
+STATS_AND = " و "
+STATS_UNDER_A_MINUTE = "کمتر از یک دقیقه"
