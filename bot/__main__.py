@@ -8,7 +8,6 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from bot.export import write_export
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError, StorageSettings, load_settings
 
@@ -26,6 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--format", choices=("jsonl", "csv"), default="jsonl", help="output format (jsonl)"
     )
+    audit = commands.add_parser("audit", help="print a request's history from the audit trail")
+    audit.add_argument("code", help="the tracking code")
     return parser
 
 
@@ -56,12 +57,47 @@ async def _migrate(settings: StorageSettings) -> None:
 
 
 async def _export(settings: StorageSettings, fmt: str) -> int:
+    from rendering import export
     from storage.store import Store
 
     store = Store.open(settings.effective_database_url, settings.files_dir)
+    count = 0
     try:
         await store.migrate()
-        return await write_export(store.requests.iterate_all(), sys.stdout, fmt)
+        sys.stdout.write(export.header(fmt))
+        async for request in store.requests.iterate_all():
+            sys.stdout.write(export.line(request.record(), fmt))
+            count += 1
+    finally:
+        await store.close()
+    return count
+
+
+async def _audit(settings: StorageSettings, code_text: str) -> int:
+    from domain.tracking import format_tracking_code, parse_tracking_code
+    from storage.store import Store
+
+    code = parse_tracking_code(code_text)
+    if code is None:
+        print(f"error: {code_text!r} is not a tracking code", file=sys.stderr)
+        return 2
+    store = Store.open(settings.effective_database_url, settings.files_dir)
+    try:
+        await store.migrate()
+        request = await store.workflow.find_by_code(code)
+        if request is None:
+            print(f"error: no request {format_tracking_code(code)}", file=sys.stderr)
+            return 1
+        print(f"{format_tracking_code(code)}  {request.kind}  status={request.status}")
+        for entry in await store.audit.history(request.id):
+            change = f"{entry.from_status or '-'} -> {entry.to_status or '-'}"
+            who = f"{entry.actor_id}" + (f" ({entry.actor_name})" if entry.actor_name else "")
+            reason = f"  reason: {entry.reason}" if entry.reason else ""
+            print(
+                f"{entry.at.isoformat(timespec='seconds')}  {entry.action:<22} "
+                f"{entry.outcome:<7} {change:<32} by {who}{reason}"
+            )
+        return 0
     finally:
         await store.close()
 
@@ -87,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif command == "export":
         count = asyncio.run(_export(storage_settings, args.format))
         print(f"exported {count} request(s)", file=sys.stderr)
+    elif command == "audit":
+        return asyncio.run(_audit(storage_settings, args.code))
     return 0
 
 

@@ -12,8 +12,9 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.delivery import OutboxSender
 from bot.intake import Poller, UpdateIntake
 from bot.settings import Settings
+from domain.jalali import TEHRAN
 from domain.uploads import MAX_UPLOAD_BYTES
-from handlers import applicant
+from handlers import applicant, staff
 from handlers.deps import DEPS_KEY, Deps
 from handlers.errors import on_error
 from storage.models import utcnow
@@ -39,17 +40,26 @@ def build_application(settings: Settings) -> AnyApplication:
             AIORateLimiter(
                 overall_max_rate=settings.overall_messages_per_second,
                 group_max_rate=settings.group_messages_per_minute,
+                group_time_period=settings.group_rate_period_seconds,
                 max_retries=3,
             )
         )
         .build()
     )
 
-    # 1. Applicants in private chats: menu, help, status, cancel and the forms.
+    # 0. Guards, before everything: leave groups that are neither the staff nor security chat.
+    for handler in staff.build_guards():
+        application.add_handler(handler, group=-1)
+
+    # 1. Staff in the admin group: card buttons, force-reply answers, /staff, /stats, /export.
+    for handler in staff.build_handlers(settings.admin_chat_id):
+        application.add_handler(handler)
+
+    # 2. Applicants in private chats: menu, help, status, cancel, the forms, answers to staff.
     for handler in applicant.build_handlers():
         application.add_handler(handler)
 
-    # 2. Anything that fails ends in one place.
+    # 3. Anything that fails ends in one place.
     application.add_error_handler(on_error)
     return application
 
@@ -59,7 +69,13 @@ class BotRuntime:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store = Store.open(settings.effective_database_url, settings.files_dir)
+        self.store = Store.open(
+            settings.effective_database_url,
+            settings.files_dir,
+            calendar=settings.calendar,
+            single_step_approval=settings.single_step_approval,
+            security_chat_id=settings.security_chat_id,
+        )
         self.application = build_application(settings)
         self.sender = OutboxSender(
             self.application.bot,
@@ -78,12 +94,14 @@ class BotRuntime:
             max_upload_bytes=MAX_UPLOAD_BYTES,
             draft_ttl_days=settings.draft_ttl_days,
             wake_outbox=self.sender.wake,
+            allowed_groups=settings.allowed_groups,
         )
 
     async def start(self) -> None:
         """Migrate, connect, register commands, and start receiving and sending."""
         self.settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         await self.store.migrate()
+        await self.store.staff.seed(self.settings.staff_roles)
         await self.application.initialize()
         try:
             await self.application.bot.set_my_commands(list(applicant.COMMANDS))
@@ -93,6 +111,9 @@ class BotRuntime:
         job_queue = self.application.job_queue
         if job_queue is not None:
             job_queue.run_repeating(self._sweep_drafts, DRAFT_SWEEP_INTERVAL, first=5)
+            job_queue.run_daily(
+                self._digest, self.settings.digest_time.replace(tzinfo=TEHRAN), name="digest"
+            )
         self.sender.start()
         await self.intake.recover()
         self.poller.start()
@@ -121,3 +142,11 @@ class BotRuntime:
 
     async def _sweep_drafts(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.sweep_drafts()
+
+    async def digest(self, now: dt.datetime | None = None) -> None:
+        """Queue the daily deadline digest for the staff chat, and flag overdue cards."""
+        await self.store.workflow.queue_digest(now or utcnow())
+        self.sender.wake()
+
+    async def _digest(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.digest()

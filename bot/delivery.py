@@ -13,13 +13,17 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import Bot, InputFile
+from telegram import Bot, ForceReply, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from domain import texts
 from domain.digits import to_persian_digits
 from domain.forms import FORMS
-from rendering.chat import request_card, tracking_code
+from domain.jalali import format_datetime
+from domain.workflow import staff_actions
+from handlers import keyboards
+from rendering.chat import HistoryLine, notification, request_card, tracking_code
+from storage.models import utcnow
 from storage.outbox import OutboxItem
 from storage.store import Store
 from storage.views import AttachmentView, RequestView
@@ -27,6 +31,9 @@ from storage.views import AttachmentView, RequestView
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = dt.timedelta(minutes=10)
+CARD_HISTORY = 5
+# Documents filed with the request, posted under its card (answers are posted as they come).
+ANNOUNCED_ATTACHMENTS = frozenset({"court_letter", "photo", "org_letter", "certificate_image"})
 
 
 class OutboxSender:
@@ -51,6 +58,11 @@ class OutboxSender:
         self._stopping = False
         self._handlers: dict[str, Callable[[OutboxItem], Awaitable[None]]] = {
             "announce_request": self._announce_request,
+            "card": self._refresh_card,
+            "notify": self._notify,
+            "answer_posted": self._answer_posted,
+            "security_report": self._security_report,
+            "digest": self._digest,
             "draft_expired": self._draft_expired,
             "text": self._text,
         }
@@ -122,13 +134,105 @@ class OutboxSender:
         request = await self._store.requests.get(int(item.payload["request_id"]))
         chat_id = item.chat_id or self._admin_chat_id
         if request.admin_message_id is None:
-            card = await self._bot.send_message(chat_id, _card_text(request))
+            text, markup = await self.card(request)
+            card = await self._bot.send_message(chat_id, text, reply_markup=markup)
             await self._store.requests.set_admin_message(request.id, card.message_id)
             card_id = card.message_id
         else:
             card_id = request.admin_message_id
         for attachment in request.attachments:
-            await self._send_attachment(chat_id, card_id, request, attachment)
+            if attachment.kind in ANNOUNCED_ATTACHMENTS:
+                await self._send_attachment(chat_id, card_id, request, attachment)
+
+    async def card(self, request: RequestView) -> tuple[str, InlineKeyboardMarkup | None]:
+        """The staff card's text and buttons for the request as it is now."""
+        history = await self._store.audit.history(request.id, limit=CARD_HISTORY)
+        lines = [
+            HistoryLine(
+                at=entry.at,
+                actor=entry.actor_name or _actor_label(entry.actor_id, request),
+                action=entry.action,
+                reason=entry.reason,
+            )
+            for entry in history
+            if entry.outcome == "done"
+        ]
+        text = request_card(
+            kind=request.kind,
+            code=request.tracking_code,
+            status=request.status,
+            created_at=request.created_at,
+            values=request.answers(),
+            due_at=request.due_at,
+            classification=request.classification,
+            history=lines,
+            now=utcnow(),
+        )
+        acts = staff_actions(request.status, single_step=self._store.workflow.single_step)
+        return text, keyboards.staff_card(request.id, [a.value for a in acts])
+
+    async def _refresh_card(self, item: OutboxItem) -> None:
+        request = await self._store.requests.get(int(item.payload["request_id"]))
+        if request.admin_message_id is None:
+            return  # the announcement, still owed, will show the current state
+        text, markup = await self.card(request)
+        try:
+            await self._bot.edit_message_text(
+                text,
+                chat_id=item.chat_id or self._admin_chat_id,
+                message_id=request.admin_message_id,
+                reply_markup=markup,
+            )
+        except BadRequest as exc:
+            if "not modified" not in exc.message:
+                raise
+
+    async def _notify(self, item: OutboxItem) -> None:
+        event = str(item.payload["event"])
+        text = notification(event, str(item.payload["code"]), str(item.payload.get("text", "")))
+        markup = ForceReply(selective=False) if event == "question" else None
+        await self._bot.send_message(item.chat_id, text, reply_markup=markup)
+
+    async def _answer_posted(self, item: OutboxItem) -> None:
+        request = await self._store.requests.get(int(item.payload["request_id"]))
+        chat_id = item.chat_id or self._admin_chat_id
+        code = tracking_code(request.tracking_code)
+        reply_to = request.admin_message_id
+        text = str(item.payload.get("text") or "")
+        if text:
+            await self._bot.send_message(
+                chat_id,
+                texts.ANSWER_POSTED.format(code=code, text=text),
+                reply_to_message_id=reply_to,
+            )
+        attachment_id = item.payload.get("attachment_id")
+        for attachment in request.attachments:
+            if attachment.id == attachment_id:
+                await self._send_file(
+                    chat_id, attachment, f"{request.tracking_code}-answer",
+                    texts.ANSWER_POSTED_FILE.format(code=code), reply_to,
+                )  # fmt: skip
+
+    async def _security_report(self, item: OutboxItem) -> None:
+        request = await self._store.requests.get(int(item.payload["request_id"]))
+        history = await self._store.audit.history(request.id)
+        actor = next(
+            (e.actor_name or str(e.actor_id) for e in reversed(history) if e.action == "forge"),
+            "",
+        )
+        report = await self._bot.send_message(
+            item.chat_id,
+            texts.SECURITY_REPORT.format(
+                code=tracking_code(request.tracking_code),
+                kind=texts.KIND_LABELS.get(request.kind, request.kind),
+                name=request.full_name,
+                national_code=to_persian_digits(request.national_code),
+                actor=actor,
+                note=str(item.payload.get("note", "")),
+            ),
+        )
+        for attachment in request.attachments:
+            await self._send_attachment(item.chat_id, report.message_id, request, attachment)
 
     async def _send_attachment(
         self, chat_id: int, card_id: int, request: RequestView, attachment: AttachmentView
@@ -141,18 +245,53 @@ class OutboxSender:
         caption = texts.CARD_ATTACHMENT_CAPTION.format(
             label=label, code=tracking_code(request.tracking_code)
         )
+        await self._send_file(
+            chat_id, attachment, f"{request.tracking_code}-{attachment.kind}", caption, card_id
+        )
+
+    async def _send_file(
+        self,
+        chat_id: int,
+        attachment: AttachmentView,
+        stem: str,
+        caption: str,
+        reply_to: int | None,
+    ) -> None:
+        """Upload a stored (cleaned) file: staff never get the applicant's original bytes."""
         data = await self._store.files.read(attachment.stored_path)
         extension = attachment.stored_path.rsplit(".", 1)[-1]
-        name = f"{request.tracking_code}-{attachment.kind}.{extension}"
-        upload = InputFile(data, filename=name)
+        upload = InputFile(data, filename=f"{stem}.{extension}")
         if attachment.mime_type.startswith("image/"):
             await self._bot.send_photo(
-                chat_id, upload, caption=caption, reply_to_message_id=card_id
+                chat_id, upload, caption=caption, reply_to_message_id=reply_to
             )
         else:
             await self._bot.send_document(
-                chat_id, upload, caption=caption, reply_to_message_id=card_id
+                chat_id, upload, caption=caption, reply_to_message_id=reply_to
             )
+
+    async def _digest(self, item: OutboxItem) -> None:
+        sections = []
+        for title, key in ((texts.DIGEST_OVERDUE, "overdue"), (texts.DIGEST_SOON, "soon")):
+            ids = [int(i) for i in item.payload.get(key, [])]
+            if not ids:
+                continue
+            lines = [title]
+            for request_id in ids:
+                request = await self._store.requests.get(request_id)
+                lines.append(
+                    texts.DIGEST_LINE.format(
+                        code=tracking_code(request.tracking_code),
+                        kind=texts.KIND_LABELS.get(request.kind, request.kind),
+                        status=texts.STATUS_LABELS.get(request.status, request.status),
+                        due=format_datetime(request.due_at) if request.due_at else "",
+                    )
+                )
+            sections.append("\n".join(lines))
+        body = "\n\n".join(sections) if sections else texts.DIGEST_NONE
+        await self._bot.send_message(
+            item.chat_id or self._admin_chat_id, f"{texts.DIGEST_TITLE}\n\n{body}"
+        )
 
     async def _draft_expired(self, item: OutboxItem) -> None:
         days = to_persian_digits(f"{self._draft_ttl_days:g}")
@@ -162,14 +301,10 @@ class OutboxSender:
         await self._bot.send_message(item.chat_id, str(item.payload["text"]))
 
 
-def _card_text(request: RequestView) -> str:
-    return request_card(
-        kind=request.kind,
-        code=request.tracking_code,
-        status=request.status,
-        created_at=request.created_at,
-        values=request.answers(),
-    )
+def _actor_label(actor_id: int, request: RequestView) -> str:
+    if actor_id == request.applicant_user_id:
+        return texts.CARD_APPLICANT
+    return to_persian_digits(actor_id)
 
 
 def _backoff(attempts: int) -> dt.timedelta:

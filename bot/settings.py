@@ -13,6 +13,9 @@ from typing import Literal, TypeVar
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.deadlines import WorkCalendar, parse_holidays
+from domain.workflow import Role
+
 PLATFORM_URLS: dict[str, tuple[str, str]] = {
     "telegram": ("https://api.telegram.org/bot", "https://api.telegram.org/file/bot"),
     "bale": ("https://tapi.bale.ai/bot", "https://tapi.bale.ai/file/bot"),
@@ -61,8 +64,14 @@ class Settings(StorageSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
     max_concurrent_updates: int = Field(default=64, ge=1, le=1024)
+    security_chat_id: int | None = None
+    staff: str = ""
+    single_step_approval: bool = False
+    holidays: str = ""
+    digest_time: dt.time = dt.time(8, 0)
     poll_timeout: int = Field(default=30, ge=0, le=120)
     group_messages_per_minute: int = Field(default=20, ge=1)
+    group_rate_period_seconds: float = Field(default=60.0, gt=0)
     overall_messages_per_second: int = Field(default=30, ge=1)
 
     @field_validator("bot_token")
@@ -72,6 +81,18 @@ class Settings(StorageSettings):
         if not token or ":" not in token or any(c.isspace() for c in token):
             raise ValueError("must look like 123456:ABC… (the token BotFather gave)")
         return SecretStr(token)
+
+    @field_validator("staff")
+    @classmethod
+    def _staff_shape(cls, value: str) -> str:
+        parse_staff(value)
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _holidays_shape(cls, value: str) -> str:
+        parse_holidays(value)
+        return value
 
     @field_validator("bot_api_url", "bot_file_url")
     @classmethod
@@ -93,9 +114,47 @@ class Settings(StorageSettings):
         return self.bot_file_url or PLATFORM_URLS[self.bot_platform][1]
 
     @property
+    def staff_roles(self) -> dict[int, frozenset[Role]]:
+        """STAFF as user id → roles."""
+        return parse_staff(self.staff)
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        """The office's working days: Friday off, and HOLIDAYS."""
+        return WorkCalendar(parse_holidays(self.holidays))
+
+    @property
+    def allowed_groups(self) -> frozenset[int]:
+        """The groups the bot stays in."""
+        groups = {self.admin_chat_id}
+        if self.security_chat_id is not None:
+            groups.add(self.security_chat_id)
+        return frozenset(groups)
+
+    @property
     def draft_ttl(self) -> dt.timedelta:
         """How long an untouched draft is kept."""
         return dt.timedelta(days=self.draft_ttl_days)
+
+
+def parse_staff(value: str) -> dict[int, frozenset[Role]]:
+    """``"111:admin+reviewer, 222:signer"`` → {111: {admin, reviewer}, 222: {signer}}."""
+    staff: dict[int, frozenset[Role]] = {}
+    for entry in value.replace(";", ",").split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        user, _, roles = entry.partition(":")
+        if not user.strip().lstrip("-").isdigit() or not roles:
+            raise ValueError(f"entry {entry!r} must look like 123456:reviewer+signer")
+        try:
+            parsed = frozenset(Role(r.strip().lower()) for r in roles.split("+"))
+        except ValueError:
+            raise ValueError(
+                f"entry {entry!r}: roles are {', '.join(r.value for r in Role)}"
+            ) from None
+        staff[int(user)] = staff.get(int(user), frozenset()) | parsed
+    return staff
 
 
 def load_settings(cls: type[T], **overrides: object) -> T:

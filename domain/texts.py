@@ -173,6 +173,13 @@ STATUS_LIST_HINT = "برای دیدن جزئیات یک درخواست، /status
 KIND_LABELS = {"duplicate": "المثنی", "inquiry": "استعلام"}
 STATUS_LABELS = {
     "submitted": "ثبت شده، در انتظار بررسی",
+    "in_review": "در حال بررسی",
+    "waiting_applicant": "در انتظار پاسخ متقاضی",
+    "recommended": "پیشنهاد تایید، در انتظار امضا",
+    "approved": "تایید شده",
+    "rejected": "رد شده",
+    "forged": "گزارش جعل به حراست",
+    "withdrawn": "انصراف متقاضی",
 }
 
 # --- Staff announcements --------------------------------------------------------------------
@@ -183,6 +190,119 @@ CARD_CODE = "کد رهگیری: {code}"
 CARD_STATUS = "وضعیت: {status}"
 CARD_FILED_AT = "زمان ثبت: {date}"
 CARD_ATTACHMENT_CAPTION = "{label} — {code}"
+
+# --- The staff workflow ---------------------------------------------------------------------
+
+CLASSIFICATION_LABELS = {
+    "old_books": "فرمت قدیم — دفاتر ثبت",
+    "old_centre": "فرمت قدیم — بایگانی مرکز آموزشی",
+    "mechanized": "مکانیزه",
+}
+ACT_BUTTONS = {
+    "review": "🔍 شروع بررسی",
+    "classify_old_books": "📚 قدیم: دفاتر ثبت",
+    "classify_old_centre": "🏫 قدیم: بایگانی مرکز",
+    "classify_mechanized": "💻 مکانیزه",
+    "ask": "❓ پرسش از متقاضی",
+    "recommend": "👍 پیشنهاد تایید",
+    "approve": "✍️ تایید و امضا",
+    "reject": "⛔ رد درخواست",
+    "forge": "🚨 گزارش جعل به حراست",
+}
+ACT_LABELS = {
+    "review": "شروع بررسی",
+    "classify_old_books": "دسته‌بندی: فرمت قدیم، دفاتر ثبت",
+    "classify_old_centre": "دسته‌بندی: فرمت قدیم، بایگانی مرکز",
+    "classify_mechanized": "دسته‌بندی: مکانیزه",
+    "ask": "پرسش از متقاضی",
+    "answer": "پاسخ متقاضی",
+    "recommend": "پیشنهاد تایید",
+    "approve": "تایید و امضا",
+    "reject": "رد",
+    "forge": "گزارش جعل",
+    "withdraw": "انصراف متقاضی",
+}
+CARD_DUE = "مهلت انجام: {date}"
+CARD_OVERDUE = "⚠️ از مهلت گذشته است"
+CARD_CLASSIFICATION = "دسته‌بندی: {label}"
+CARD_HISTORY_TITLE = "آخرین اقدام‌ها:"
+CARD_HISTORY_LINE = "• {date} — {actor}: {action}"
+CARD_HISTORY_REASON = "  «{reason}»"
+CARD_APPLICANT = "متقاضی"
+
+STAFF_DENIED = "شما مجاز به این کار نیستید."
+STAFF_DONE = "انجام شد."
+STAFF_ALREADY = "این درخواست پیش‌تر رسیدگی شده است ({status})."
+STAFF_ALREADY_BY = "این درخواست پیش‌تر رسیدگی شده است: {action} توسط {actor} در {date}."
+STAFF_NOT_FOUND = "این درخواست پیدا نشد."
+STAFF_FOUR_EYES = "تایید نهایی باید توسط کسی جز پیشنهاددهندهٔ تایید انجام شود."
+STAFF_PROMPTS = {
+    "ask": "پرسش از متقاضی درخواست {code} را در پاسخ به همین پیام بنویسید.",
+    "reject": (
+        "دلیل رد درخواست {code} را در پاسخ به همین پیام بنویسید. این دلیل برای متقاضی "
+        "فرستاده می‌شود."
+    ),
+    "forge": (
+        "توضیح گزارش جعل درخواست {code} را در پاسخ به همین پیام بنویسید. گزارش با مدارک "
+        "برای حراست فرستاده می‌شود."
+    ),
+}
+STAFF_PROMPT_SENT = "متن را در پاسخ به پیام ربات بنویسید."
+STAFF_PROMPT_EMPTY = "متن خالی است. لطفاً دوباره در پاسخ به همان پیام بنویسید."
+STAFF_ACT_DONE = "«{action}» برای درخواست {code} ثبت شد."
+
+NOTIFY = {
+    "in_review": "درخواست {code} شما در حال بررسی است.",
+    "question": (
+        "کارشناس دربارهٔ درخواست {code} از شما پرسیده است:\n«{text}»\n\n"
+        "پاسخ را در جواب همین پیام بنویسید یا مدرک خواسته‌شده را بفرستید."
+    ),
+    "rejected": "متأسفانه درخواست {code} شما رد شد.\nدلیل: {text}",
+    "not_accepted": (
+        "درخواست {code} شما پذیرفته نشد. برای پیگیری با مدارک اصلی به اداره کل آموزش فنی و "
+        "حرفه‌ای استان مراجعه کنید."
+    ),
+    "approved": (
+        "✅ درخواست {code} شما تایید شد. برگ تاییدیه پس از صدور از همین‌جا برایتان فرستاده می‌شود."
+    ),
+    "withdrawn": "درخواست {code} به خواست شما بسته شد.",
+}
+EXPECT_ANSWER = "پاسخ کارشناس را به صورت متن بنویسید یا مدرک خواسته‌شده را (عکس یا PDF) بفرستید."
+ANSWER_RECEIVED = "✅ پاسخ شما برای درخواست {code} ثبت شد و به کارشناس رسید."
+ANSWER_POSTED = "💬 پاسخ متقاضی برای درخواست {code}:\n{text}"
+ANSWER_POSTED_FILE = "📎 مدرک فرستاده‌شده از سوی متقاضی برای درخواست {code}"
+
+SECURITY_REPORT = (
+    "🚨 گزارش جعل گواهینامه\n"
+    "کد رهگیری: {code}\n"
+    "نوع درخواست: {kind}\n"
+    "نام: {name}\n"
+    "کد ملی: {national_code}\n"
+    "گزارش‌دهنده: {actor}\n"
+    "توضیح: {note}"
+)
+
+STAFF_LIST_TITLE = "کارکنان و نقش‌ها:"
+STAFF_LIST_LINE = "• {user_id}{name}: {roles}"
+STAFF_LIST_EMPTY = "هنوز هیچ کارمندی تعریف نشده است."
+STAFF_USAGE = (
+    "دستورها:\n/staff — فهرست کارکنان\n/staff add شناسه نقش — افزودن (نقش: reviewer، signer یا "
+    "admin)\n/staff remove شناسه — حذف همهٔ نقش‌ها"
+)
+STAFF_ADDED = "نقش {role} به {user_id} داده شد."
+STAFF_ALREADY_HAD = "{user_id} این نقش را از پیش داشت."
+STAFF_REMOVED = "نقش‌های {user_id} برداشته شد."
+STAFF_NOT_MEMBER = "{user_id} نقشی نداشت."
+ROLE_LABELS = {"reviewer": "کارشناس", "signer": "امضاکننده", "admin": "مدیر"}
+
+DIGEST_TITLE = "📋 گزارش روزانهٔ مهلت‌ها"
+DIGEST_OVERDUE = "⚠️ گذشته از مهلت:"
+DIGEST_SOON = "⏳ مهلت تا فردا:"
+DIGEST_LINE = "• {code} — {kind} — {status} — مهلت: {due}"
+DIGEST_NONE = "درخواست عقب‌افتاده یا نزدیک به مهلت نیست."
+STATS_THIS_MONTH = "آمار ماه جاری ({month})"
+STATS_LAST_MONTH = "آمار ماه گذشته ({month})"
+EXPORT_CAPTION = "خروجی همهٔ درخواست‌ها ({count} مورد)"
 
 # --- Validation errors (domain.validation) -------------------------------------------------
 

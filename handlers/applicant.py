@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, Message, Update
 from telegram.ext import (
-    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -18,9 +17,10 @@ from telegram.ext import (
 from domain import texts
 from domain.tracking import parse_tracking_code
 from handlers import callbacks, form_engine, keyboards
-from handlers.callbacks import Action
-from handlers.deps import deps
-from rendering.chat import status_detail, status_line
+from handlers.deps import HandlerList, deps
+from rendering.chat import status_detail, status_line, tracking_code
+from storage.views import RequestView
+from storage.workflow import Actor, AlreadyHandled
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +30,6 @@ COMMANDS = (
     BotCommand("cancel", texts.COMMAND_CANCEL),
     BotCommand("help", texts.COMMAND_HELP),
 )
-
-_FORM_ACTIONS = {Action.SUBMIT, Action.EDIT, Action.CANCEL_ASK, Action.CANCEL_YES,
-                 Action.CANCEL_NO}  # fmt: skip
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -104,14 +101,56 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Routes any other private message to the draft's current question, or to the menu."""
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
-    draft = await deps(context).store.drafts.get(user.id)
+    """Routes any other private message: an answer to staff, the draft's question, or the menu."""
+    user, chat, message = update.effective_user, update.effective_chat, update.effective_message
+    assert user is not None and chat is not None and message is not None
+    store = deps(context).store
+    draft = await store.drafts.get(user.id)
+    waiting = await store.workflow.waiting_for(user.id)
+    if waiting is not None and (draft is None or _replies_to_bot(message)):
+        await answer_staff(update, context, waiting)
+        return
     if draft is None:
         await context.bot.send_message(chat.id, texts.USE_MENU, reply_markup=keyboards.main_menu())
         return
     await form_engine.receive(update, context, draft)
+
+
+def _replies_to_bot(message: Message) -> bool:
+    reply = message.reply_to_message
+    return reply is not None and reply.from_user is not None and reply.from_user.is_bot
+
+
+async def answer_staff(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, request: RequestView
+) -> None:
+    """Takes the applicant's text or document as the answer to the staff's question."""
+    user, message = update.effective_user, update.effective_message
+    assert user is not None and message is not None
+    d = deps(context)
+    text = (message.text or message.caption or "").strip() or None
+    upload = None
+    try:
+        if message.photo or message.document:
+            upload = await form_engine.read_upload(message, context)
+        elif text is None:
+            raise form_engine.Rejected(texts.EXPECT_ANSWER)
+        await d.store.workflow.answer(
+            request.id, Actor(user.id, user.full_name), text=text, upload=upload
+        )
+    except form_engine.Rejected as rejected:
+        await message.reply_text(rejected.message)
+        return
+    except AlreadyHandled:
+        if upload is not None:
+            await d.store.files.delete(upload.stored_path)
+        await message.reply_text(texts.USE_MENU, reply_markup=keyboards.main_menu())
+        return
+    d.wake_outbox()
+    await message.reply_text(
+        texts.ANSWER_RECEIVED.format(code=tracking_code(request.tracking_code)),
+        reply_markup=keyboards.main_menu(),
+    )
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -119,17 +158,23 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None
     press = callbacks.parse(query.data)
-    if press is None or press.action not in _FORM_ACTIONS:
+    if press is None or press.action not in callbacks.FORM_ACTIONS:
         await query.answer(texts.BUTTON_STALE)
         return
     await form_engine.on_button(update, context, press)
+
+
+async def on_unknown_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers a button press that no handler knows, so the client stops spinning."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.BUTTON_STALE)
 
 
 def _exact(*labels: str) -> filters.BaseFilter:
     return filters.Regex("^(?:" + "|".join(re.escape(label) for label in labels) + ")$")
 
 
-def build_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
+def build_handlers() -> HandlerList:
     """The applicant's handlers, in the order they must be tried."""
     # Edited messages are not new answers: only fresh messages count.
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
@@ -142,6 +187,8 @@ def build_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None
         MessageHandler(private & _exact(texts.MENU_STATUS), show_status),
         MessageHandler(private & _exact(texts.MENU_DUPLICATE), request_duplicate),
         MessageHandler(private & _exact(texts.BUTTON_CANCEL), cancel),
-        CallbackQueryHandler(on_button, pattern=callbacks.PATTERN),
+        CallbackQueryHandler(on_button, pattern=callbacks.FORM_PATTERN),
         MessageHandler(private & ~filters.COMMAND, on_private_message),
+        # Any other button (forged, or from an older version of the bot) gets an answer too.
+        CallbackQueryHandler(on_unknown_button),
     ]

@@ -18,11 +18,35 @@ class Action(enum.StrEnum):
     CANCEL_ASK = "cxa"  # arg: draft id
     CANCEL_YES = "cxy"  # arg: draft id
     CANCEL_NO = "cxn"  # arg: draft id
+    # Staff actions on a request card; arg: request id.
+    REVIEW = "rv"
+    CLASSIFY_BOOKS = "c1"
+    CLASSIFY_CENTRE = "c2"
+    CLASSIFY_MECHANIZED = "c3"
+    ASK = "ak"
+    RECOMMEND = "rc"
+    APPROVE = "ap"
+    REJECT = "rj"
+    FORGE = "fg"
+
+
+# Which workflow act each staff button stands for (domain.workflow.Act values).
+STAFF_ACTS: dict[Action, str] = {
+    Action.REVIEW: "review",
+    Action.CLASSIFY_BOOKS: "classify_old_books",
+    Action.CLASSIFY_CENTRE: "classify_old_centre",
+    Action.CLASSIFY_MECHANIZED: "classify_mechanized",
+    Action.ASK: "ask",
+    Action.RECOMMEND: "recommend",
+    Action.APPROVE: "approve",
+    Action.REJECT: "reject",
+    Action.FORGE: "forge",
+}
+STAFF_BUTTONS: dict[str, Action] = {act: action for action, act in STAFF_ACTS.items()}
 
 
 _ACTIONS = {a.value: a for a in Action}
 _ARG = re.compile(r"[A-Za-z0-9_\-]{0,58}")
-PATTERN = re.compile(r"^(?:" + "|".join(re.escape(a.value) for a in Action) + r"):")
 
 
 @dataclass(frozen=True)
@@ -53,3 +77,15 @@ def parse(data: str | None) -> CallbackData | None:
     if action is None or not _ARG.fullmatch(arg):
         return None
     return CallbackData(action, arg)
+
+
+def _pattern(actions: object) -> re.Pattern[str]:
+    names = "|".join(re.escape(a.value) for a in actions)  # type: ignore[attr-defined]
+    return re.compile(r"^(?:" + names + r"):")
+
+
+FORM_ACTIONS = frozenset(
+    {Action.SUBMIT, Action.EDIT, Action.CANCEL_ASK, Action.CANCEL_YES, Action.CANCEL_NO}
+)
+FORM_PATTERN = _pattern(FORM_ACTIONS)
+STAFF_PATTERN = _pattern(STAFF_ACTS)

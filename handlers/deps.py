@@ -6,11 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from telegram.ext import CallbackContext
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackContext, ContextTypes
 
 from storage.store import Store
 
 DEPS_KEY = "deps"
+
+HandlerList = list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,7 @@ class Deps:
     max_upload_bytes: int
     draft_ttl_days: float
     wake_outbox: Callable[[], None]
+    allowed_groups: frozenset[int] = frozenset()
 
 
 def deps(context: CallbackContext[Any, Any, Any, Any]) -> Deps:

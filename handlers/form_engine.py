@@ -31,7 +31,7 @@ from storage.views import DraftView
 log = logging.getLogger(__name__)
 
 
-class _Rejected(Exception):
+class Rejected(Exception):
     """An answer that cannot be taken; ``message`` says why, in Persian."""
 
     def __init__(self, message: str) -> None:
@@ -83,7 +83,7 @@ async def receive(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Dra
     assert field is not None
     try:
         value = await _read_answer(field, message, context)
-    except _Rejected as rejected:
+    except Rejected as rejected:
         await message.reply_text(rejected.message, reply_markup=keyboards.for_field(field))
         return
     store = deps(context).store
@@ -201,26 +201,26 @@ async def _read_answer(field: Field, message: Message, context: ContextTypes.DEF
     if field.kind is InputKind.MOBILE and message.contact is not None:
         contact = message.contact
         if message.from_user is None or contact.user_id != message.from_user.id:
-            raise _Rejected(texts.EXPECT_OWN_CONTACT)
+            raise Rejected(texts.EXPECT_OWN_CONTACT)
         phone = normalize_contact_phone(contact.phone_number)
         if phone is None:
-            raise _Rejected(texts.EXPECT_IRANIAN_MOBILE)
+            raise Rejected(texts.EXPECT_IRANIAN_MOBILE)
         return phone
     text = message.text
     if text is None:
-        raise _Rejected(texts.EXPECT_MOBILE if field.kind is InputKind.MOBILE else _expect(field))
+        raise Rejected(texts.EXPECT_MOBILE if field.kind is InputKind.MOBILE else _expect(field))
     if field.optional and text.strip() == texts.BUTTON_DONT_KNOW:
         return None
     if field.kind is InputKind.CHOICE:
         choice = field.choice_by_label(text)
         if choice is None:
-            raise _Rejected(texts.EXPECT_CHOICE)
+            raise Rejected(texts.EXPECT_CHOICE)
         return choice.value
     assert field.parse is not None
     try:
         return field.parse(text)
     except InvalidInput as exc:
-        raise _Rejected(exc.message) from None
+        raise Rejected(exc.message) from None
 
 
 def _expect(field: Field) -> str:
@@ -230,7 +230,19 @@ def _expect(field: Field) -> str:
 async def _read_upload(
     field: Field, message: Message, context: ContextTypes.DEFAULT_TYPE
 ) -> dict[str, Any]:
-    expect = texts.EXPECT_PHOTO if field.kind is InputKind.PHOTO else texts.EXPECT_FILE
+    stored = await read_upload(message, context, photo=field.kind is InputKind.PHOTO)
+    return stored.as_answer()
+
+
+async def read_upload(
+    message: Message, context: ContextTypes.DEFAULT_TYPE, *, photo: bool = False
+) -> StoredUpload:
+    """Check, download, clean and store the photo or document in ``message``.
+
+    Raises:
+        Rejected: with the Persian reason when the upload cannot be taken.
+    """
+    expect = texts.EXPECT_PHOTO if photo else texts.EXPECT_FILE
     if message.photo:
         media: Any = message.photo[-1]
         declared_mime: str | None = "image/jpeg"
@@ -240,7 +252,7 @@ async def _read_upload(
         declared_mime = message.document.mime_type
         file_name = message.document.file_name
     else:
-        raise _Rejected(expect)
+        raise Rejected(expect)
     d = deps(context)
     try:
         uploads.check_declared_size(media.file_size, d.max_upload_bytes)
@@ -255,12 +267,12 @@ async def _read_upload(
         await telegram_file.download_to_memory(buffer)
         data = buffer.getvalue()
         uploads.check_declared_size(len(data), d.max_upload_bytes)
-        clean = await asyncio.to_thread(_clean, field, data, declared_mime, file_name)
+        clean = await asyncio.to_thread(_clean, photo, data, declared_mime, file_name)
     except uploads.UploadRejected as exc:
-        raise _Rejected(exc.message) from None
+        raise Rejected(exc.message) from None
     except TelegramError:
         log.warning("download of an upload failed", exc_info=True)
-        raise _Rejected(texts.FILE_DOWNLOAD_FAILED) from None
+        raise Rejected(texts.FILE_DOWNLOAD_FAILED) from None
     stored = await d.store.files.put(clean.data, clean.extension)
     return StoredUpload(
         stored_path=stored.relative_path,
@@ -269,13 +281,13 @@ async def _read_upload(
         mime_type=clean.mime_type,
         file_id=media.file_id,
         file_unique_id=media.file_unique_id,
-    ).as_answer()
+    )
 
 
 def _clean(
-    field: Field, data: bytes, declared_mime: str | None, file_name: str | None
+    photo: bool, data: bytes, declared_mime: str | None, file_name: str | None
 ) -> uploads.CleanFile:
-    if field.kind is InputKind.PHOTO:
+    if photo:
         clean = uploads.clean_image(data)
         uploads.check_portrait_photo(clean)
         return clean

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -12,7 +14,7 @@ from telegram import (
 from domain import texts
 from domain.forms import Field, Form, InputKind
 from handlers import callbacks
-from handlers.callbacks import Action
+from handlers.callbacks import STAFF_BUTTONS, Action
 
 
 def main_menu() -> ReplyKeyboardMarkup:
@@ -80,3 +82,17 @@ def cancel_confirm(draft_id: str) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def staff_card(request_id: int, acts: Sequence[str]) -> InlineKeyboardMarkup | None:
+    """The buttons for the actions allowed on a request now (none when it is closed)."""
+    buttons = [
+        InlineKeyboardButton(
+            texts.ACT_BUTTONS[act], callback_data=callbacks.build(STAFF_BUTTONS[act], request_id)
+        )
+        for act in acts
+        if act in STAFF_BUTTONS
+    ]
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from domain import texts
@@ -10,6 +12,7 @@ from domain.digits import to_persian_digits
 from domain.forms import FORMS, Form
 from domain.jalali import format_datetime
 from domain.tracking import format_tracking_code
+from domain.workflow import OPEN
 
 
 def summary_text(form: Form, answers: Mapping[str, Any]) -> str:
@@ -59,10 +62,29 @@ def status_detail(code: str, kind: str, status: str, created_at: Any, updated_at
     )
 
 
+@dataclass(frozen=True)
+class HistoryLine:
+    """One past action, as the card shows it."""
+
+    at: dt.datetime
+    actor: str
+    action: str
+    reason: str | None = None
+
+
 def request_card(
-    *, kind: str, code: str, status: str, created_at: Any, values: Mapping[str, Any]
+    *,
+    kind: str,
+    code: str,
+    status: str,
+    created_at: dt.datetime,
+    values: Mapping[str, Any],
+    due_at: dt.datetime | None = None,
+    classification: str | None = None,
+    history: Sequence[HistoryLine] = (),
+    now: dt.datetime | None = None,
 ) -> str:
-    """The staff card announcing a request: its data, code and status."""
+    """The staff card of a request: its data, code, status, deadline and last actions."""
     form = FORMS[kind]
     lines = [texts.CARD_TITLE.format(kind=kind_label(kind)), ""]
     for field in form.fields:
@@ -77,7 +99,35 @@ def request_card(
         texts.CARD_STATUS.format(status=status_label(status)),
         texts.CARD_FILED_AT.format(date=format_datetime(created_at)),
     ]
+    if classification:
+        label = texts.CLASSIFICATION_LABELS.get(classification, classification)
+        lines.append(texts.CARD_CLASSIFICATION.format(label=label))
+    if due_at is not None and status in OPEN:
+        lines.append(texts.CARD_DUE.format(date=format_datetime(due_at)))
+        if now is not None and now > due_at:
+            lines.append(texts.CARD_OVERDUE)
+    if history:
+        lines += ["", texts.CARD_HISTORY_TITLE]
+        for entry in history:
+            lines.append(
+                texts.CARD_HISTORY_LINE.format(
+                    date=format_datetime(entry.at),
+                    actor=entry.actor,
+                    action=texts.ACT_LABELS.get(entry.action, entry.action),
+                )
+            )
+            if entry.reason:
+                lines.append(texts.CARD_HISTORY_REASON.format(reason=_clip(entry.reason, 200)))
     return "\n".join(lines)
+
+
+def notification(event: str, code: str, text: str = "") -> str:
+    """What the applicant is told when their request moves on."""
+    return texts.NOTIFY[event].format(code=tracking_code(code), text=text)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def persian_number(value: int | float | str) -> str:

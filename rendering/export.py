@@ -1,13 +1,12 @@
-"""The operators' and auditors' view: every request with its files, as JSON lines or CSV."""
+"""The operators' and auditors' view of requests: JSON lines or CSV, written row by row."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import AsyncIterator
-from typing import Any, TextIO
-
-from storage.views import RequestView
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 FIELDS = (
     "tracking_code",
@@ -27,48 +26,42 @@ FIELDS = (
     "certificate_year",
     "training_centre",
     "certificate_format",
+    "classification",
+    "due_at",
+    "decided_at",
+    "decision_note",
     "details",
     "attachments",
 )
+FORMATS = ("jsonl", "csv")
 
 
-def request_record(request: RequestView) -> dict[str, Any]:
-    """One request as a flat, JSON-able record."""
-    record: dict[str, Any] = {name: getattr(request, name) for name in FIELDS[:-2]}
-    record["created_at"] = request.created_at.isoformat()
-    record["updated_at"] = request.updated_at.isoformat()
-    record["details"] = request.details
-    record["attachments"] = [
-        {
-            "kind": a.kind,
-            "stored_path": a.stored_path,
-            "sha256": a.sha256,
-            "size": a.size,
-            "mime_type": a.mime_type,
-            "file_id": a.file_id,
-        }
-        for a in request.attachments
-    ]
-    return record
+def header(fmt: str) -> str:
+    """What comes before the first record (the CSV header row)."""
+    return _csv_line(dict(zip(FIELDS, FIELDS, strict=True))) if fmt == "csv" else ""
 
 
-async def write_export(requests: AsyncIterator[RequestView], out: TextIO, fmt: str) -> int:
-    """Write every request to ``out`` as ``jsonl`` or ``csv``; returns how many."""
-    count = 0
-    writer: csv.DictWriter[str] | None = None
-    if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=FIELDS)
-        writer.writeheader()
-    async for request in requests:
-        record = request_record(request)
-        if writer is None:
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        else:
-            record["details"] = json.dumps(record["details"], ensure_ascii=False)
-            record["attachments"] = "; ".join(
-                f"{a['kind']}:{a['stored_path']}:sha256={a['sha256']}"
-                for a in record["attachments"]
-            )
-            writer.writerow(record)
-        count += 1
-    return count
+def line(record: Mapping[str, Any], fmt: str) -> str:
+    """One record as a JSON line or a CSV row."""
+    if fmt == "jsonl":
+        return json.dumps({k: record.get(k) for k in FIELDS}, ensure_ascii=False) + "\n"
+    flat = {k: record.get(k) for k in FIELDS}
+    flat["details"] = json.dumps(record.get("details") or {}, ensure_ascii=False)
+    flat["attachments"] = "; ".join(
+        f"{a['kind']}:{a['stored_path']}:sha256={a['sha256']}"
+        for a in record.get("attachments") or []
+    )
+    return _csv_line(flat)
+
+
+def lines(records: Iterator[Mapping[str, Any]], fmt: str) -> Iterator[str]:
+    """The whole export, chunk by chunk."""
+    yield header(fmt)
+    for record in records:
+        yield line(record, fmt)
+
+
+def _csv_line(row: Mapping[str, Any]) -> str:
+    buffer = io.StringIO()
+    csv.DictWriter(buffer, fieldnames=FIELDS).writerow(dict(row))
+    return buffer.getvalue()

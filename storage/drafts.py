@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.deadlines import WorkCalendar, due_at
 from domain.forms import CONFIRM_STEP, FORMS, REQUEST_COLUMNS
 from storage import models
 from storage.errors import DraftNotFound, StaleStep
@@ -59,9 +60,15 @@ class SubmitResult:
 class DraftService:
     """Drafts: one per user, with the step it waits on and every answer given."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], files: FileStore) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        files: FileStore,
+        calendar: WorkCalendar | None = None,
+    ) -> None:
         self._sessions = sessions
         self._files = files
+        self._calendar = calendar or WorkCalendar(frozenset())
 
     async def get(self, user_id: int) -> DraftView | None:
         """The user's draft, if they have one."""
@@ -190,10 +197,14 @@ class DraftService:
             details = {
                 k: v for k, v in answers.items() if k not in REQUEST_COLUMNS and k not in file_keys
             }
+            now = models.utcnow()
             request = models.Request(
                 tracking_code=code,
                 kind=row.kind,
                 status=INITIAL_STATUS,
+                created_at=now,
+                updated_at=now,
+                due_at=due_at(row.kind, None, now, self._calendar),
                 applicant_chat_id=row.chat_id,
                 applicant_user_id=row.user_id,
                 source_draft=row.id,

@@ -100,6 +100,14 @@ class Request(Base):
 
     admin_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
+    # The staff workflow (domain.workflow): classification, deadline and who decided.
+    classification: Mapped[str | None] = mapped_column(String(20))
+    due_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    recommended_by: Mapped[int | None] = mapped_column(BigInteger)
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decided_at: Mapped[dt.datetime | None] = mapped_column()
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="request", lazy="raise", order_by="Attachment.id"
     )
@@ -174,3 +182,51 @@ class InboxUpdate(Base):
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+
+
+class StaffRole(Base):
+    """One role of one staff member; a person may hold several."""
+
+    __tablename__ = "staff_roles"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(120))
+    added_by: Mapped[int | None] = mapped_column(BigInteger)
+    added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Append-only: who did what to which request, when, from which status to which, and why."""
+
+    __tablename__ = "audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("requests.id", ondelete="RESTRICT"), index=True
+    )
+    actor_id: Mapped[int] = mapped_column(BigInteger)
+    actor_name: Mapped[str | None] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(20))  # done | denied | refused
+    from_status: Mapped[str | None] = mapped_column(String(30))
+    to_status: Mapped[str | None] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class StaffPrompt(Base):
+    """A force-reply question the bot put to a staff member (reason, note or question text)."""
+
+    __tablename__ = "staff_prompts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(40))
+    staff_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[dt.datetime | None] = mapped_column()
+
+    __table_args__ = (Index("ix_staff_prompts_message", "chat_id", "message_id", unique=True),)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.stats import RequestFacts
 from storage import models
 from storage.errors import RequestNotFound
 from storage.views import RequestView, request_view
@@ -64,6 +65,22 @@ class RequestService:
                 .where(models.Request.id == request_id)
                 .values(admin_message_id=message_id)
             )
+
+    async def facts(self) -> list[RequestFacts]:
+        """What statistics need of every request."""
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(
+                        models.Request.kind,
+                        models.Request.status,
+                        models.Request.created_at,
+                        models.Request.decided_at,
+                        models.Request.due_at,
+                    )
+                )
+            ).all()
+        return [RequestFacts(*row) for row in rows]
 
     async def iterate_all(self, batch: int = 500) -> AsyncIterator[RequestView]:
         """Every request with its attachments, oldest first, in bounded batches."""

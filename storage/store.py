@@ -3,34 +3,56 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from domain.deadlines import WorkCalendar
 from storage import migrate
+from storage.audit import AuditService
 from storage.db import make_engine, make_sessionmaker
 from storage.drafts import DraftService
 from storage.filestore import FileStore
 from storage.inbox import InboxService
 from storage.outbox import OutboxService
 from storage.requests import RequestService
+from storage.staff import StaffService
+from storage.workflow import WorkflowService
 
 
 class Store:
     """Everything the bot keeps, behind use-case services that own their transactions."""
 
-    def __init__(self, engine: AsyncEngine, files_dir: Path) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        files_dir: Path,
+        *,
+        calendar: WorkCalendar | None = None,
+        single_step_approval: bool = False,
+        security_chat_id: int | None = None,
+    ) -> None:
+        calendar = calendar or WorkCalendar(frozenset())
         self.engine = engine
         self.sessions = make_sessionmaker(engine)
         self.files = FileStore(files_dir)
-        self.drafts = DraftService(self.sessions, self.files)
+        self.drafts = DraftService(self.sessions, self.files, calendar)
         self.requests = RequestService(self.sessions)
         self.outbox = OutboxService(self.sessions)
         self.inbox = InboxService(self.sessions)
+        self.staff = StaffService(self.sessions)
+        self.audit = AuditService(self.sessions)
+        self.workflow = WorkflowService(
+            self.sessions,
+            calendar=calendar,
+            single_step=single_step_approval,
+            security_chat_id=security_chat_id,
+        )
 
     @classmethod
-    def open(cls, database_url: str, files_dir: Path) -> Store:
+    def open(cls, database_url: str, files_dir: Path, **options: Any) -> Store:
         """Open the store at ``database_url`` with documents under ``files_dir``."""
-        return cls(make_engine(database_url), files_dir)
+        return cls(make_engine(database_url), files_dir, **options)
 
     async def migrate(self) -> None:
         """Bring the schema up to date."""

@@ -66,7 +66,38 @@ class RequestView:
     certificate_format: str | None
     details: dict[str, Any]
     admin_message_id: int | None
+    classification: str | None = None
+    due_at: dt.datetime | None = None
+    recommended_by: int | None = None
+    decided_by: int | None = None
+    decided_at: dt.datetime | None = None
+    decision_note: str | None = None
     attachments: tuple[AttachmentView, ...] = field(default=())
+
+    def record(self) -> dict[str, Any]:
+        """The request as a flat, JSON-able record (for the export)."""
+        record: dict[str, Any] = {
+            name: getattr(self, name)
+            for name in (
+                "tracking_code", "kind", "status", "applicant_chat_id", "applicant_user_id",
+                *REQUEST_COLUMNS, "classification", "decision_note", "details",
+            )
+        }  # fmt: skip
+        for name in ("created_at", "updated_at", "due_at", "decided_at"):
+            moment = getattr(self, name)
+            record[name] = moment.isoformat() if moment else None
+        record["attachments"] = [
+            {
+                "kind": a.kind,
+                "stored_path": a.stored_path,
+                "sha256": a.sha256,
+                "size": a.size,
+                "mime_type": a.mime_type,
+                "file_id": a.file_id,
+            }
+            for a in self.attachments
+        ]
+        return record
 
     def answers(self) -> dict[str, Any]:
         """The form answers, keyed like the form's fields."""
@@ -128,5 +159,11 @@ def request_view(
         certificate_format=row.certificate_format,
         details=dict(row.details or {}),
         admin_message_id=row.admin_message_id,
+        classification=row.classification,
+        due_at=row.due_at,
+        recommended_by=row.recommended_by,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+        decision_note=row.decision_note,
         attachments=tuple(attachment_view(a) for a in attachments or ()),
     )

@@ -15,6 +15,12 @@ from tests.driver import Applicant
 from tests.fakebotapi import FakeBotApi
 
 ADMIN_CHAT_ID = -1001000
+SECURITY_CHAT_ID = -1002000
+REVIEWER, SIGNER, ADMIN, SECOND_SIGNER, BOTH = 9001, 9002, 9003, 9004, 9005
+STAFF = (
+    f"{REVIEWER}:reviewer, {SIGNER}:signer, {ADMIN}:admin, {SECOND_SIGNER}:signer, "
+    f"{BOTH}:reviewer+signer"
+)
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnop"
 
 _OUR_SETTINGS = (
@@ -44,6 +50,7 @@ async def api() -> AsyncIterator[FakeBotApi]:
     server = FakeBotApi(token=TOKEN, bot_username="tvto_test_bot", bot_id=123456)
     await server.start()
     server.group(ADMIN_CHAT_ID, title="کارشناسان سنجش")
+    server.group(SECURITY_CHAT_ID, title="حراست")
     try:
         yield server
     finally:
@@ -98,6 +105,22 @@ def data_dir(tmp_path: Path) -> Path:
 async def bot(api: FakeBotApi, data_dir: Path) -> AsyncIterator[BotRuntime]:
     """A running bot, in this process, talking to the loopback server."""
     runtime = BotRuntime(bot_settings(api, data_dir))
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
+
+
+@pytest.fixture
+async def staff_bot(api: FakeBotApi, data_dir: Path) -> AsyncIterator[BotRuntime]:
+    """A running bot with staff configured and a security chat."""
+    for user_id, name in ((REVIEWER, "کارشناس"), (SIGNER, "امضاکننده"), (ADMIN, "مدیر"),
+                          (SECOND_SIGNER, "معاون"), (BOTH, "همه‌کاره")):  # fmt: skip
+        api.user(user_id, first_name=name)
+    runtime = BotRuntime(
+        bot_settings(api, data_dir, staff=STAFF, security_chat_id=SECURITY_CHAT_ID)
+    )
     await runtime.start()
     try:
         yield runtime

@@ -1390,6 +1390,10 @@ class FakeBotApi:
             _FailRule(method.lower(), status, description, parameters or None, count, chat_id)
         )
 
+    def clear_failures(self) -> None:
+        """Forget every failure still armed by :meth:`fail_next`."""
+        self._fail_rules.clear()
+
     def delay_next(self, method: str, seconds: float, count: int = 1) -> None:
         """Answer the next ``count`` calls of ``method`` only after ``seconds`` (for timeouts)."""
         self._delay_rules.append(_DelayRule(method.lower(), seconds, count))

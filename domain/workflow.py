@@ -1,0 +1,134 @@
+"""A request's life as an explicit state machine, and who may move it.
+
+submitted → in_review → (waiting_applicant → in_review)* → recommended → approved, with
+rejected, forged (reported to the security unit) and withdrawn as the other ends. Every move is
+one row of :data:`TRANSITIONS`; storage applies it as one compare-and-set.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from domain.deadlines import Classification
+
+
+class Status(enum.StrEnum):
+    """Where a request is in its life."""
+
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    WAITING_APPLICANT = "waiting_applicant"
+    RECOMMENDED = "recommended"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    FORGED = "forged"
+    WITHDRAWN = "withdrawn"
+
+
+OPEN = frozenset(
+    {Status.SUBMITTED, Status.IN_REVIEW, Status.WAITING_APPLICANT, Status.RECOMMENDED}
+)
+CLOSED = frozenset(Status) - OPEN
+
+
+class Role(enum.StrEnum):
+    """What a staff member may do."""
+
+    REVIEWER = "reviewer"  # checks records, classifies, asks, rejects, reports, recommends
+    SIGNER = "signer"  # the signing official (مقام عالی): final approval
+    ADMIN = "admin"  # manages staff
+
+
+class Act(enum.StrEnum):
+    """Every action on a request."""
+
+    REVIEW = "review"
+    CLASSIFY_BOOKS = "classify_old_books"
+    CLASSIFY_CENTRE = "classify_old_centre"
+    CLASSIFY_MECHANIZED = "classify_mechanized"
+    ASK = "ask"
+    REJECT = "reject"
+    FORGE = "forge"
+    RECOMMEND = "recommend"
+    APPROVE = "approve"
+    ANSWER = "answer"  # the applicant answered a question
+    WITHDRAW = "withdraw"  # the applicant withdrew
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One allowed move: from which statuses, to which, by whom, and whether it needs text."""
+
+    act: Act
+    sources: frozenset[Status]
+    target: Status
+    roles: frozenset[Role]
+    needs_text: bool = False
+    classification: Classification | None = None
+
+
+_REVIEWABLE = frozenset({Status.SUBMITTED, Status.IN_REVIEW})
+_REFUSABLE = frozenset(
+    {Status.SUBMITTED, Status.IN_REVIEW, Status.WAITING_APPLICANT, Status.RECOMMENDED}
+)
+_REVIEWERS = frozenset({Role.REVIEWER})
+_DECIDERS = frozenset({Role.REVIEWER, Role.SIGNER})
+_NOBODY: frozenset[Role] = frozenset()  # applicant acts, never staff
+
+TRANSITIONS: dict[Act, Transition] = {
+    t.act: t
+    for t in (
+        Transition(Act.REVIEW, frozenset({Status.SUBMITTED}), Status.IN_REVIEW, _REVIEWERS),
+        Transition(Act.CLASSIFY_BOOKS, _REVIEWABLE, Status.IN_REVIEW, _REVIEWERS,
+                   classification=Classification.OLD_BOOKS),
+        Transition(Act.CLASSIFY_CENTRE, _REVIEWABLE, Status.IN_REVIEW, _REVIEWERS,
+                   classification=Classification.OLD_CENTRE),
+        Transition(Act.CLASSIFY_MECHANIZED, _REVIEWABLE, Status.IN_REVIEW, _REVIEWERS,
+                   classification=Classification.MECHANIZED),
+        Transition(Act.ASK, frozenset({Status.IN_REVIEW}), Status.WAITING_APPLICANT, _REVIEWERS,
+                   needs_text=True),
+        Transition(Act.REJECT, _REFUSABLE, Status.REJECTED, _DECIDERS, needs_text=True),
+        Transition(Act.FORGE, _REFUSABLE, Status.FORGED, _DECIDERS, needs_text=True),
+        Transition(Act.RECOMMEND, frozenset({Status.IN_REVIEW}), Status.RECOMMENDED, _REVIEWERS),
+        Transition(Act.APPROVE, frozenset({Status.RECOMMENDED}), Status.APPROVED,
+                   frozenset({Role.SIGNER})),
+        Transition(Act.ANSWER, frozenset({Status.WAITING_APPLICANT}), Status.IN_REVIEW, _NOBODY),
+        Transition(Act.WITHDRAW, OPEN, Status.WITHDRAWN, _NOBODY),
+    )
+}  # fmt: skip
+
+# The order buttons appear on a staff card.
+STAFF_ACTS = (
+    Act.REVIEW,
+    Act.CLASSIFY_BOOKS,
+    Act.CLASSIFY_CENTRE,
+    Act.CLASSIFY_MECHANIZED,
+    Act.ASK,
+    Act.RECOMMEND,
+    Act.APPROVE,
+    Act.REJECT,
+    Act.FORGE,
+)
+
+
+def transition(act: Act, *, single_step: bool = False) -> Transition:
+    """The move ``act`` makes; with ``single_step`` a signer may approve straight from review."""
+    t = TRANSITIONS[act]
+    if act is Act.APPROVE and single_step:
+        return Transition(
+            act, frozenset({Status.IN_REVIEW, Status.RECOMMENDED}), t.target, t.roles
+        )
+    return t
+
+
+def staff_actions(status: str, *, single_step: bool = False) -> tuple[Act, ...]:
+    """The staff actions allowed on a request in ``status``, in card order."""
+    return tuple(
+        act for act in STAFF_ACTS if status in transition(act, single_step=single_step).sources
+    )
+
+
+def may(roles: frozenset[Role] | set[Role], act: Act) -> bool:
+    """Whether someone with ``roles`` may do ``act``."""
+    return bool(TRANSITIONS[act].roles & set(roles))

@@ -1,0 +1,301 @@
+"""What staff do in the admin group: press buttons on request cards, answer force-replies,
+manage staff, ask for statistics and the export.
+
+Who may act is decided in one place (storage.workflow / storage.staff roles) and the chat is
+checked here: every staff action must come from ADMIN_CHAT_ID.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from telegram import ForceReply, InputFile, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from domain import texts
+from domain.digits import to_ascii_digits, to_persian_digits
+from domain.jalali import format_datetime
+from domain.stats import current_and_previous_month, format_stats, month_bounds, summarize
+from domain.workflow import Act, Role, transition
+from handlers import callbacks
+from handlers.callbacks import STAFF_ACTS
+from handlers.deps import HandlerList, deps
+from rendering import export
+from rendering.chat import tracking_code
+from storage.audit import AuditView
+from storage.errors import RequestNotFound
+from storage.models import utcnow
+from storage.workflow import Actor, AlreadyHandled, Denied, FourEyes
+
+log = logging.getLogger(__name__)
+
+
+def _actor(update: Update) -> Actor:
+    user = update.effective_user
+    assert user is not None
+    return Actor(user.id, user.full_name)
+
+
+async def on_card_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Applies a staff action pressed on a request card, or says why it was not applied."""
+    query = update.callback_query
+    assert query is not None
+    d = deps(context)
+    actor = _actor(update)
+    press = callbacks.parse(query.data)
+    if press is None or press.action not in STAFF_ACTS:
+        await query.answer(texts.BUTTON_STALE)
+        return
+    act = Act(STAFF_ACTS[press.action])
+    request_id = int(press.arg) if press.arg.isdigit() else None
+    chat = update.effective_chat
+    if chat is None or chat.id != d.admin_chat_id:
+        await d.store.workflow.deny(actor, act.value, request_id, "chat")
+        await query.answer(texts.STAFF_DENIED, show_alert=True)
+        return
+    if request_id is None:
+        await d.store.workflow.deny(actor, act.value, None, "malformed")
+        await query.answer(texts.STAFF_NOT_FOUND, show_alert=True)
+        return
+    if transition(act).needs_text:
+        await _ask_for_text(update, context, actor, act, request_id)
+        return
+    await _apply(update, context, actor, act, request_id, None)
+
+
+async def _ask_for_text(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, act: Act, request_id: int
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    d = deps(context)
+    try:
+        await d.store.workflow.authorize(actor, act, request_id)
+        request = await d.store.requests.get(request_id)
+    except Denied:
+        await query.answer(texts.STAFF_DENIED, show_alert=True)
+        return
+    except RequestNotFound:
+        await query.answer(texts.STAFF_NOT_FOUND, show_alert=True)
+        return
+    if request.status not in transition(act, single_step=d.store.workflow.single_step).sources:
+        await query.answer(_already_text(request.status, None), show_alert=True)
+        return
+    prompt = await context.bot.send_message(
+        d.admin_chat_id,
+        texts.STAFF_PROMPTS[act.value].format(code=tracking_code(request.tracking_code)),
+        reply_markup=ForceReply(selective=True),
+        reply_to_message_id=request.admin_message_id,
+    )
+    await d.store.workflow.open_prompt(
+        chat_id=d.admin_chat_id, message_id=prompt.message_id, request_id=request_id, act=act,
+        staff_id=actor.user_id,
+    )  # fmt: skip
+    await query.answer(texts.STAFF_PROMPT_SENT)
+
+
+async def on_prompt_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Takes a staff member's reply to a force-reply question as the reason, note or question."""
+    message = update.effective_message
+    assert message is not None and message.reply_to_message is not None
+    d = deps(context)
+    actor = _actor(update)
+    text = (message.text or "").strip()
+    prompt = await d.store.workflow.take_prompt(
+        message.chat_id, message.reply_to_message.message_id, actor.user_id, consume=bool(text)
+    )
+    if prompt is None:
+        return  # a reply to something else, or by someone who was not asked
+    if not text:
+        await message.reply_text(texts.STAFF_PROMPT_EMPTY)
+        return
+    await _apply(update, context, actor, prompt.action, prompt.request_id, text)
+
+
+async def _apply(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    actor: Actor,
+    act: Act,
+    request_id: int,
+    text: str | None,
+) -> None:
+    d = deps(context)
+    query = update.callback_query
+    try:
+        request = await d.store.workflow.apply(request_id, act, actor, text=text)
+    except Denied:
+        answer = texts.STAFF_DENIED
+    except RequestNotFound:
+        await d.store.workflow.deny(actor, act.value, None, "not-found")
+        answer = texts.STAFF_NOT_FOUND
+    except AlreadyHandled as handled:
+        answer = _already_text(handled.status, handled.by)
+    except FourEyes:
+        answer = texts.STAFF_FOUR_EYES
+    else:
+        d.wake_outbox()
+        answer = texts.STAFF_ACT_DONE.format(
+            action=texts.ACT_LABELS[act.value], code=tracking_code(request.tracking_code)
+        )
+        if query is not None:
+            await query.answer(answer)
+        elif update.effective_message is not None:
+            await update.effective_message.reply_text(answer)
+        return
+    if query is not None:
+        await query.answer(answer, show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(answer)
+
+
+def _already_text(status: str, by: AuditView | None) -> str:
+    if by is not None:
+        return texts.STAFF_ALREADY_BY.format(
+            action=texts.ACT_LABELS.get(by.action, by.action),
+            actor=by.actor_name or to_persian_digits(by.actor_id),
+            date=format_datetime(by.at),
+        )
+    return texts.STAFF_ALREADY.format(status=texts.STATUS_LABELS.get(status, status))
+
+
+async def manage_staff(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Lists, adds or removes staff: `/staff`, `/staff add ID ROLE`, `/staff remove ID`."""
+    message = update.effective_message
+    assert message is not None
+    d = deps(context)
+    actor = _actor(update)
+    roles = await d.store.staff.roles_of(actor.user_id)
+    if Role.ADMIN not in roles:
+        await d.store.workflow.deny(actor, "staff", None, "role")
+        await message.reply_text(texts.STAFF_DENIED)
+        return
+    args = [to_ascii_digits(a) for a in context.args or []]
+    if not args:
+        members = await d.store.staff.members()
+        if not members:
+            await message.reply_text(texts.STAFF_LIST_EMPTY)
+            return
+        lines = [texts.STAFF_LIST_TITLE]
+        for member in members:
+            lines.append(
+                texts.STAFF_LIST_LINE.format(
+                    user_id=member.user_id,
+                    name=f" ({member.name})" if member.name else "",
+                    roles="، ".join(texts.ROLE_LABELS[r.value] for r in sorted(member.roles)),
+                )
+            )
+        await message.reply_text("\n".join(lines))
+        return
+    if len(args) == 3 and args[0] == "add" and args[1].lstrip("-").isdigit():
+        try:
+            role = Role(args[2].lower())
+        except ValueError:
+            await message.reply_text(texts.STAFF_USAGE)
+            return
+        user_id = int(args[1])
+        added = await d.store.staff.add(user_id, role, by=actor.user_id)
+        template = texts.STAFF_ADDED if added else texts.STAFF_ALREADY_HAD
+        await message.reply_text(template.format(user_id=user_id, role=texts.ROLE_LABELS[role]))
+        return
+    if len(args) == 2 and args[0] == "remove" and args[1].lstrip("-").isdigit():
+        user_id = int(args[1])
+        removed = await d.store.staff.remove(user_id, by=actor.user_id)
+        template = texts.STAFF_REMOVED if removed else texts.STAFF_NOT_MEMBER
+        await message.reply_text(template.format(user_id=user_id))
+        return
+    await message.reply_text(texts.STAFF_USAGE)
+
+
+async def _require_staff(update: Update, context: ContextTypes.DEFAULT_TYPE, what: str) -> bool:
+    d = deps(context)
+    actor = _actor(update)
+    if await d.store.staff.roles_of(actor.user_id):
+        return True
+    await d.store.workflow.deny(actor, what, None, "role")
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(texts.STAFF_DENIED)
+    return False
+
+
+async def show_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Sends this month's and last month's figures."""
+    if not await _require_staff(update, context, "stats"):
+        return
+    message = update.effective_message
+    assert message is not None
+    facts = await deps(context).store.requests.facts()
+    this_month, last_month = current_and_previous_month(utcnow())
+    parts = []
+    for title, (year, month) in (
+        (texts.STATS_THIS_MONTH, this_month),
+        (texts.STATS_LAST_MONTH, last_month),
+    ):
+        start, end = month_bounds(year, month)
+        label = to_persian_digits(f"{year}/{month:02d}")
+        parts.append(format_stats(title.format(month=label), summarize(facts, start, end)))
+    await message.reply_text("\n\n".join(parts))
+
+
+async def send_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Sends every request as a CSV file."""
+    if not await _require_staff(update, context, "export"):
+        return
+    message = update.effective_message
+    assert message is not None
+    store = deps(context).store
+    chunks = [export.header("csv")]
+    async for request in store.requests.iterate_all():
+        chunks.append(export.line(request.record(), "csv"))
+    content, count = "".join(chunks), len(chunks) - 1
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    await message.reply_document(
+        InputFile(io.BytesIO(content.encode("utf-8-sig")), filename=f"requests-{stamp}.csv"),
+        caption=texts.EXPORT_CAPTION.format(count=to_persian_digits(count)),
+    )
+
+
+async def leave_foreign_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Leaves any group that is neither the staff chat nor the security chat."""
+    chat = update.effective_chat
+    if chat is None or chat.type == "private":
+        return
+    d = deps(context)
+    if chat.id in d.allowed_groups:
+        return
+    member = update.my_chat_member
+    if member is not None and member.new_chat_member.status in ("left", "kicked"):
+        return
+    log.warning("leaving a group that is not ours (%s)", chat.id)
+    await context.bot.leave_chat(chat.id)
+
+
+def build_handlers(
+    admin_chat_id: int,
+) -> HandlerList:
+    """The staff handlers, in the order they must be tried."""
+    admin_chat = filters.Chat(admin_chat_id)
+    return [
+        CallbackQueryHandler(on_card_button, pattern=callbacks.STAFF_PATTERN),
+        CommandHandler("staff", manage_staff, filters=admin_chat),
+        CommandHandler("stats", show_stats, filters=admin_chat),
+        CommandHandler("export", send_export, filters=admin_chat),
+        MessageHandler(admin_chat & filters.REPLY & filters.UpdateType.MESSAGE, on_prompt_reply),
+    ]
+
+
+def build_guards() -> HandlerList:
+    """Handlers that run before all others: leave groups that are not ours."""
+    groups = filters.ChatType.GROUPS
+    return [
+        ChatMemberHandler(leave_foreign_group, ChatMemberHandler.MY_CHAT_MEMBER),
+        MessageHandler(groups, leave_foreign_group),
+    ]

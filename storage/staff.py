@@ -1,0 +1,90 @@
+"""Staff members and their roles, kept in the database and seeded from the STAFF setting."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.workflow import Role
+from storage import models
+from storage.audit import record
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """One person and every role they hold."""
+
+    user_id: int
+    name: str | None
+    roles: frozenset[Role]
+
+
+async def roles_in(session: AsyncSession, user_id: int) -> frozenset[Role]:
+    """The roles ``user_id`` holds, read in the caller's transaction."""
+    rows = await session.scalars(
+        select(models.StaffRole.role).where(models.StaffRole.user_id == user_id)
+    )
+    return frozenset(Role(r) for r in rows if r in Role.__members__.values())
+
+
+class StaffService:
+    """Who may act, managed by admins from the staff chat."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def roles_of(self, user_id: int) -> frozenset[Role]:
+        """The roles ``user_id`` holds (empty for everyone who is not staff)."""
+        async with self._sessions() as session:
+            return await roles_in(session, user_id)
+
+    async def seed(self, staff: Mapping[int, frozenset[Role]]) -> None:
+        """Make sure everyone in the STAFF setting holds at least those roles."""
+        async with self._sessions.begin() as session:
+            for user_id, roles in staff.items():
+                held = await roles_in(session, user_id)
+                for role in roles - held:
+                    session.add(models.StaffRole(user_id=user_id, role=role.value))
+
+    async def add(self, user_id: int, role: Role, *, by: int, name: str | None = None) -> bool:
+        """Give ``user_id`` the ``role``; returns False when they already held it."""
+        async with self._sessions.begin() as session:
+            if role in await roles_in(session, user_id):
+                return False
+            session.add(models.StaffRole(user_id=user_id, role=role.value, name=name, added_by=by))
+            await record(
+                session, actor_id=by, action="staff_add", outcome="done",
+                reason=f"{user_id}:{role.value}",
+            )  # fmt: skip
+            return True
+
+    async def remove(self, user_id: int, *, by: int) -> bool:
+        """Take every role from ``user_id``; returns False when they held none."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                delete(models.StaffRole).where(models.StaffRole.user_id == user_id)
+            )
+            removed = bool(getattr(result, "rowcount", 0))
+            if removed:
+                await record(
+                    session, actor_id=by, action="staff_remove", outcome="done",
+                    reason=str(user_id),
+                )  # fmt: skip
+            return removed
+
+    async def members(self) -> list[StaffMember]:
+        """Everyone who holds a role, by user id."""
+        async with self._sessions() as session:
+            rows = (
+                await session.scalars(select(models.StaffRole).order_by(models.StaffRole.user_id))
+            ).all()
+        by_user: dict[int, StaffMember] = {}
+        for row in rows:
+            current = by_user.get(row.user_id)
+            roles = (current.roles if current else frozenset()) | {Role(row.role)}
+            name = (current.name if current else None) or row.name
+            by_user[row.user_id] = StaffMember(row.user_id, name, frozenset(roles))
+        return list(by_user.values())

@@ -1,0 +1,392 @@
+"""Staff decisions and applicant answers as use cases: authorise, compare-and-set, audit, notify.
+
+Each use case is one transaction: the status change, its audit entry and every message it owes
+(to the applicant, the staff card, the security unit) are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.deadlines import Classification, WorkCalendar, due_at
+from domain.jalali import to_tehran
+from domain.workflow import OPEN, Act, Role, Status, may, transition
+from storage import models
+from storage.audit import AuditView, last_done, record
+from storage.drafts import StoredUpload
+from storage.errors import RequestNotFound, StorageError
+from storage.outbox import enqueue
+from storage.staff import roles_in
+from storage.views import RequestView, request_view
+
+log = logging.getLogger(__name__)
+
+DUE_SOON = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a staff member or the applicant."""
+
+    user_id: int
+    name: str | None = None
+
+
+class Denied(StorageError):
+    """The actor may not do this (not staff, wrong role, or not in the staff chat)."""
+
+
+class AlreadyHandled(StorageError):
+    """Someone else (or an earlier press) already moved the request on."""
+
+    def __init__(self, status: str, by: AuditView | None) -> None:
+        super().__init__(status)
+        self.status = status
+        self.by = by
+
+
+class FourEyes(StorageError):
+    """The person who recommended approval may not also approve."""
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A pending force-reply question to a staff member."""
+
+    request_id: int
+    action: Act
+    staff_id: int
+
+
+# What the applicant is told after each act (None: nothing).
+APPLICANT_EVENTS: dict[Act, str | None] = {
+    Act.REVIEW: "in_review",
+    Act.CLASSIFY_BOOKS: None,
+    Act.CLASSIFY_CENTRE: None,
+    Act.CLASSIFY_MECHANIZED: None,
+    Act.ASK: "question",
+    Act.REJECT: "rejected",
+    Act.FORGE: "not_accepted",
+    Act.RECOMMEND: None,
+    Act.APPROVE: "approved",
+    Act.ANSWER: "answer_received",
+    Act.WITHDRAW: "withdrawn",
+}
+
+
+class WorkflowService:
+    """Moves requests through their life (domain.workflow) on behalf of staff and applicants."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        calendar: WorkCalendar,
+        single_step: bool = False,
+        security_chat_id: int | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self.calendar = calendar
+        self.single_step = single_step
+        self.security_chat_id = security_chat_id
+
+    async def deny(self, actor: Actor, act: str, request_id: int | None, why: str) -> None:
+        """Write a refused attempt to the audit trail (the caller tells the person)."""
+        async with self._sessions.begin() as session:
+            if request_id is not None and await session.get(models.Request, request_id) is None:
+                request_id = None
+            await record(
+                session, actor_id=actor.user_id, actor_name=actor.name, action=act,
+                outcome="denied", request_id=request_id, reason=why,
+            )  # fmt: skip
+
+    async def authorize(self, actor: Actor, act: Act, request_id: int | None) -> frozenset[Role]:
+        """The actor's roles, when they include one that may do ``act``.
+
+        Raises:
+            Denied: they may not; the attempt is in the audit trail.
+        """
+        async with self._sessions() as session:
+            roles = await roles_in(session, actor.user_id)
+        if not may(roles, act):
+            await self.deny(actor, act.value, request_id, "role")
+            raise Denied(act.value)
+        return roles
+
+    async def apply(
+        self, request_id: int, act: Act, actor: Actor, *, text: str | None = None
+    ) -> RequestView:
+        """Do ``act`` on the request as staff member ``actor``.
+
+        Raises:
+            Denied: the actor lacks the role (audited).
+            RequestNotFound: no such request (a forged or stale button).
+            AlreadyHandled: the request is no longer where this act starts (a double press or
+                a race); carries who moved it.
+            FourEyes: the recommender tried to approve.
+        """
+        await self.authorize(actor, act, request_id)
+        move = transition(act, single_step=self.single_step)
+        if move.needs_text and not (text and text.strip()):
+            raise ValueError(f"{act} needs a text")
+        now = models.utcnow()
+        async with self._sessions.begin() as session:
+            row = await session.get(models.Request, request_id)
+            if row is None:
+                raise RequestNotFound(request_id)
+            from_status = row.status  # before the UPDATE refreshes the row in the session
+            if act is Act.APPROVE and not self.single_step and row.recommended_by == actor.user_id:
+                refused = True
+            else:
+                refused = False
+                values: dict[str, Any] = {"status": move.target.value, "updated_at": now}
+                conditions = [
+                    models.Request.id == request_id,
+                    models.Request.status.in_([s.value for s in move.sources]),
+                ]
+                if move.classification is not None:
+                    values["classification"] = move.classification.value
+                    values["due_at"] = due_at(row.kind, move.classification, now, self.calendar)
+                    conditions.append(
+                        or_(
+                            models.Request.classification.is_(None),
+                            models.Request.classification != move.classification.value,
+                        )
+                    )
+                if act is Act.RECOMMEND:
+                    values["recommended_by"] = actor.user_id
+                if move.target in (Status.APPROVED, Status.REJECTED, Status.FORGED):
+                    values.update(decided_by=actor.user_id, decided_at=now, decision_note=text)
+                result = await session.execute(
+                    update(models.Request).where(*conditions).values(**values)
+                )
+                if not getattr(result, "rowcount", 0):
+                    by = await last_done(session, request_id)
+                    raise AlreadyHandled(from_status, by)
+                entry = await record(
+                    session, actor_id=actor.user_id, actor_name=actor.name, action=act.value,
+                    outcome="done", request_id=request_id, from_status=from_status,
+                    to_status=move.target.value, reason=text,
+                )  # fmt: skip
+                await self._owe(session, row, act, entry, text)
+                await session.refresh(row)
+                view = request_view(row)
+        if refused:
+            await self.deny(actor, act.value, request_id, "four-eyes")
+            raise FourEyes(act.value)
+        log.info("request %s: %s by %s", view.tracking_code, act.value, actor.user_id)
+        return view
+
+    async def _owe(
+        self,
+        session: AsyncSession,
+        row: models.Request,
+        act: Act,
+        entry: AuditView,
+        text: str | None,
+        attachment_id: int | None = None,
+    ) -> None:
+        """Queue every message this act owes, in the act's own transaction."""
+        event = APPLICANT_EVENTS[act]
+        if event is not None and act is not Act.ANSWER:
+            await enqueue(
+                session,
+                kind="notify",
+                chat_id=row.applicant_chat_id,
+                payload={"event": event, "code": row.tracking_code, "text": text or ""},
+                dedupe_key=f"notify:{entry.id}",
+            )
+        await enqueue(
+            session,
+            kind="card",
+            chat_id=0,
+            payload={"request_id": row.id},
+            dedupe_key=f"card:{entry.id}",
+        )
+        if act is Act.FORGE and self.security_chat_id is not None:
+            await enqueue(
+                session,
+                kind="security_report",
+                chat_id=self.security_chat_id,
+                payload={"request_id": row.id, "note": text or "", "audit_id": entry.id},
+                dedupe_key=f"security:{entry.id}",
+            )
+        if act is Act.ANSWER:
+            await enqueue(
+                session,
+                kind="answer_posted",
+                chat_id=0,
+                payload={"request_id": row.id, "text": text or "", "attachment_id": attachment_id},
+                dedupe_key=f"answer:{entry.id}",
+            )
+
+    async def waiting_for(self, user_id: int) -> RequestView | None:
+        """The applicant's request that waits for their answer, if any."""
+        async with self._sessions() as session:
+            row = (
+                await session.scalars(
+                    select(models.Request)
+                    .where(
+                        models.Request.applicant_user_id == user_id,
+                        models.Request.status == Status.WAITING_APPLICANT.value,
+                    )
+                    .order_by(models.Request.updated_at.desc())
+                    .limit(1)
+                )
+            ).first()
+            return request_view(row) if row else None
+
+    async def answer(
+        self, request_id: int, actor: Actor, *, text: str | None, upload: StoredUpload | None
+    ) -> RequestView:
+        """The applicant answered the staff's question: keep it and return to review.
+
+        Raises:
+            AlreadyHandled: the request is no longer waiting for an answer.
+        """
+        now = models.utcnow()
+        async with self._sessions.begin() as session:
+            row = await session.get(models.Request, request_id)
+            if row is None or row.applicant_user_id != actor.user_id:
+                raise RequestNotFound(request_id)
+            from_status = row.status
+            result = await session.execute(
+                update(models.Request)
+                .where(
+                    models.Request.id == request_id,
+                    models.Request.status == Status.WAITING_APPLICANT.value,
+                )
+                .values(status=Status.IN_REVIEW.value, updated_at=now)
+            )
+            if not getattr(result, "rowcount", 0):
+                raise AlreadyHandled(from_status, await last_done(session, request_id))
+            attachment_id = None
+            if upload is not None:
+                attachment = models.Attachment(
+                    request_id=request_id, kind="applicant_answer",
+                    stored_path=upload.stored_path, sha256=upload.sha256, size=upload.size,
+                    mime_type=upload.mime_type, file_id=upload.file_id,
+                    file_unique_id=upload.file_unique_id,
+                )  # fmt: skip
+                session.add(attachment)
+                await session.flush()
+                attachment_id = attachment.id
+            entry = await record(
+                session, actor_id=actor.user_id, actor_name=actor.name, action=Act.ANSWER.value,
+                outcome="done", request_id=request_id, from_status=from_status,
+                to_status=Status.IN_REVIEW.value, reason=text,
+            )  # fmt: skip
+            await self._owe(session, row, Act.ANSWER, entry, text, attachment_id)
+            await session.refresh(row)
+            return request_view(row)
+
+    async def open_prompt(
+        self, *, chat_id: int, message_id: int, request_id: int, act: Act, staff_id: int
+    ) -> None:
+        """Remember a force-reply question put to a staff member."""
+        async with self._sessions.begin() as session:
+            session.add(
+                models.StaffPrompt(
+                    chat_id=chat_id, message_id=message_id, request_id=request_id,
+                    action=act.value, staff_id=staff_id,
+                )
+            )  # fmt: skip
+
+    async def take_prompt(
+        self, chat_id: int, message_id: int, staff_id: int, *, consume: bool = True
+    ) -> Prompt | None:
+        """The open question that ``message_id`` is, if ``staff_id`` was the one asked.
+
+        With ``consume`` it is closed, so a second reply does not act twice.
+        """
+        async with self._sessions.begin() as session:
+            row = (
+                await session.scalars(
+                    select(models.StaffPrompt).where(
+                        models.StaffPrompt.chat_id == chat_id,
+                        models.StaffPrompt.message_id == message_id,
+                        models.StaffPrompt.used_at.is_(None),
+                    )
+                )
+            ).first()
+            if row is None or row.staff_id != staff_id:
+                return None
+            if consume:
+                row.used_at = models.utcnow()
+            return Prompt(row.request_id, Act(row.action), row.staff_id)
+
+    async def find_by_code(self, tracking_code: str) -> RequestView | None:
+        """A request by tracking code, for staff and operators."""
+        async with self._sessions() as session:
+            row = (
+                await session.scalars(
+                    select(models.Request).where(models.Request.tracking_code == tracking_code)
+                )
+            ).first()
+            return request_view(row) if row else None
+
+    async def open_due_before(self, moment: dt.datetime) -> list[RequestView]:
+        """Open requests whose due date is before ``moment``, soonest first."""
+        async with self._sessions() as session:
+            rows = (
+                await session.scalars(
+                    select(models.Request)
+                    .where(
+                        models.Request.status.in_([s.value for s in OPEN]),
+                        models.Request.due_at.is_not(None),
+                        models.Request.due_at < moment,
+                    )
+                    .order_by(models.Request.due_at)
+                )
+            ).all()
+            return [request_view(r) for r in rows]
+
+    async def queue_digest(self, now: dt.datetime) -> None:
+        """Queue today's deadline digest for the staff chat and refresh overdue cards.
+
+        Keyed by the Tehran date, so running it twice in a day sends one digest.
+        """
+        day = to_tehran(now).date().isoformat()
+        async with self._sessions.begin() as session:
+            rows = (
+                await session.scalars(
+                    select(models.Request)
+                    .where(
+                        models.Request.status.in_([s.value for s in OPEN]),
+                        models.Request.due_at.is_not(None),
+                        models.Request.due_at < now + DUE_SOON,
+                    )
+                    .order_by(models.Request.due_at)
+                )
+            ).all()
+            overdue = [r for r in rows if r.due_at is not None and r.due_at < now]
+            soon = [r for r in rows if r.due_at is not None and r.due_at >= now]
+            await enqueue(
+                session,
+                kind="digest",
+                chat_id=0,
+                payload={
+                    "overdue": [r.id for r in overdue],
+                    "soon": [r.id for r in soon],
+                },
+                dedupe_key=f"digest:{day}",
+            )
+            for row in overdue:
+                await enqueue(
+                    session,
+                    kind="card",
+                    chat_id=0,
+                    payload={"request_id": row.id},
+                    dedupe_key=f"overdue:{row.id}:{day}",
+                )
+
+
+def classification_of(request: RequestView) -> Classification | None:
+    """The request's classification, if staff set one."""
+    return Classification(request.classification) if request.classification else None

@@ -1,0 +1,92 @@
+"""A burst of new requests reaches the staff chat within Telegram's group limit, nothing lost."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import BotRuntime
+from domain.forms import DUPLICATE_FORM, InputKind
+from domain.tracking import format_tracking_code, new_tracking_code
+from storage.drafts import StoredUpload
+from storage.store import Store
+from tests.conftest import ADMIN_CHAT_ID, bot_settings
+from tests.driver import jpeg, pdf
+from tests.fakebotapi import FakeBotApi
+
+pytestmark = pytest.mark.timeout(180)
+
+BURST = 200
+ANSWERS = {
+    "full_name": "مریم احمدی",
+    "father_name": "حسین",
+    "national_code": "0013542419",
+    "birth_date": "1370/05/03",
+    "mobile": "09121234567",
+    "trade": "جوشکار",
+    "certificate_number": None,
+    "certificate_year": None,
+    "training_centre": None,
+    "certificate_format": "unknown",
+}
+
+
+async def file_directly(store: Store, user_id: int, letter: bytes, photo: bytes) -> str:
+    """File a complete request through the storage use cases, as the chat would."""
+    draft, _ = await store.drafts.start(user_id, user_id, "duplicate")
+    for field in DUPLICATE_FORM.fields:
+        value: Any
+        if field.kind in (InputKind.DOCUMENT, InputKind.PHOTO):
+            data, mime, ext = (
+                (letter, "application/pdf", "pdf")
+                if field.kind is InputKind.DOCUMENT
+                else (photo, "image/jpeg", "jpg")
+            )
+            stored = await store.files.put(data, ext)
+            value = StoredUpload(
+                stored.relative_path, stored.sha256, stored.size, mime, None, None
+            ).as_answer()
+        else:
+            value = ANSWERS[field.key]
+        draft = await store.drafts.answer(user_id, field.key, field.key, value)
+    result = await store.drafts.submit(user_id, draft.id, new_tracking_code)
+    return result.request.tracking_code
+
+
+async def test_a_burst_of_requests_reaches_the_staff_chat_despite_429s(
+    api: FakeBotApi, data_dir: Path
+) -> None:
+    # Telegram's 20 messages a minute to a group, scaled down in time (50 a second) so the test
+    # is quick; the bot's limiter is set the same way, and the server still answers 429 when
+    # it is crossed.
+    api.enforce_group_limit(50, window_seconds=1.0)
+    api.fail_next("sendMessage", status=429, retry_after=1, count=3, chat_id=ADMIN_CHAT_ID)
+    settings = bot_settings(
+        api, data_dir, group_messages_per_minute=50, group_rate_period_seconds=1.0
+    )
+    runtime = BotRuntime(settings)
+    await runtime.start()
+    try:
+        letter, photo = pdf(), jpeg(600, 800)
+        codes = [
+            await file_directly(runtime.store, 20_000 + i, letter, photo) for i in range(BURST)
+        ]
+        runtime.sender.wake()
+        for _ in range(1200):
+            if await runtime.store.outbox.pending() == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert await runtime.store.outbox.pending() == 0
+    finally:
+        await runtime.stop()
+
+    cards = [m for m in api.sent(ADMIN_CHAT_ID) if m.get("text")]
+    announced = {c for c in codes if any(format_tracking_code(c) in m["text"] for m in cards)}
+    assert announced == set(codes)
+    assert len(cards) == BURST  # each card once
+    files = [m for m in api.sent(ADMIN_CHAT_ID) if m.get("document") or m.get("photo")]
+    assert len(files) == 2 * BURST
+    assert any(f.status == 429 for f in api.failures)  # the limit really was hit

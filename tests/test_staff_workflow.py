@@ -1,0 +1,422 @@
+"""Staff decide in the admin group: review, ask, reject, approve, sign — safely."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from bot.app import BotRuntime
+from domain import texts
+from domain.tracking import format_tracking_code, parse_tracking_code
+from tests.conftest import (
+    ADMIN,
+    ADMIN_CHAT_ID,
+    BOTH,
+    REVIEWER,
+    SECOND_SIGNER,
+    SECURITY_CHAT_ID,
+    SIGNER,
+    bot_settings,
+)
+from tests.driver import Applicant, buttons
+from tests.fakebotapi import FakeBotApi
+
+pytestmark = pytest.mark.timeout(120)
+
+
+class Card:
+    """A request's card in the staff chat, pressed by staff."""
+
+    def __init__(self, api: FakeBotApi, message_id: int, code: str) -> None:
+        self.api = api
+        self.message_id = message_id
+        self.code = code
+
+    @property
+    def current(self) -> dict[str, Any]:
+        message = self.api.message(ADMIN_CHAT_ID, self.message_id)
+        assert message is not None
+        return message
+
+    def labels(self) -> list[str]:
+        return [text for text, _ in buttons(self.current)]
+
+    def data_of(self, act: str) -> str:
+        label = texts.ACT_BUTTONS[act]
+        for text, data in buttons(self.current):
+            if text == label and data:
+                return data
+        raise AssertionError(f"no {act} button on the card: {self.labels()}")
+
+    def press(self, user_id: int, act: str) -> dict[str, Any]:
+        return self.api.press(user_id, self.current, self.data_of(act), chat_id=ADMIN_CHAT_ID)
+
+    async def answer_of(self, query: dict[str, Any]) -> dict[str, Any]:
+        return await self.api.wait_callback_answer(query)
+
+    async def press_and_answer(self, user_id: int, act: str) -> str:
+        answer = await self.answer_of(self.press(user_id, act))
+        return str(answer.get("text", ""))
+
+    async def wait_status(self, status: str) -> None:
+        label = texts.STATUS_LABELS[status]
+        for _ in range(200):
+            if texts.CARD_STATUS.format(status=label) in self.current["text"]:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"card never showed {status}: {self.current['text']}")
+
+    async def reply_to_prompt(self, user_id: int, text: str) -> None:
+        prompt = await self.api.next_message(ADMIN_CHAT_ID)
+        assert format_tracking_code(self.code) in prompt["text"]
+        assert force_reply_sent(self.api, ADMIN_CHAT_ID, prompt["text"])
+        self.api.send_text(
+            user_id, text, chat_id=ADMIN_CHAT_ID, reply_to_message_id=prompt["message_id"]
+        )
+
+
+def force_reply_sent(api: FakeBotApi, chat_id: int, text: str) -> bool:
+    """Whether ``text`` went to ``chat_id`` with a force-reply (Telegram does not echo it)."""
+    for params in api.calls_of("sendMessage"):
+        if int(params["chat_id"]) == chat_id and params.get("text") == text:
+            markup = params.get("reply_markup") or {}
+            return bool(markup.get("force_reply"))
+    return False
+
+
+async def file_request(api: FakeBotApi, applicant: Applicant) -> Card:
+    """The applicant files a request; returns its card in the staff chat."""
+    summary = await applicant.file_to_summary()
+    filed = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
+    code = next(c for c in map(parse_tracking_code, filed["text"].split()) if c)
+    card = await api.next_message(ADMIN_CHAT_ID)
+    assert format_tracking_code(code) in card["text"]
+    await api.next_message(ADMIN_CHAT_ID)  # the court letter
+    await api.next_message(ADMIN_CHAT_ID)  # the photo
+    return Card(api, card["message_id"], code)
+
+
+async def test_a_request_goes_from_filing_to_approval_with_two_staff(
+    api: FakeBotApi, staff_bot: BotRuntime, applicant: Applicant
+) -> None:
+    card = await file_request(api, applicant)
+    assert card.labels()[0] == texts.ACT_BUTTONS["review"]
+    assert texts.ACT_BUTTONS["approve"] not in card.labels()
+    assert "مهلت انجام" in card.current["text"]
+
+    assert texts.STAFF_ACT_DONE.split("«")[0] in await card.press_and_answer(REVIEWER, "review")
+    note = await applicant.reply()
+    assert note["text"] == texts.NOTIFY["in_review"].format(code=format_tracking_code(card.code))
+    await card.wait_status("in_review")
+    assert texts.ACT_BUTTONS["review"] not in card.labels()
+    assert "کارشناس" in card.current["text"]  # the history names who acted
+
+    await card.press_and_answer(REVIEWER, "classify_mechanized")
+    for _ in range(100):
+        if texts.CLASSIFICATION_LABELS["mechanized"] in card.current["text"]:
+            break
+        await asyncio.sleep(0.05)
+    assert texts.CLASSIFICATION_LABELS["mechanized"] in card.current["text"]
+
+    # Ask the applicant: force-reply in the staff chat, question to the applicant, answer back.
+    assert await card.press_and_answer(REVIEWER, "ask") == texts.STAFF_PROMPT_SENT
+    await card.reply_to_prompt(REVIEWER, "لطفاً تصویر کارت ملی را هم بفرستید.")
+    question = await applicant.reply()
+    assert "تصویر کارت ملی" in question["text"]
+    assert force_reply_sent(api, applicant.user_id, question["text"])
+    await card.wait_status("waiting_applicant")
+    from tests.driver import jpeg
+
+    api.send_photo(
+        applicant.user_id, jpeg(800, 600), caption="این هم کارت ملی",
+        reply_to_message_id=question["message_id"],
+    )  # fmt: skip
+    thanks = await applicant.reply()
+    assert thanks["text"].startswith("✅")
+    await card.wait_status("in_review")
+    posted = [await api.next_message(ADMIN_CHAT_ID) for _ in range(3)]  # done note, text, file
+    assert any("این هم کارت ملی" in (m.get("text") or "") for m in posted), posted
+    assert any(m.get("photo") for m in posted), posted
+    request = await staff_bot.store.requests.get(await _request_id(staff_bot, card.code))
+    assert any(a.kind == "applicant_answer" for a in request.attachments)
+
+    await card.press_and_answer(REVIEWER, "recommend")
+    await card.wait_status("recommended")
+    await card.press_and_answer(SIGNER, "approve")
+    await card.wait_status("approved")
+    approved = await applicant.reply()
+    assert approved["text"] == texts.NOTIFY["approved"].format(
+        code=format_tracking_code(card.code)
+    )
+    assert card.labels() == []
+
+    history = await staff_bot.store.audit.history(await _request_id(staff_bot, card.code))
+    assert [(e.action, e.outcome) for e in history] == [
+        ("review", "done"),
+        ("classify_mechanized", "done"),
+        ("ask", "done"),
+        ("answer", "done"),
+        ("recommend", "done"),
+        ("approve", "done"),
+    ]
+    assert history[-1].actor_id == SIGNER and history[-1].to_status == "approved"
+
+
+async def _request_id(bot: BotRuntime, code: str) -> int:
+    request = await bot.store.workflow.find_by_code(code)
+    assert request is not None
+    return request.id
+
+
+async def test_non_staff_pressing_any_button_changes_nothing_and_is_audited(
+    api: FakeBotApi, staff_bot: BotRuntime, applicant: Applicant
+) -> None:
+    card = await file_request(api, applicant)
+    stranger = 4242
+    api.user(stranger, first_name="غریبه")
+    for act in ("review", "classify_old_books", "reject", "forge"):
+        assert await card.press_and_answer(stranger, act) == texts.STAFF_DENIED
+    # The applicant, pressing inside the staff chat, is no staff either.
+    assert await card.press_and_answer(applicant.user_id, "review") == texts.STAFF_DENIED
+    request_id = await _request_id(staff_bot, card.code)
+    request = await staff_bot.store.requests.get(request_id)
+    assert request.status == "submitted"
+    history = await staff_bot.store.audit.history(request_id)
+    assert [(e.actor_id, e.outcome) for e in history] == [(stranger, "denied")] * 4 + [
+        (applicant.user_id, "denied")
+    ]
+    assert texts.STAFF_PROMPTS["reject"].split(" ")[0] not in [
+        m.get("text", "")[:4] for m in api.sent(ADMIN_CHAT_ID)[-2:]
+    ]
+
+
+async def test_forged_and_foreign_callbacks_change_nothing(
+    api: FakeBotApi, staff_bot: BotRuntime, applicant: Applicant
+) -> None:
+    card = await file_request(api, applicant)
+    message = card.current
+    for data in ("ap:999999", "rv:abc", "zz:1", "rv:" + "9" * 70):
+        query = api.press(SIGNER, message, data, chat_id=ADMIN_CHAT_ID, check=False)
+        answer = await api.wait_callback_answer(query)
+        assert answer.get("text") in (texts.STAFF_NOT_FOUND, texts.BUTTON_STALE), (data, answer)
+    # A real button pressed on a message in another chat (a copied card, say) is refused.
+    elsewhere = api.group(-100555, title="گروه دیگر")
+    copied = {**message, "chat": elsewhere}
+    query = api.press(REVIEWER, copied, card.data_of("review"), chat_id=-100555, check=False)
+    assert (await api.wait_callback_answer(query)).get("text") == texts.STAFF_DENIED
+    request = await staff_bot.store.requests.get(await _request_id(staff_bot, card.code))
+    assert request.status == "submitted"
+
+
+async def test_a_reviewer_cannot_sign_and_the_recommender_cannot_approve(
+    api: FakeBotApi, staff_bot: BotRuntime, applicant: Applicant
+) -> None:
+    card = await file_request(api, applicant)
+    await card.press_and_answer(BOTH, "review")
+    await card.wait_status("in_review")
+    await card.press_and_answer(BOTH, "recommend")
+    await card.wait_status("recommended")
+    assert await card.press_and_answer(REVIEWER, "approve") == texts.STAFF_DENIED
+    assert await card.press_and_answer(BOTH, "approve") == texts.STAFF_FOUR_EYES
+    request_id = await _request_id(staff_bot, card.code)
+    assert (await staff_bot.store.requests.get(request_id)).status == "recommended"
+    outcomes = [
+        (e.actor_id, e.action, e.outcome) for e in await staff_bot.store.audit.history(request_id)
+    ]
+    assert (REVIEWER, "approve", "denied") in outcomes
+    assert (BOTH, "approve", "denied") in outcomes
+
+
+async def test_two_signers_racing_make_one_approval(
+    api: FakeBotApi, staff_bot: BotRuntime, applicant: Applicant
+) -> None:
+    card = await file_request(api, applicant)
+    await card.press_and_answer(REVIEWER, "review")
+    await card.wait_status("in_review")
+    await card.press_and_answer(REVIEWER, "recommend")
+    await card.wait_status("recommended")
+    first = card.press(SIGNER, "approve")
+    second = card.press(SECOND_SIGNER, "approve")
+    answers = [(await card.answer_of(q)).get("text", "") for q in (first, second)]
+    done = [a for a in answers if a.startswith("«")]
+    already = [a for a in answers if a.startswith("این درخواست پیش‌تر")]
+    assert len(done) == 1 and len(already) == 1, answers
+    assert texts.ACT_LABELS["approve"] in already[0]
+    history = await staff_bot.store.audit.history(await _request_id(staff_bot, card.code))
+    assert [e.action for e in history if e.outcome == "done"].count("approve") == 1
+    # One press twice by the same person makes one transition too.
+    assert (await applicant.reply())["text"].startswith("درخواست")  # in review
+    assert (await applicant.reply())["text"].startswith("✅")  # approved, once
+    await api.expect_no_message(applicant.user_id, wait=0.5)
+
+
+async def test_reject_needs_a_reason_which_the_applicant_receives(
+    api: FakeBotApi, staff_bot: BotRuntime, applicant: Applicant
+) -> None:
+    card = await file_request(api, applicant)
+    assert await card.press_and_answer(REVIEWER, "reject") == texts.STAFF_PROMPT_SENT
+    # Somebody else replying to the prompt does not decide for the reviewer.
+    prompt = await api.next_message(ADMIN_CHAT_ID)
+    api.send_text(SIGNER, "من", chat_id=ADMIN_CHAT_ID, reply_to_message_id=prompt["message_id"])
+    api.send_text(REVIEWER, "   ", chat_id=ADMIN_CHAT_ID, reply_to_message_id=prompt["message_id"])
+    assert (await api.next_message(ADMIN_CHAT_ID))["text"] == texts.STAFF_PROMPT_EMPTY
+    reason = "نامهٔ دادگاه ناخواناست."
+    api.send_text(
+        REVIEWER, reason, chat_id=ADMIN_CHAT_ID, reply_to_message_id=prompt["message_id"]
+    )
+    rejected = await applicant.reply()
+    assert reason in rejected["text"]
+    await card.wait_status("rejected")
+    assert card.labels() == []
+    request = await staff_bot.store.requests.get(await _request_id(staff_bot, card.code))
+    assert request.decided_by == REVIEWER and request.decision_note == reason
+
+
+async def test_a_forgery_report_reaches_the_security_chat_with_the_documents(
+    api: FakeBotApi, staff_bot: BotRuntime, applicant: Applicant
+) -> None:
+    card = await file_request(api, applicant)
+    await card.press_and_answer(REVIEWER, "forge")
+    await card.reply_to_prompt(REVIEWER, "مهر گواهینامه جعلی است.")
+    report = await api.next_message(SECURITY_CHAT_ID)
+    assert "مهر گواهینامه جعلی است." in report["text"]
+    assert format_tracking_code(card.code) in report["text"]
+    letter = await api.next_message(SECURITY_CHAT_ID)
+    photo = await api.next_message(SECURITY_CHAT_ID)
+    assert letter["document"]["mime_type"] == "application/pdf" and photo["photo"]
+    told = await applicant.reply()
+    assert told["text"] == texts.NOTIFY["not_accepted"].format(
+        code=format_tracking_code(card.code)
+    )
+    await card.wait_status("forged")
+
+
+async def test_a_restart_between_approval_and_notification_loses_nothing(
+    api: FakeBotApi, data_dir: Any, applicant: Applicant
+) -> None:
+    from tests.conftest import STAFF
+
+    settings = bot_settings(api, data_dir, staff=STAFF, single_step_approval=True)
+    runtime = BotRuntime(settings)
+    await runtime.start()
+    try:
+        card = await file_request(api, applicant)
+        await card.press_and_answer(REVIEWER, "review")
+        await applicant.reply()
+        await card.wait_status("in_review")
+        # Every send to the applicant fails from now on, as if the network were down.
+        api.fail_next("sendMessage", status=502, description="Bad Gateway", count=1000,
+                      chat_id=applicant.user_id)  # fmt: skip
+        await card.press_and_answer(SIGNER, "approve")
+        await card.wait_status("approved")
+    finally:
+        await runtime.stop()
+    api.clear_failures()
+    runtime = BotRuntime(settings)
+    await runtime.start()
+    try:
+        approved = await applicant.reply(timeout=30)
+        assert approved["text"] == texts.NOTIFY["approved"].format(
+            code=format_tracking_code(card.code)
+        )
+    finally:
+        await runtime.stop()
+
+
+async def test_staff_are_managed_by_admins_only(api: FakeBotApi, staff_bot: BotRuntime) -> None:
+    def say(user_id: int, text: str) -> None:
+        command, _, args = text.partition(" ")
+        api.send_command(user_id, command, args=args or None, chat_id=ADMIN_CHAT_ID)
+
+    say(REVIEWER, "/staff add 7777 signer")
+    assert (await api.next_message(ADMIN_CHAT_ID))["text"] == texts.STAFF_DENIED
+    say(ADMIN, "/staff add ۷۷۷۷ signer")
+    added = await api.next_message(ADMIN_CHAT_ID)
+    assert added["text"] == texts.STAFF_ADDED.format(
+        user_id=7777, role=texts.ROLE_LABELS["signer"]
+    )
+    assert await staff_bot.store.staff.roles_of(7777) == {"signer"}
+    say(ADMIN, "/staff add 7777 boss")
+    assert (await api.next_message(ADMIN_CHAT_ID))["text"] == texts.STAFF_USAGE
+    say(ADMIN, "/staff")
+    listing = await api.next_message(ADMIN_CHAT_ID)
+    assert "7777" in listing["text"] and str(REVIEWER) in listing["text"]
+    say(ADMIN, "/staff remove 7777")
+    assert (await api.next_message(ADMIN_CHAT_ID))["text"] == texts.STAFF_REMOVED.format(
+        user_id=7777
+    )
+    assert await staff_bot.store.staff.roles_of(7777) == frozenset()
+
+
+async def test_no_staff_configured_means_nobody_can_act(
+    api: FakeBotApi, bot: BotRuntime, applicant: Applicant
+) -> None:
+    card = await file_request(api, applicant)
+    assert await card.press_and_answer(REVIEWER, "review") == texts.STAFF_DENIED
+    assert (await bot.store.requests.get(await _request_id(bot, card.code))).status == "submitted"
+
+
+async def test_the_bot_leaves_groups_that_are_not_its_own(
+    api: FakeBotApi, staff_bot: BotRuntime
+) -> None:
+    api.bot_added_to_group(-100777, title="گروه دیگر", by_user_id=REVIEWER)
+    await api.wait_for(lambda call: call[0] == "leaveChat" and int(call[1]["chat_id"]) == -100777)
+    assert not any(
+        call[0] == "leaveChat" and int(call[1]["chat_id"]) in (ADMIN_CHAT_ID, SECURITY_CHAT_ID)
+        for call in api.calls
+    )
+
+
+async def test_stats_export_and_digest_in_the_staff_chat(
+    api: FakeBotApi, staff_bot: BotRuntime, applicant: Applicant
+) -> None:
+    card = await file_request(api, applicant)
+    api.send_command(REVIEWER, "/stats", chat_id=ADMIN_CHAT_ID)
+    stats = await api.next_message(ADMIN_CHAT_ID)
+    assert "آمار ماه جاری" in stats["text"] and "آمار ماه گذشته" in stats["text"]
+    api.send_command(4242, "/export", chat_id=ADMIN_CHAT_ID)
+    assert (await api.next_message(ADMIN_CHAT_ID))["text"] == texts.STAFF_DENIED
+    api.send_command(REVIEWER, "/export", chat_id=ADMIN_CHAT_ID)
+    exported = await api.next_message(ADMIN_CHAT_ID)
+    content = api.file_bytes(exported["document"]["file_id"]).decode("utf-8-sig")
+    assert card.code in content and "national_code" in content.splitlines()[0]
+
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
+    await staff_bot.digest(now=later)
+    digest = await api.next_message(ADMIN_CHAT_ID)
+    assert digest["text"].startswith(texts.DIGEST_TITLE)
+    assert texts.DIGEST_OVERDUE in digest["text"]
+    assert format_tracking_code(card.code) in digest["text"]
+    await staff_bot.digest(now=later)  # the same day again: no second digest
+    await api.expect_no_message(ADMIN_CHAT_ID, wait=0.5)
+
+
+async def test_the_audit_command_prints_a_requests_history(
+    api: FakeBotApi, staff_bot: BotRuntime, applicant: Applicant, data_dir: Any
+) -> None:
+    import sys
+
+    from tests.test_process import ROOT
+
+    card = await file_request(api, applicant)
+    await card.press_and_answer(REVIEWER, "review")
+    await card.wait_status("in_review")
+    await card.press_and_answer(REVIEWER, "reject")
+    await card.reply_to_prompt(REVIEWER, "مدرک ناقص است")
+    await card.wait_status("rejected")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "audit", format_tracking_code(card.code).lower(),
+        env={"PYTHONPATH": str(ROOT), "DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin"},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    lines = out.decode().splitlines()
+    assert lines[0].startswith(format_tracking_code(card.code)) and "status=rejected" in lines[0]
+    assert (
+        "review" in lines[1] and "submitted -> in_review" in lines[1] and str(REVIEWER) in lines[1]
+    )
+    assert "reject" in lines[2] and "مدرک ناقص است" in lines[2]
