@@ -230,3 +230,45 @@ class StaffPrompt(Base):
     used_at: Mapped[dt.datetime | None] = mapped_column()
 
     __table_args__ = (Index("ix_staff_prompts_message", "chat_id", "message_id", unique=True),)
+
+
+class SigningKeyRecord(Base):
+    """A published verification key; the private half stays in a file, never here."""
+
+    __tablename__ = "signing_keys"
+
+    key_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    public_key: Mapped[str] = mapped_column(String(64))  # hex
+    valid_from: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class Confirmation(Base):
+    """An issued confirmation: what was signed, and whether it still stands."""
+
+    __tablename__ = "confirmations"
+
+    serial: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="RESTRICT"), unique=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    key_id: Mapped[int] = mapped_column(Integer)
+    token: Mapped[str] = mapped_column(String(200), unique=True)
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default="current")
+    revoked_at: Mapped[dt.datetime | None] = mapped_column()
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_by: Mapped[int | None] = mapped_column(BigInteger)
+    superseded_by: Mapped[int | None] = mapped_column(Integer)
+    superseded_at: Mapped[dt.datetime | None] = mapped_column()
+    # Which certificate this confirms: a later duplicate for the same one supersedes this.
+    certificate_key: Mapped[str] = mapped_column(String(120), index=True)
+    holder_name: Mapped[str] = mapped_column(String(120))
+    trade: Mapped[str | None] = mapped_column(String(200))
+    certificate_number: Mapped[str | None] = mapped_column(String(40))
+    office: Mapped[str] = mapped_column(String(200))
+    signer_name: Mapped[str | None] = mapped_column(String(120))
+    pdf_path: Mapped[str | None] = mapped_column(String(255))
+    png_path: Mapped[str | None] = mapped_column(String(255))
+    verify_count: Mapped[int] = mapped_column(Integer, default=0)

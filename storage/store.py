@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.deadlines import WorkCalendar
 from storage import migrate
 from storage.audit import AuditService
+from storage.confirmations import ConfirmationService, KeyRing
 from storage.db import make_engine, make_sessionmaker
 from storage.drafts import DraftService
 from storage.filestore import FileStore
@@ -31,6 +32,7 @@ class Store:
         calendar: WorkCalendar | None = None,
         single_step_approval: bool = False,
         security_chat_id: int | None = None,
+        signing_key_path: Path | None = None,
     ) -> None:
         calendar = calendar or WorkCalendar(frozenset())
         self.engine = engine
@@ -42,6 +44,12 @@ class Store:
         self.inbox = InboxService(self.sessions)
         self.staff = StaffService(self.sessions)
         self.audit = AuditService(self.sessions)
+        self.keys = KeyRing(
+            self.sessions,
+            signing_key_path or files_dir.parent / "signing-key.pem",
+            files_dir.parent / "public-keys.json",
+        )
+        self.confirmations = ConfirmationService(self.sessions, self.keys)
         self.workflow = WorkflowService(
             self.sessions,
             calendar=calendar,

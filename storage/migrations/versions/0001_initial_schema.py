@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 07:44:28.340176
+Create Date: 2026-11-21 07:51:02.303815
 """
 
 from __future__ import annotations
@@ -114,6 +114,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_requests_status"), ["status"], unique=False)
 
     op.create_table(
+        "signing_keys",
+        sa.Column("key_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("public_key", sa.String(length=64), nullable=False),
+        sa.Column("valid_from", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("withdrawn_at", storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("key_id", name=op.f("pk_signing_keys")),
+    )
+    op.create_table(
         "staff_roles",
         sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("role", sa.String(length=20), nullable=False),
@@ -169,6 +177,44 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_request_id"), ["request_id"], unique=False)
 
     op.create_table(
+        "confirmations",
+        sa.Column("serial", sa.Integer(), nullable=False),
+        sa.Column("request_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("key_id", sa.Integer(), nullable=False),
+        sa.Column("token", sa.String(length=200), nullable=False),
+        sa.Column("issued_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("revoked_at", storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoke_reason", sa.Text(), nullable=True),
+        sa.Column("revoked_by", sa.BigInteger(), nullable=True),
+        sa.Column("superseded_by", sa.Integer(), nullable=True),
+        sa.Column("superseded_at", storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("certificate_key", sa.String(length=120), nullable=False),
+        sa.Column("holder_name", sa.String(length=120), nullable=False),
+        sa.Column("trade", sa.String(length=200), nullable=True),
+        sa.Column("certificate_number", sa.String(length=40), nullable=True),
+        sa.Column("office", sa.String(length=200), nullable=False),
+        sa.Column("signer_name", sa.String(length=120), nullable=True),
+        sa.Column("pdf_path", sa.String(length=255), nullable=True),
+        sa.Column("png_path", sa.String(length=255), nullable=True),
+        sa.Column("verify_count", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["request_id"],
+            ["requests.id"],
+            name=op.f("fk_confirmations_request_id_requests"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("serial", name=op.f("pk_confirmations")),
+        sa.UniqueConstraint("request_id", name=op.f("uq_confirmations_request_id")),
+        sa.UniqueConstraint("token", name=op.f("uq_confirmations_token")),
+    )
+    with op.batch_alter_table("confirmations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_confirmations_certificate_key"), ["certificate_key"], unique=False
+        )
+
+    op.create_table(
         "staff_prompts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
@@ -198,6 +244,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_staff_prompts_message")
 
     op.drop_table("staff_prompts")
+    with op.batch_alter_table("confirmations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_confirmations_certificate_key"))
+
+    op.drop_table("confirmations")
     with op.batch_alter_table("audit", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_request_id"))
 
@@ -207,6 +257,7 @@ def downgrade() -> None:
 
     op.drop_table("attachments")
     op.drop_table("staff_roles")
+    op.drop_table("signing_keys")
     with op.batch_alter_table("requests", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_requests_status"))
         batch_op.drop_index(batch_op.f("ix_requests_national_code"))

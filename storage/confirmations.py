@@ -1,0 +1,321 @@
+"""Issued confirmations and the keys that sign them.
+
+The private signing key lives in a file (mode 0600) under DATA_DIR or at SIGNING_KEY_PATH and
+never in the database; the database holds the public halves with their ids and validity, which
+are published at /keys and copied to ``public-keys.json`` for offline verification.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain import signing
+from domain.jalali import to_tehran
+from domain.signing import PublicKeyInfo, SigningKey, TokenPayload
+from domain.text import comparison_key
+from domain.verification import KIND_CODES, Record, Result, Verdict, judge
+from domain.workflow import Status
+from storage import models
+from storage.errors import RequestNotFound, StorageError
+
+log = logging.getLogger(__name__)
+
+
+class NotApproved(StorageError):
+    """A confirmation is issued only for an approved request."""
+
+
+@dataclass(frozen=True)
+class ConfirmationView:
+    """An issued confirmation, as the bot needs it to send the documents."""
+
+    serial: int
+    request_id: int
+    kind: str
+    token: str
+    key_id: int
+    issued_at: dt.datetime
+    status: str
+    pdf_path: str | None
+    png_path: str | None
+    signer_name: str | None
+    office: str
+
+    @property
+    def reference(self) -> str:
+        """A short in-chat reference (deep-link payload): serial and a piece of the signature."""
+        return reference_of(self.serial, self.token)
+
+
+def reference_of(serial: int, token: str) -> str:
+    """``v_<serial>_<last 12 token characters>``: fits Telegram's 64-character start limit."""
+    return f"v_{serial}_{token.strip().upper()[-12:]}"
+
+
+def _view(row: models.Confirmation) -> ConfirmationView:
+    return ConfirmationView(
+        serial=row.serial, request_id=row.request_id, kind=row.kind, token=row.token,
+        key_id=row.key_id, issued_at=row.issued_at, status=row.status, pdf_path=row.pdf_path,
+        png_path=row.png_path, signer_name=row.signer_name, office=row.office,
+    )  # fmt: skip
+
+
+def _record(row: models.Confirmation) -> Record:
+    return Record(
+        serial=row.serial, kind=row.kind, token=row.token, status=row.status,
+        issued_at=row.issued_at, holder_name=row.holder_name, trade=row.trade,
+        certificate_number=row.certificate_number, office=row.office, revoked_at=row.revoked_at,
+        revoke_reason=row.revoke_reason, superseded_by=row.superseded_by,
+        superseded_at=row.superseded_at,
+    )  # fmt: skip
+
+
+def certificate_key(request: models.Request) -> str:
+    """Which certificate a request is about: holder and certificate number (or trade)."""
+    which = request.certificate_number or comparison_key(request.trade or "")
+    return f"{request.national_code}|{which}"[:120]
+
+
+class KeyRing:
+    """The signing key in its file, and the published keys in the database."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], key_path: Path, public_file: Path
+    ) -> None:
+        self._sessions = sessions
+        self.key_path = key_path
+        self.public_file = public_file
+        self._current: SigningKey | None = None
+
+    async def current(self) -> SigningKey:
+        """The key new confirmations are signed with; generated on first use if missing."""
+        if self._current is None:
+            self._current = await self._load_or_create()
+        return self._current
+
+    async def _load_or_create(self) -> SigningKey:
+        if self.key_path.exists():
+            pem = await asyncio.to_thread(self.key_path.read_bytes)
+            key = SigningKey.from_pem(pem, key_id=0)
+        else:
+            log.warning(
+                "no signing key at %s: generating a new one (mode 0600); back it up", self.key_path
+            )
+            key = SigningKey.generate(key_id=0)
+            await asyncio.to_thread(_write_private, self.key_path, key.to_pem())
+        key_id = await self._publish(key)
+        await self.export()
+        return SigningKey(key.private_key, key_id)
+
+    async def _publish(self, key: SigningKey) -> int:
+        """The id under which ``key``'s public half is published (publishing it if new)."""
+        public_hex = key.public_key_bytes().hex()
+        async with self._sessions.begin() as session:
+            row = (
+                await session.scalars(
+                    select(models.SigningKeyRecord).where(
+                        models.SigningKeyRecord.public_key == public_hex
+                    )
+                )
+            ).first()
+            if row is not None:
+                return row.key_id
+            highest = await session.scalar(select(func.max(models.SigningKeyRecord.key_id)))
+            key_id = (highest or 0) + 1
+            if key_id > 255:
+                raise StorageError("no key ids left (255 keys published)")
+            session.add(models.SigningKeyRecord(key_id=key_id, public_key=public_hex))
+            return key_id
+
+    async def rotate(self) -> SigningKey:
+        """Start signing with a new key; the old one stays valid until withdrawn."""
+        old = await self.current()
+        archived = self.key_path.with_name(f"{self.key_path.stem}.{old.key_id}.pem")
+        await asyncio.to_thread(os.replace, self.key_path, archived)
+        self._current = None
+        key = await self.current()
+        log.info("signing key rotated: %s -> %s", old.key_id, key.key_id)
+        return key
+
+    async def withdraw(self, key_id: int) -> bool:
+        """Stop trusting a key (after a compromise, say): its tokens no longer verify."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(models.SigningKeyRecord)
+                .where(
+                    models.SigningKeyRecord.key_id == key_id,
+                    models.SigningKeyRecord.withdrawn_at.is_(None),
+                )
+                .values(withdrawn_at=models.utcnow())
+            )
+        await self.export()
+        return bool(getattr(result, "rowcount", 0))
+
+    async def public_keys(self) -> dict[int, PublicKeyInfo]:
+        """Every published key by id, withdrawn ones included (marked)."""
+        async with self._sessions() as session:
+            rows = (await session.scalars(select(models.SigningKeyRecord))).all()
+        return {
+            r.key_id: PublicKeyInfo(r.key_id, bytes.fromhex(r.public_key), r.valid_from,
+                                    r.withdrawn_at)
+            for r in rows
+        }  # fmt: skip
+
+    async def export(self) -> None:
+        """Write the public keys to ``public-keys.json`` for offline verifiers."""
+        keys = await self.public_keys()
+        document = {"keys": [k.to_dict() for k in sorted(keys.values(), key=lambda k: k.key_id)]}
+        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+        await asyncio.to_thread(_write_atomic, self.public_file, text.encode())
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+class ConfirmationService:
+    """Issuing, finding and verifying confirmations."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], keys: KeyRing) -> None:
+        self._sessions = sessions
+        self.keys = keys
+
+    async def issue(
+        self, request_id: int, *, office: str, signer_name: str | None
+    ) -> ConfirmationView:
+        """Sign a confirmation for an approved request; issuing again returns the same one.
+
+        A new duplicate supersedes the earlier current one for the same certificate.
+        """
+        key = await self.keys.current()
+        now = models.utcnow()
+        async with self._sessions.begin() as session:
+            existing = (
+                await session.scalars(
+                    select(models.Confirmation).where(models.Confirmation.request_id == request_id)
+                )
+            ).first()
+            if existing is not None:
+                return _view(existing)
+            request = await session.get(models.Request, request_id)
+            if request is None:
+                raise RequestNotFound(request_id)
+            if request.status != Status.APPROVED.value:
+                raise NotApproved(request.status)
+            kind = "duplicate" if request.kind == "duplicate" else "authenticity"
+            row = models.Confirmation(
+                request_id=request_id, kind=kind, key_id=key.key_id,
+                token=f"pending-{uuid.uuid4()}", issued_at=now, status="current",
+                certificate_key=certificate_key(request), holder_name=request.full_name,
+                trade=request.trade, certificate_number=request.certificate_number,
+                office=office, signer_name=signer_name, verify_count=0,
+            )  # fmt: skip
+            session.add(row)
+            await session.flush()
+            payload = TokenPayload(
+                kind=KIND_CODES[kind],
+                serial=row.serial,
+                issued_on=to_tehran(now).date(),
+                holder_hash=signing.holder_binding(request.national_code, request.full_name),
+                key_id=key.key_id,
+            )
+            row.token = signing.sign_token(payload, key)
+            if kind == "duplicate":
+                await session.execute(
+                    update(models.Confirmation)
+                    .where(
+                        models.Confirmation.certificate_key == row.certificate_key,
+                        models.Confirmation.kind == "duplicate",
+                        models.Confirmation.status == "current",
+                        models.Confirmation.serial != row.serial,
+                    )
+                    .values(status="superseded", superseded_by=row.serial, superseded_at=now)
+                )
+            view = _view(row)
+        log.info("confirmation %s issued for request %s", view.serial, request_id)
+        return view
+
+    async def set_files(self, serial: int, *, pdf_path: str, png_path: str) -> None:
+        """Remember where the rendered documents are kept."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(models.Confirmation)
+                .where(models.Confirmation.serial == serial)
+                .values(pdf_path=pdf_path, png_path=png_path)
+            )
+
+    async def for_request(self, request_id: int) -> ConfirmationView | None:
+        """The confirmation issued for a request, if any."""
+        async with self._sessions() as session:
+            row = (
+                await session.scalars(
+                    select(models.Confirmation).where(models.Confirmation.request_id == request_id)
+                )
+            ).first()
+            return _view(row) if row else None
+
+    async def record(self, serial: int) -> Record | None:
+        """What the store knows of a serial."""
+        async with self._sessions() as session:
+            row = await session.get(models.Confirmation, serial)
+            return _record(row) if row else None
+
+    async def verify(self, token: str, *, count: bool = True) -> Result:
+        """The verdict on a token, counting the check for the security unit."""
+        keys = await self.keys.public_keys()
+        serial: int | None
+        try:
+            serial = signing.decode_token(token)[0].serial
+        except signing.MalformedToken:
+            serial = None
+        record = await self.record(serial) if serial is not None else None
+        result = judge(token, keys, record)
+        if count and result.serial is not None and record is not None:
+            await self._count(result.serial)
+        return result
+
+    async def verify_reference(self, reference: str) -> tuple[Result, str | None]:
+        """The verdict on a short in-chat reference (``v_<serial>_<tail>``) and its token."""
+        parts = reference.split("_")
+        if len(parts) != 3 or parts[0] != "v" or not parts[1].isdigit():
+            return Result(Verdict.INVALID, reason="malformed"), None
+        record = await self.record(int(parts[1]))
+        if record is None or not record.token.upper().endswith(parts[2].upper()):
+            return Result(Verdict.INVALID, reason="unknown_reference"), None
+        return await self.verify(record.token), record.token
+
+    async def _count(self, serial: int) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(models.Confirmation)
+                .where(models.Confirmation.serial == serial)
+                .values(verify_count=models.Confirmation.verify_count + 1)
+            )
+
+    async def verify_count(self, serial: int) -> int:
+        """How often a confirmation was checked."""
+        async with self._sessions() as session:
+            row = await session.get(models.Confirmation, serial)
+            return row.verify_count if row else 0
