@@ -7,6 +7,7 @@ import asyncio
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError, StorageSettings, load_settings
@@ -27,6 +28,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     audit = commands.add_parser("audit", help="print a request's history from the audit trail")
     audit.add_argument("code", help="the tracking code")
+    verify = commands.add_parser(
+        "verify", help="check a confirmation offline: a token, a PNG/JPEG of it, or its PDF"
+    )
+    verify.add_argument("what", help="the token, the verify URL, or a path to an image or PDF")
+    verify.add_argument(
+        "--keys", help="published keys (JSON from /keys); default DATA_DIR/public-keys.json"
+    )
+    verify.add_argument(
+        "--no-store", action="store_true", help="do not ask the store whether it knows it"
+    )
+    keys = commands.add_parser("keys", help="list, rotate or withdraw signing keys")
+    keys.add_argument("action", choices=("list", "rotate", "withdraw"))
+    keys.add_argument("key_id", nargs="?", type=int, help="with withdraw: the key id")
     return parser
 
 
@@ -102,6 +116,138 @@ async def _audit(settings: StorageSettings, code_text: str) -> int:
         await store.close()
 
 
+def _scan(what: str) -> list[str]:
+    """The texts to look for a confirmation in: ``what`` itself, or the QR codes in a file."""
+    from pathlib import Path
+
+    from domain.uploads import UploadRejected, clean_document
+    from rendering.scan import qr_texts
+
+    path = Path(what)
+    if len(what) < 4096 and path.is_file():
+        try:
+            clean = clean_document(path.read_bytes(), None, path.name)
+        except UploadRejected:
+            return []
+        return qr_texts(clean.data)
+    return [what]
+
+
+async def _verify(
+    settings: StorageSettings, what: str, keys_file: str | None, ask_store: bool
+) -> int:
+    import json
+    import re
+
+    from domain.signing import MalformedToken, PublicKeyInfo, decode_token
+    from domain.verification import Record, judge
+    from storage.store import Store
+
+    path = Path(keys_file) if keys_file else settings.public_keys_file
+    try:
+        document = json.loads(path.read_text())
+        keys = {k.key_id: k for k in map(PublicKeyInfo.from_dict, document["keys"])}
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"error: cannot read published keys from {path}: {exc}", file=sys.stderr)
+        return 2
+    texts_found = _scan(what)
+    token = next(
+        (m.group(1) for t in texts_found
+         if (m := re.search(r"([A-Z2-7]{130})(?![A-Z2-7])", t.strip(), re.IGNORECASE))),
+        None,
+    )  # fmt: skip
+    reference = next(
+        (m.group(1) for t in texts_found
+         if (m := re.search(r"(v_\d+_[A-Z2-7]{12})(?![A-Z2-7])", t, re.IGNORECASE))),
+        None,
+    )  # fmt: skip
+    store_path = settings.data_dir / "bot.sqlite3"
+    has_store = ask_store and bool(settings.database_url or store_path.exists())
+    record: Record | None = None
+    if has_store and (token or reference):
+        store = Store.open(
+            settings.effective_database_url, settings.files_dir,
+            signing_key_path=settings.key_path, public_keys_file=settings.public_keys_file,
+        )  # fmt: skip
+        try:
+            if token is not None:
+                try:
+                    serial = decode_token(token)[0].serial
+                except MalformedToken:
+                    serial = None
+            else:
+                assert reference is not None
+                serial = int(reference.split("_")[1])
+            record = await store.confirmations.record(serial) if serial is not None else None
+        finally:
+            await store.close()
+        if (
+            token is None
+            and record is not None
+            and record.token.upper().endswith(
+                reference.split("_")[2].upper() if reference else "-"
+            )
+        ):
+            token = record.token
+    if token is None:
+        if reference is not None and not has_store:
+            print(
+                "error: this QR holds the bot's link, not a signed token: it can only be "
+                "checked against the store (set DATA_DIR or DATABASE_URL)",
+                file=sys.stderr,
+            )
+            return 2
+        print("verdict: invalid_signature (no confirmation token found)")
+        return 1
+    offline = judge(token, keys, None)
+    detail = f" ({offline.reason})" if not offline.signature_valid else ""
+    print(f"signature: {'valid' if offline.signature_valid else 'INVALID'}{detail}")
+    result = offline
+    if has_store and offline.signature_valid:
+        result = judge(token, keys, record)
+        print(f"store: {'knows it' if record is not None else 'does not know it'}")
+    else:
+        print("store: not asked")
+    print(f"verdict: {result.verdict.value}")
+    for key, value in result.public().items():
+        if value is not None and key not in ("verdict", "signature_valid", "reason"):
+            print(f"{key}: {value}")
+    return 0 if result.verdict.value == "genuine" else 1
+
+
+async def _keys(settings: StorageSettings, action: str, key_id: int | None) -> int:
+    from storage.store import Store
+
+    store = Store.open(
+        settings.effective_database_url,
+        settings.files_dir,
+        signing_key_path=settings.key_path,
+        public_keys_file=settings.public_keys_file,
+    )
+    try:
+        await store.migrate()
+        if action == "rotate":
+            key = await store.keys.rotate()
+            print(f"now signing with key {key.key_id}")
+        elif action == "withdraw":
+            if key_id is None:
+                print("error: withdraw needs a key id", file=sys.stderr)
+                return 2
+            if not await store.keys.withdraw(key_id):
+                print(f"error: no key {key_id} to withdraw", file=sys.stderr)
+                return 1
+            print(f"key {key_id} withdrawn")
+        else:
+            await store.keys.current()
+        for info in sorted((await store.keys.public_keys()).values(), key=lambda k: k.key_id):
+            state = f"withdrawn {info.withdrawn_at.isoformat()}" if info.withdrawn_at else "valid"
+            since = info.valid_from.isoformat()
+            print(f"{info.key_id}  {info.public_key_bytes.hex()}  from {since}  {state}")
+        return 0
+    finally:
+        await store.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
     args = _parser().parse_args(argv)
@@ -125,6 +271,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"exported {count} request(s)", file=sys.stderr)
     elif command == "audit":
         return asyncio.run(_audit(storage_settings, args.code))
+    elif command == "verify":
+        return asyncio.run(_verify(storage_settings, args.what, args.keys, not args.no_store))
+    elif command == "keys":
+        return asyncio.run(_keys(storage_settings, args.action, args.key_id))
     return 0
 
 

@@ -11,6 +11,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot.delivery import OutboxSender
 from bot.intake import Poller, UpdateIntake
+from bot.issuance import Issuer, IssuerSettings
 from bot.settings import Settings
 from domain.jalali import TEHRAN
 from domain.uploads import MAX_UPLOAD_BYTES
@@ -75,14 +76,27 @@ class BotRuntime:
             calendar=settings.calendar,
             single_step_approval=settings.single_step_approval,
             security_chat_id=settings.security_chat_id,
+            signing_key_path=settings.key_path,
         )
         self.application = build_application(settings)
+        self.issuer = Issuer(
+            self.application.bot,
+            self.store,
+            IssuerSettings(
+                office_name=settings.office_name,
+                signer_title=settings.signer_title,
+                verify_base_url=settings.verify_base_url,
+                platform=settings.bot_platform,
+                admin_chat_id=settings.admin_chat_id,
+            ),
+        )
         self.sender = OutboxSender(
             self.application.bot,
             self.store,
             admin_chat_id=settings.admin_chat_id,
             draft_ttl_days=settings.draft_ttl_days,
             poll_seconds=settings.outbox_poll_seconds,
+            issuer=self.issuer,
         )
         self.intake = UpdateIntake(
             self.application, self.store.inbox, max_concurrent=settings.max_concurrent_updates
@@ -102,6 +116,7 @@ class BotRuntime:
         self.settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         await self.store.migrate()
         await self.store.staff.seed(self.settings.staff_roles)
+        await self.store.keys.current()  # generated (with a warning) on first start
         await self.application.initialize()
         try:
             await self.application.bot.set_my_commands(list(applicant.COMMANDS))

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Bot, ForceReply, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.issuance import Issuer
 from domain import texts
 from domain.digits import to_persian_digits
 from domain.forms import FORMS
@@ -47,12 +48,14 @@ class OutboxSender:
         admin_chat_id: int,
         draft_ttl_days: float,
         poll_seconds: float = 2.0,
+        issuer: Issuer | None = None,
     ) -> None:
         self._bot = bot
         self._store = store
         self._admin_chat_id = admin_chat_id
         self._draft_ttl_days = draft_ttl_days
         self._poll_seconds = poll_seconds
+        self._issuer = issuer
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -63,6 +66,7 @@ class OutboxSender:
             "answer_posted": self._answer_posted,
             "security_report": self._security_report,
             "digest": self._digest,
+            "issue": self._issue,
             "draft_expired": self._draft_expired,
             "text": self._text,
         }
@@ -269,6 +273,11 @@ class OutboxSender:
             await self._bot.send_document(
                 chat_id, upload, caption=caption, reply_to_message_id=reply_to
             )
+
+    async def _issue(self, item: OutboxItem) -> None:
+        if self._issuer is None:
+            raise RuntimeError("no issuer configured")
+        await self._issuer.issue(int(item.payload["request_id"]))
 
     async def _digest(self, item: OutboxItem) -> None:
         sections = []

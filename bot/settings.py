@@ -38,6 +38,7 @@ class StorageSettings(BaseSettings):
 
     data_dir: Path = Path("data")
     database_url: str | None = None
+    signing_key_path: Path | None = None
 
     @property
     def effective_database_url(self) -> str:
@@ -50,6 +51,16 @@ class StorageSettings(BaseSettings):
     def files_dir(self) -> Path:
         """Where uploaded documents are kept."""
         return self.data_dir / "files"
+
+    @property
+    def key_path(self) -> Path:
+        """The private signing key file."""
+        return self.signing_key_path or self.data_dir / "signing-key.pem"
+
+    @property
+    def public_keys_file(self) -> Path:
+        """Where the published keys are copied for offline verification."""
+        return self.data_dir / "public-keys.json"
 
 
 class Settings(StorageSettings):
@@ -69,6 +80,11 @@ class Settings(StorageSettings):
     single_step_approval: bool = False
     holidays: str = ""
     digest_time: dt.time = dt.time(8, 0)
+    verify_base_url: str | None = None
+    verify_host: str = "127.0.0.1"
+    verify_port: int = Field(default=8080, ge=0, le=65535)
+    office_name: str = "حوزه سنجش و ارزشیابی مهارت استان خوزستان"
+    signer_title: str = "مدیرکل آموزش فنی و حرفه‌ای استان خوزستان"
     poll_timeout: int = Field(default=30, ge=0, le=120)
     group_messages_per_minute: int = Field(default=20, ge=1)
     group_rate_period_seconds: float = Field(default=60.0, gt=0)
@@ -93,6 +109,17 @@ class Settings(StorageSettings):
     def _holidays_shape(cls, value: str) -> str:
         parse_holidays(value)
         return value
+
+    @field_validator("verify_base_url")
+    @classmethod
+    def _verify_url_shape(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.lower().startswith(("http://", "https://")):
+            raise ValueError(
+                "must be an http:// or https:// URL, e.g. HTTPS://VERIFY.EXAMPLE.IR/V"
+            )
+        return value.rstrip("/")
 
     @field_validator("bot_api_url", "bot_file_url")
     @classmethod

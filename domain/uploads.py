@@ -78,7 +78,7 @@ _PDF_EOF_WINDOW: Final = 1024
 
 _ImageFormat = Literal["JPEG", "PNG", "WEBP"]
 
-_PDF_LOCK: Final = threading.Lock()
+PDFIUM_LOCK: Final = threading.Lock()
 """PDFium is not thread-safe; every call into pypdfium2 happens under this lock."""
 
 _MIB: Final = 1024 * 1024
@@ -322,7 +322,7 @@ def clean_pdf(data: bytes) -> CleanFile:
         raise UploadRejected(texts.ERR_PDF_BROKEN)
     if b"%%EOF" not in data[-_PDF_EOF_WINDOW:]:
         raise UploadRejected(texts.ERR_PDF_BROKEN)
-    with _PDF_LOCK:
+    with PDFIUM_LOCK:
         _check_pdf_structure(data)
     return CleanFile(
         data=data, mime_type="application/pdf", extension="pdf", width=None, height=None
@@ -330,7 +330,7 @@ def clean_pdf(data: bytes) -> CleanFile:
 
 
 def _check_pdf_structure(data: bytes) -> None:
-    """Load the PDF in PDFium and check encryption and page count. Hold ``_PDF_LOCK``."""
+    """Load the PDF in PDFium and check encryption and page count. Hold ``PDFIUM_LOCK``."""
     try:
         pdf = pypdfium2.PdfDocument(data)
     except pypdfium2.PdfiumError as exc:

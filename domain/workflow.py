@@ -24,6 +24,7 @@ class Status(enum.StrEnum):
     REJECTED = "rejected"
     FORGED = "forged"
     WITHDRAWN = "withdrawn"
+    REVOKED = "revoked"  # approved, then its confirmation was revoked by the signer
 
 
 OPEN = frozenset(
@@ -54,6 +55,7 @@ class Act(enum.StrEnum):
     APPROVE = "approve"
     ANSWER = "answer"  # the applicant answered a question
     WITHDRAW = "withdraw"  # the applicant withdrew
+    REVOKE = "revoke"  # the signer revokes an issued confirmation
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ TRANSITIONS: dict[Act, Transition] = {
                    frozenset({Role.SIGNER})),
         Transition(Act.ANSWER, frozenset({Status.WAITING_APPLICANT}), Status.IN_REVIEW, _NOBODY),
         Transition(Act.WITHDRAW, OPEN, Status.WITHDRAWN, _NOBODY),
+        Transition(Act.REVOKE, frozenset({Status.APPROVED}), Status.REVOKED,
+                   frozenset({Role.SIGNER}), needs_text=True),
     )
 }  # fmt: skip
 
@@ -109,6 +113,7 @@ STAFF_ACTS = (
     Act.APPROVE,
     Act.REJECT,
     Act.FORGE,
+    Act.REVOKE,
 )
 
 

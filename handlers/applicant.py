@@ -16,7 +16,7 @@ from telegram.ext import (
 
 from domain import texts
 from domain.tracking import parse_tracking_code
-from handlers import callbacks, form_engine, keyboards
+from handlers import callbacks, form_engine, keyboards, verify
 from handlers.deps import HandlerList, deps
 from rendering.chat import status_detail, status_line, tracking_code
 from storage.views import RequestView
@@ -36,6 +36,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greets the user and shows the menu; an unfinished draft is offered again."""
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
+    args = context.args or []
+    if args and args[0].startswith(verify.REFERENCE_PREFIX):
+        await verify.verify_reference(update, context, args[0])
+        return
     name = user.first_name or texts.WELCOME_NO_NAME
     await context.bot.send_message(
         chat.id, texts.WELCOME.format(name=name), reply_markup=keyboards.main_menu()
@@ -111,6 +115,9 @@ async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await answer_staff(update, context, waiting)
         return
     if draft is None:
+        if message.photo or message.document:
+            await verify.verify_scan(update, context)
+            return
         await context.bot.send_message(chat.id, texts.USE_MENU, reply_markup=keyboards.main_menu())
         return
     await form_engine.receive(update, context, draft)

@@ -28,6 +28,7 @@ class Action(enum.StrEnum):
     APPROVE = "ap"
     REJECT = "rj"
     FORGE = "fg"
+    REVOKE = "rk"
 
 
 # Which workflow act each staff button stands for (domain.workflow.Act values).
@@ -41,6 +42,7 @@ STAFF_ACTS: dict[Action, str] = {
     Action.APPROVE: "approve",
     Action.REJECT: "reject",
     Action.FORGE: "forge",
+    Action.REVOKE: "revoke",
 }
 STAFF_BUTTONS: dict[str, Action] = {act: action for action, act in STAFF_ACTS.items()}
 

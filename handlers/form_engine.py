@@ -242,6 +242,28 @@ async def read_upload(
     Raises:
         Rejected: with the Persian reason when the upload cannot be taken.
     """
+    clean, media = await download_clean(message, context, photo=photo)
+    stored = await deps(context).store.files.put(clean.data, clean.extension)
+    return StoredUpload(
+        stored_path=stored.relative_path,
+        sha256=stored.sha256,
+        size=stored.size,
+        mime_type=clean.mime_type,
+        file_id=media.file_id,
+        file_unique_id=media.file_unique_id,
+    )
+
+
+async def download_clean(
+    message: Message, context: ContextTypes.DEFAULT_TYPE, *, photo: bool = False
+) -> tuple[uploads.CleanFile, Any]:
+    """Check the size, download and clean the photo or document in ``message``.
+
+    Returns the cleaned file and Telegram's PhotoSize/Document for it.
+
+    Raises:
+        Rejected: with the Persian reason when the upload cannot be taken.
+    """
     expect = texts.EXPECT_PHOTO if photo else texts.EXPECT_FILE
     if message.photo:
         media: Any = message.photo[-1]
@@ -273,15 +295,7 @@ async def read_upload(
     except TelegramError:
         log.warning("download of an upload failed", exc_info=True)
         raise Rejected(texts.FILE_DOWNLOAD_FAILED) from None
-    stored = await d.store.files.put(clean.data, clean.extension)
-    return StoredUpload(
-        stored_path=stored.relative_path,
-        sha256=stored.sha256,
-        size=stored.size,
-        mime_type=clean.mime_type,
-        file_id=media.file_id,
-        file_unique_id=media.file_unique_id,
-    )
+    return clean, media
 
 
 def _clean(

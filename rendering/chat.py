@@ -10,8 +10,9 @@ from typing import Any
 from domain import texts
 from domain.digits import to_persian_digits
 from domain.forms import FORMS, Form
-from domain.jalali import format_datetime
+from domain.jalali import format_date, format_datetime
 from domain.tracking import format_tracking_code
+from domain.verification import Result, Verdict, display_serial
 from domain.workflow import OPEN
 
 
@@ -133,3 +134,32 @@ def _clip(text: str, limit: int) -> str:
 def persian_number(value: int | float | str) -> str:
     """A number in Persian digits."""
     return to_persian_digits(str(value))
+
+
+def verdict_text(result: Result) -> str:
+    """A verification verdict, as the bot says it in chat: the minimum, like the web page."""
+    lines = [texts.VERDICT_TITLES[result.verdict.value]]
+    shown: list[tuple[str, str | None]] = [
+        ("holder", result.masked_name),
+        ("trade", result.trade),
+        ("certificate_number", result.certificate_number),
+        ("serial", display_serial(result.serial) if result.serial is not None else None),
+        ("issued_on", format_date(result.issued_on) if result.issued_on else None),
+        ("office", result.office),
+    ]
+    if result.verdict is Verdict.REVOKED:
+        shown += [
+            ("revoked_at", format_date(result.revoked_at) if result.revoked_at else None),
+            ("revoke_reason", result.revoke_reason),
+        ]
+    if result.verdict is Verdict.SUPERSEDED and result.superseded_by is not None:
+        shown.append(("superseded_by", display_serial(result.superseded_by)))
+    if result.verdict is not Verdict.INVALID:
+        for key, value in shown:
+            if value:
+                lines.append(
+                    texts.VERDICT_LINE.format(
+                        label=texts.VERDICT_LABELS[key], value=to_persian_digits(value)
+                    )
+                )
+    return "\n".join(lines)

@@ -33,6 +33,7 @@ class Store:
         single_step_approval: bool = False,
         security_chat_id: int | None = None,
         signing_key_path: Path | None = None,
+        public_keys_file: Path | None = None,
     ) -> None:
         calendar = calendar or WorkCalendar(frozenset())
         self.engine = engine
@@ -47,7 +48,7 @@ class Store:
         self.keys = KeyRing(
             self.sessions,
             signing_key_path or files_dir.parent / "signing-key.pem",
-            files_dir.parent / "public-keys.json",
+            public_keys_file or files_dir.parent / "public-keys.json",
         )
         self.confirmations = ConfirmationService(self.sessions, self.keys)
         self.workflow = WorkflowService(

@@ -77,6 +77,7 @@ APPLICANT_EVENTS: dict[Act, str | None] = {
     Act.APPROVE: "approved",
     Act.ANSWER: "answer_received",
     Act.WITHDRAW: "withdrawn",
+    Act.REVOKE: "revoked",
 }
 
 
@@ -174,6 +175,15 @@ class WorkflowService:
                     outcome="done", request_id=request_id, from_status=from_status,
                     to_status=move.target.value, reason=text,
                 )  # fmt: skip
+                if act is Act.REVOKE:
+                    await session.execute(
+                        update(models.Confirmation)
+                        .where(models.Confirmation.request_id == request_id)
+                        .values(
+                            status="revoked", revoked_at=now, revoke_reason=text,
+                            revoked_by=actor.user_id,
+                        )
+                    )  # fmt: skip
                 await self._owe(session, row, act, entry, text)
                 await session.refresh(row)
                 view = request_view(row)
@@ -209,6 +219,14 @@ class WorkflowService:
             payload={"request_id": row.id},
             dedupe_key=f"card:{entry.id}",
         )
+        if act is Act.APPROVE:
+            await enqueue(
+                session,
+                kind="issue",
+                chat_id=row.applicant_chat_id,
+                payload={"request_id": row.id},
+                dedupe_key=f"issue:{row.id}",
+            )
         if act is Act.FORGE and self.security_chat_id is not None:
             await enqueue(
                 session,
