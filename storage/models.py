@@ -272,3 +272,35 @@ class Confirmation(Base):
     pdf_path: Mapped[str | None] = mapped_column(String(255))
     png_path: Mapped[str | None] = mapped_column(String(255))
     verify_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RegistryRecord(Base):
+    """A known certificate, imported from the registry books, the exam software or a centre.
+
+    ``record_key`` is the natural key the importer derives (so importing again updates rows
+    instead of adding them); the ``*_key`` columns hold normalised forms for matching.
+    """
+
+    __tablename__ = "registry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_key: Mapped[str] = mapped_column(String(200), unique=True)
+    national_code: Mapped[str | None] = mapped_column(String(10), index=True)
+    first_name: Mapped[str | None] = mapped_column(String(120))
+    last_name: Mapped[str | None] = mapped_column(String(120))
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    father_name: Mapped[str | None] = mapped_column(String(120))
+    trade: Mapped[str | None] = mapped_column(String(200))
+    standard_code: Mapped[str | None] = mapped_column(String(60))
+    certificate_number: Mapped[str | None] = mapped_column(String(60), index=True)
+    exam_date: Mapped[str | None] = mapped_column(String(10))  # Jalali YYYY/MM/DD
+    centre: Mapped[str | None] = mapped_column(String(200))
+    province: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str | None] = mapped_column(String(200))
+    format: Mapped[str | None] = mapped_column(String(20))  # old_books | old_centre | mechanized
+    name_key: Mapped[str | None] = mapped_column(String(200))
+    father_key: Mapped[str | None] = mapped_column(String(120))
+    trade_key: Mapped[str | None] = mapped_column(String(200))
+    imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_registry_names", "name_key", "father_key", "trade_key"),)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 07:51:02.303815
+Create Date: 2026-11-21 07:58:09.327652
 """
 
 from __future__ import annotations
@@ -68,6 +68,41 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index(
             "ix_outbox_due", ["sent_at", "failed_at", "next_attempt_at"], unique=False
+        )
+
+    op.create_table(
+        "registry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("record_key", sa.String(length=200), nullable=False),
+        sa.Column("national_code", sa.String(length=10), nullable=True),
+        sa.Column("first_name", sa.String(length=120), nullable=True),
+        sa.Column("last_name", sa.String(length=120), nullable=True),
+        sa.Column("full_name", sa.String(length=200), nullable=True),
+        sa.Column("father_name", sa.String(length=120), nullable=True),
+        sa.Column("trade", sa.String(length=200), nullable=True),
+        sa.Column("standard_code", sa.String(length=60), nullable=True),
+        sa.Column("certificate_number", sa.String(length=60), nullable=True),
+        sa.Column("exam_date", sa.String(length=10), nullable=True),
+        sa.Column("centre", sa.String(length=200), nullable=True),
+        sa.Column("province", sa.String(length=100), nullable=True),
+        sa.Column("source", sa.String(length=200), nullable=True),
+        sa.Column("format", sa.String(length=20), nullable=True),
+        sa.Column("name_key", sa.String(length=200), nullable=True),
+        sa.Column("father_key", sa.String(length=120), nullable=True),
+        sa.Column("trade_key", sa.String(length=200), nullable=True),
+        sa.Column("imported_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_registry")),
+        sa.UniqueConstraint("record_key", name=op.f("uq_registry_record_key")),
+    )
+    with op.batch_alter_table("registry", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_registry_certificate_number"), ["certificate_number"], unique=False
+        )
+        batch_op.create_index(
+            "ix_registry_names", ["name_key", "father_key", "trade_key"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_registry_national_code"), ["national_code"], unique=False
         )
 
     op.create_table(
@@ -265,6 +300,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_requests_applicant_user_id"))
 
     op.drop_table("requests")
+    with op.batch_alter_table("registry", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_registry_national_code"))
+        batch_op.drop_index("ix_registry_names")
+        batch_op.drop_index(batch_op.f("ix_registry_certificate_number"))
+
+    op.drop_table("registry")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_due")
 
