@@ -1,0 +1,413 @@
+"""The public verification web service: the page a confirmation's QR code leads to.
+
+Routes (``/V/…`` is the same as ``/v/…``: QR codes carry upper-case URLs)::
+
+    GET  /v/{token}         the verdict page (JSON with ``Accept: application/json`` or
+                            ``?format=json``); 200 for every verdict, forged tokens included
+    POST /v/{token}/check   form field ``national_code``: does it belong to the holder?
+                            Answers only "matches" / "does not match"; not counted as a check
+    GET  /keys              the published verification keys (JSON, cacheable)
+    GET  /healthz           "ok"
+
+Privacy: the verifier's IP address is kept in memory only for the rate limiter, and no longer
+than one rate-limit window (pruned on every request and by a sweeper task); it is never logged
+(aiohttp's access log is off and nothing here logs a request's address). National codes typed
+into the check form are compared and forgotten.
+
+Behind a reverse proxy, pass ``trust_proxy=True`` so the limiter keys on the client address the
+proxy appends to ``X-Forwarded-For`` (the right-most entry) instead of the proxy's own address;
+without it the header is ignored, since anyone can send it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import ipaddress
+import json
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from domain import signing, texts
+from domain.digits import to_persian_digits
+from domain.verification import Verdict, holder_matches
+from rendering.verify_page import CHECK_FIELD, render_error_page, render_verdict_page
+from storage.confirmations import ConfirmationService
+
+__all__ = ["RateLimits", "SlidingWindowLimiter", "VerifyServer", "build_verify_app"]
+
+log = logging.getLogger(__name__)
+
+SECURITY_HEADERS: Mapping[str, str] = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+KEYS_CACHE_CONTROL = "public, max-age=300"
+# A national code is 10 digits; anything much longer is not one (and is not worth hashing).
+_MAX_CODE_LENGTH = 64
+# The check form is tiny; refuse large bodies before reading them.
+_MAX_BODY = 16 * 1024
+# The sweeper's period: an idle client's address is forgotten at most this long after its
+# window has passed.
+_MAX_SWEEP_SECONDS = 1.0
+
+_dumps = functools.partial(json.dumps, ensure_ascii=False)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Requests allowed per client address in each sliding window.
+
+    The ``*_per_minute`` counts apply per ``window_seconds`` (a minute unless changed, e.g. in
+    tests). Verdict pages and ``/keys`` share the verify allowance; the national-code check has
+    its own, smaller one, because it is the one worth guessing at.
+    """
+
+    verify_per_minute: int = 60
+    check_per_minute: int = 10
+    window_seconds: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.verify_per_minute < 1 or self.check_per_minute < 1:
+            raise ValueError("rate limits must allow at least one request")
+        if not self.window_seconds > 0:
+            raise ValueError("window_seconds must be positive")
+
+
+class SlidingWindowLimiter:
+    """At most ``limit`` hits per client in any ``window`` seconds, kept only in memory.
+
+    A client's hit times are dropped as soon as they are older than the window; a client with
+    none left is forgotten. Refused hits are not recorded, so a client that keeps trying is let
+    in again once its oldest accepted hit leaves the window.
+    """
+
+    def __init__(
+        self, limit: int, window: float, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._hits: dict[str, deque[float]] = {}
+        self._last_sweep = clock()
+
+    def __len__(self) -> int:
+        """How many clients are remembered."""
+        return len(self._hits)
+
+    def __contains__(self, client: object) -> bool:
+        return client in self._hits
+
+    def hit(self, client: str) -> float | None:
+        """Record a hit by ``client``: None if allowed, else the seconds until it would be."""
+        now = self._clock()
+        if now - self._last_sweep >= min(self.window, _MAX_SWEEP_SECONDS):
+            self.prune(now)
+        hits = self._hits.get(client)
+        if hits is None:
+            hits = self._hits[client] = deque()
+        else:
+            self._expire(hits, now)
+        if len(hits) >= self.limit:
+            return max(hits[0] + self.window - now, 0.0)
+        hits.append(now)
+        return None
+
+    def prune(self, now: float | None = None) -> None:
+        """Forget every hit older than the window, and every client left with none."""
+        now = self._clock() if now is None else now
+        self._last_sweep = now
+        for client in list(self._hits):
+            hits = self._hits[client]
+            self._expire(hits, now)
+            if not hits:
+                del self._hits[client]
+
+    def _expire(self, hits: deque[float], now: float) -> None:
+        cutoff = now - self.window
+        while hits and hits[0] <= cutoff:
+            hits.popleft()
+
+
+def client_key(request: web.Request, *, trust_proxy: bool = False) -> str:
+    """The address the rate limiter counts: IPv4 as is, IPv6 by its /64 network.
+
+    One IPv6 subscriber usually holds a whole /64, so counting single addresses would let one
+    client take as many allowances as it likes.
+    """
+    raw = request.remote or ""
+    if trust_proxy:
+        forwarded = request.headers.getall("X-Forwarded-For", [])
+        entries = [e.strip() for header in forwarded for e in header.split(",") if e.strip()]
+        if entries:
+            raw = entries[-1]
+    try:
+        address = ipaddress.ip_address(raw.split("%", 1)[0])
+    except ValueError:
+        return raw or "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+def _wants_json(request: web.Request) -> bool:
+    fmt = request.query.get("format", "").lower()
+    if fmt in ("json", "html"):
+        return fmt == "json"
+    accept = request.headers.get("Accept", "").lower()
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _html(
+    text: str, *, status: int = 200, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        text=text, status=status, content_type="text/html", charset="utf-8", headers=headers
+    )
+
+
+def _json(
+    data: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    return web.json_response(data, status=status, headers=headers, dumps=_dumps)
+
+
+def _error(
+    request: web.Request, status: int, message: str, *, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    if _wants_json(request):
+        return _json({"error": status, "message": message}, status=status, headers=headers)
+    return _html(render_error_page(message), status=status, headers=headers)
+
+
+class _Handlers:
+    """The routes' handlers, sharing the service, the office name and the limiters."""
+
+    def __init__(
+        self,
+        confirmations: ConfirmationService,
+        *,
+        office_name: str,
+        limits: RateLimits,
+        trust_proxy: bool,
+    ) -> None:
+        self.confirmations = confirmations
+        self.office_name = office_name
+        self.trust_proxy = trust_proxy
+        self.verify_limiter = SlidingWindowLimiter(limits.verify_per_minute, limits.window_seconds)
+        self.check_limiter = SlidingWindowLimiter(limits.check_per_minute, limits.window_seconds)
+        self.sweep_seconds = min(limits.window_seconds, _MAX_SWEEP_SECONDS)
+
+    def _limited(self, request: web.Request, limiter: SlidingWindowLimiter) -> web.Response | None:
+        wait = limiter.hit(client_key(request, trust_proxy=self.trust_proxy))
+        if wait is None:
+            return None
+        seconds = max(1, math.ceil(wait))
+        message = texts.WEB_RATE_LIMITED.format(seconds=to_persian_digits(seconds))
+        return _error(request, 429, message, headers={"Retry-After": str(seconds)})
+
+    def _verdict_headers(self) -> dict[str, str]:
+        return {"Cache-Control": "no-store", "Vary": "Accept"}
+
+    async def verify(self, request: web.Request) -> web.Response:
+        if (refused := self._limited(request, self.verify_limiter)) is not None:
+            return refused
+        token = request.match_info["token"]
+        # HEAD (link previews, monitors) is answered but not counted as a verification.
+        result = await self.confirmations.verify(token, count=request.method == "GET")
+        if _wants_json(request):
+            return _json(result.public(), headers=self._verdict_headers())
+        page = render_verdict_page(result, token=token, office_name=self.office_name)
+        return _html(page, headers=self._verdict_headers())
+
+    async def check(self, request: web.Request) -> web.Response:
+        if (refused := self._limited(request, self.check_limiter)) is not None:
+            return refused
+        token = request.match_info["token"]
+        code = await self._national_code(request)
+        result = await self.confirmations.verify(token, count=False)
+        matches = False
+        if result.verdict is not Verdict.INVALID and code:
+            try:
+                serial = signing.decode_token(token)[0].serial
+            except signing.MalformedToken:
+                serial = None
+            record = await self.confirmations.record(serial) if serial is not None else None
+            if record is not None:
+                matches = holder_matches(token, code, record)
+        if _wants_json(request):
+            return _json({"matches": matches}, headers=self._verdict_headers())
+        page = render_verdict_page(
+            result, token=token, holder_check=matches, office_name=self.office_name
+        )
+        return _html(page, headers=self._verdict_headers())
+
+    async def _national_code(self, request: web.Request) -> str:
+        value: Any
+        if request.content_type == "application/json":
+            try:
+                body = await request.json()
+            except ValueError:
+                return ""
+            value = body.get(CHECK_FIELD) if isinstance(body, dict) else None
+        else:
+            value = (await request.post()).get(CHECK_FIELD)
+        if not isinstance(value, str) or len(value) > _MAX_CODE_LENGTH:
+            return ""
+        return value.strip()
+
+    async def check_get(self, request: web.Request) -> web.Response:
+        """A reload or a shared link of the check URL: back to the verdict page."""
+        raise web.HTTPSeeOther(f"/v/{quote(request.match_info['token'], safe='')}")
+
+    async def keys(self, request: web.Request) -> web.Response:
+        if (refused := self._limited(request, self.verify_limiter)) is not None:
+            return refused
+        keys = await self.confirmations.keys.public_keys()
+        document = {"keys": [k.to_dict() for k in sorted(keys.values(), key=lambda k: k.key_id)]}
+        headers = {"Cache-Control": KEYS_CACHE_CONTROL, "Access-Control-Allow-Origin": "*"}
+        return _json(document, headers=headers)
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        return web.Response(text="ok", headers={"Cache-Control": "no-store"})
+
+    async def sweeper(self, app: web.Application) -> AsyncIterator[None]:
+        """Forget addresses whose window has passed even when no requests come in."""
+
+        async def sweep() -> None:
+            while True:
+                await asyncio.sleep(self.sweep_seconds)
+                self.verify_limiter.prune()
+                self.check_limiter.prune()
+
+        task = asyncio.create_task(sweep(), name="verify-rate-limit-sweeper")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+@web.middleware
+async def _error_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Persian pages for errors (404 and friends), never aiohttp's English ones."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        message = texts.WEB_NOT_FOUND if exc.status == 404 else texts.WEB_BAD_REQUEST
+        headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        return _error(request, exc.status, message, headers=headers)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        # The request's address is deliberately not logged.
+        log.exception("verification request failed")
+        return _error(request, 503, texts.WEB_UNAVAILABLE)
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.update(SECURITY_HEADERS)
+    response.headers.setdefault("Cache-Control", "no-store")
+
+
+def build_verify_app(
+    confirmations: ConfirmationService,
+    *,
+    office_name: str,
+    limits: RateLimits = RateLimits(),
+    trust_proxy: bool = False,
+) -> web.Application:
+    """The verification web application over ``confirmations``.
+
+    ``office_name`` is shown in the page header; ``limits`` are the per-address rate limits;
+    ``trust_proxy`` makes the limiter believe ``X-Forwarded-For`` (only behind a proxy that
+    sets it).
+    """
+    handlers = _Handlers(
+        confirmations, office_name=office_name, limits=limits, trust_proxy=trust_proxy
+    )
+    app = web.Application(middlewares=[_error_pages], client_max_size=_MAX_BODY)
+    for prefix in ("/v", "/V"):
+        app.router.add_get(prefix + "/{token}", handlers.verify)
+        app.router.add_post(prefix + "/{token}/check", handlers.check)
+        app.router.add_get(prefix + "/{token}/check", handlers.check_get, allow_head=False)
+    app.router.add_get("/keys", handlers.keys)
+    app.router.add_get("/healthz", handlers.healthz)
+    app.on_response_prepare.append(_security_headers)
+    app.cleanup_ctx.append(handlers.sweeper)
+    return app
+
+
+class VerifyServer:
+    """The verification app served over HTTP, started and stopped with the bot."""
+
+    def __init__(
+        self,
+        confirmations: ConfirmationService,
+        *,
+        office_name: str,
+        limits: RateLimits = RateLimits(),
+        trust_proxy: bool = False,
+        shutdown_timeout: float = 5.0,
+    ) -> None:
+        self.app = build_verify_app(
+            confirmations, office_name=office_name, limits=limits, trust_proxy=trust_proxy
+        )
+        self._shutdown_timeout = shutdown_timeout
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+
+    async def start(self, host: str, port: int) -> None:
+        """Listen on ``host``:``port`` (port 0: any free port, see :attr:`port`)."""
+        if self._runner is not None:
+            raise RuntimeError("the verification server is already running")
+        # access_log=None: aiohttp's access log would record every verifier's address.
+        runner = web.AppRunner(
+            self.app,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=self._shutdown_timeout,
+        )
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, host, port)
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self._port = int(runner.addresses[0][1])
+        log.info("verification web service listening on %s:%s", host, self._port)
+
+    @property
+    def port(self) -> int:
+        """The port actually listened on."""
+        if self._port is None:
+            raise RuntimeError("the verification server is not running")
+        return self._port
+
+    async def stop(self) -> None:
+        """Stop listening and finish (or, after the shutdown timeout, drop) open requests."""
+        runner, self._runner, self._port = self._runner, None, None
+        if runner is not None:
+            await runner.cleanup()
