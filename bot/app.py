@@ -13,6 +13,7 @@ from bot.delivery import OutboxSender
 from bot.intake import Poller, UpdateIntake
 from bot.issuance import Issuer, IssuerSettings
 from bot.settings import Settings
+from bot.web import RateLimits, VerifyServer
 from domain.jalali import TEHRAN
 from domain.uploads import MAX_UPLOAD_BYTES
 from handlers import applicant, staff
@@ -102,6 +103,15 @@ class BotRuntime:
             self.application, self.store.inbox, max_concurrent=settings.max_concurrent_updates
         )
         self.poller = Poller(self.application, self.intake, timeout=settings.poll_timeout)
+        self.web = VerifyServer(
+            self.store.confirmations,
+            office_name=settings.office_name,
+            limits=RateLimits(
+                verify_per_minute=settings.verify_per_minute,
+                check_per_minute=settings.verify_check_per_minute,
+            ),
+            trust_proxy=settings.verify_trust_proxy,
+        )
         self.application.bot_data[DEPS_KEY] = Deps(
             store=self.store,
             admin_chat_id=settings.admin_chat_id,
@@ -129,6 +139,7 @@ class BotRuntime:
             job_queue.run_daily(
                 self._digest, self.settings.digest_time.replace(tzinfo=TEHRAN), name="digest"
             )
+        await self.web.start(self.settings.verify_host, self.settings.verify_port)
         self.sender.start()
         await self.intake.recover()
         self.poller.start()
@@ -139,6 +150,7 @@ class BotRuntime:
         await self.poller.stop()
         await self.intake.drain()
         await self.sender.stop()
+        await self.web.stop()
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()

@@ -83,6 +83,9 @@ class Settings(StorageSettings):
     verify_base_url: str | None = None
     verify_host: str = "127.0.0.1"
     verify_port: int = Field(default=8080, ge=0, le=65535)
+    verify_trust_proxy: bool = False
+    verify_per_minute: int = Field(default=60, ge=1)
+    verify_check_per_minute: int = Field(default=10, ge=1)
     office_name: str = "حوزه سنجش و ارزشیابی مهارت استان خوزستان"
     signer_title: str = "مدیرکل آموزش فنی و حرفه‌ای استان خوزستان"
     poll_timeout: int = Field(default=30, ge=0, le=120)

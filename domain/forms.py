@@ -77,11 +77,16 @@ class Field:
 
 @dataclass(frozen=True)
 class Form:
-    """An ordered list of fields for one kind of request."""
+    """An ordered list of fields for one kind of request.
+
+    ``remembered`` fields are kept per chat after filing and filled in for the next request
+    of the same kind (an organisation's details, say), so they are not asked again.
+    """
 
     kind: str
     intro: str
     fields: tuple[Field, ...]
+    remembered: tuple[str, ...] = ()
     by_key: Mapping[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -156,7 +161,59 @@ DUPLICATE_FORM = Form(
     ),
 )  # fmt: skip
 
-FORMS: dict[str, Form] = {DUPLICATE_FORM.kind: DUPLICATE_FORM}
+
+def _letter_number(text: str) -> str:
+    return validation.parse_letter_number(text)
+
+
+def _letter_date(text: str) -> str:
+    when = validation.parse_jalali_date(text, earliest_year=1380)
+    return f"{when.year:04d}/{when.month:02d}/{when.day:02d}"
+
+
+def _organisation(text: str) -> str:
+    return validation.parse_free_text(text, max_len=150)
+
+
+ORGANISATION_TYPES = (
+    Choice("education", texts.ORG_TYPE_EDUCATION),
+    Choice("judiciary", texts.ORG_TYPE_JUDICIARY),
+    Choice("government", texts.ORG_TYPE_GOVERNMENT),
+    Choice("private", texts.ORG_TYPE_PRIVATE),
+    Choice("other", texts.ORG_TYPE_OTHER),
+)
+
+INQUIRY_FORM = Form(
+    kind="inquiry",
+    intro=texts.INQUIRY_INTRO,
+    fields=(
+        Field("org_name", texts.LABEL_ORG_NAME, texts.PROMPT_ORG_NAME, parse=_organisation),
+        Field("org_type", texts.LABEL_ORG_TYPE, texts.PROMPT_ORG_TYPE, kind=InputKind.CHOICE,
+              choices=ORGANISATION_TYPES),
+        Field("clerk_name", texts.LABEL_CLERK_NAME, texts.PROMPT_CLERK_NAME,
+              parse=validation.parse_person_name),
+        Field("clerk_contact", texts.LABEL_CLERK_CONTACT, texts.PROMPT_CLERK_CONTACT,
+              kind=InputKind.MOBILE, parse=validation.parse_mobile),
+        Field("letter_number", texts.LABEL_LETTER_NUMBER, texts.PROMPT_LETTER_NUMBER,
+              parse=_letter_number),
+        Field("letter_date", texts.LABEL_LETTER_DATE, texts.PROMPT_LETTER_DATE,
+              parse=_letter_date),
+        Field("org_letter", texts.LABEL_ORG_LETTER, texts.PROMPT_ORG_LETTER,
+              kind=InputKind.DOCUMENT, attachment_kind="org_letter", show=_show_file),
+        Field("certificate_image", texts.LABEL_CERTIFICATE_IMAGE,
+              texts.PROMPT_CERTIFICATE_IMAGE, kind=InputKind.DOCUMENT,
+              attachment_kind="certificate_image", show=_show_file),
+        Field("national_code", texts.LABEL_HOLDER_NATIONAL_CODE,
+              texts.PROMPT_HOLDER_NATIONAL_CODE, parse=validation.parse_national_code),
+        Field("certificate_number", texts.LABEL_CERTIFICATE_NUMBER,
+              texts.PROMPT_HOLDER_CERTIFICATE_NUMBER, parse=validation.parse_certificate_number),
+        Field("full_name", texts.LABEL_HOLDER_NAME, texts.PROMPT_HOLDER_NAME,
+              parse=validation.parse_person_name),
+    ),
+    remembered=("org_name", "org_type", "clerk_name", "clerk_contact"),
+)  # fmt: skip
+
+FORMS: dict[str, Form] = {form.kind: form for form in (DUPLICATE_FORM, INQUIRY_FORM)}
 
 # Request columns that a form's answers fill directly; anything else goes to ``details``.
 REQUEST_COLUMNS = (

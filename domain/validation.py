@@ -324,3 +324,15 @@ def parse_free_text(s: str, *, max_len: int = 100, min_len: int = 2) -> str:
     if len(text) < min_len:
         raise InvalidInput(texts.ERR_TOO_SHORT.format(limit=_fa(min_len)))
     return text
+
+
+def parse_letter_number(s: str) -> str:
+    """An official letter's number, such as ``۱۲۳/ص/۱۴۰۵``: 1–40 characters with a digit."""
+    text = _clean(s)
+    if not text:
+        raise InvalidInput(texts.ERR_EMPTY)
+    if len(text) > 40:
+        raise InvalidInput(texts.ERR_TOO_LONG.format(limit=_fa(40)))
+    if not any(ch.isdigit() for ch in text):
+        raise InvalidInput(texts.ERR_LETTER_NUMBER)
+    return to_ascii_digits(text)

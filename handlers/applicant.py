@@ -62,6 +62,11 @@ async def request_duplicate(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await form_engine.start_form(update, context, "duplicate")
 
 
+async def request_inquiry(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Starts or resumes an organisation's authenticity inquiry."""
+    await form_engine.start_form(update, context, "inquiry")
+
+
 async def show_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Lists the user's requests, or shows one by its tracking code."""
     user, chat = update.effective_user, update.effective_chat
@@ -193,6 +198,7 @@ def build_handlers() -> HandlerList:
         MessageHandler(private & _exact(texts.MENU_HELP), show_help),
         MessageHandler(private & _exact(texts.MENU_STATUS), show_status),
         MessageHandler(private & _exact(texts.MENU_DUPLICATE), request_duplicate),
+        MessageHandler(private & _exact(texts.MENU_INQUIRY), request_inquiry),
         MessageHandler(private & _exact(texts.BUTTON_CANCEL), cancel),
         CallbackQueryHandler(on_button, pattern=callbacks.FORM_PATTERN),
         MessageHandler(private & ~filters.COMMAND, on_private_message),

@@ -45,6 +45,8 @@ async def start_form(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: s
     assert user is not None and chat is not None
     draft, created = await deps(context).store.drafts.start(user.id, chat.id, kind)
     intro = FORMS[kind].intro if created else texts.DRAFT_RESUMED
+    if created and draft.answers:
+        intro = f"{intro}\n\n{texts.INQUIRY_PROFILE_USED}"
     await context.bot.send_message(chat.id, intro)
     await ask(context, draft)
 

@@ -20,7 +20,7 @@ from handlers.callbacks import STAFF_BUTTONS, Action
 def main_menu() -> ReplyKeyboardMarkup:
     """The menu shown outside a conversation."""
     return ReplyKeyboardMarkup(
-        [[texts.MENU_DUPLICATE], [texts.MENU_STATUS, texts.MENU_HELP]],
+        [[texts.MENU_DUPLICATE], [texts.MENU_INQUIRY], [texts.MENU_STATUS, texts.MENU_HELP]],
         resize_keyboard=True,
         is_persistent=True,
     )

@@ -87,13 +87,18 @@ class DraftService:
             row = await _draft_of(session, user_id)
             if row is not None:
                 return draft_view(row), False
+            answers: dict[str, Any] = {}
+            if form.remembered:
+                kept = await session.get(models.RememberedAnswers, (chat_id, kind))
+                if kept is not None:
+                    answers = {k: v for k, v in kept.answers.items() if k in form.remembered}
             row = models.Draft(
                 id=str(uuid.uuid4()),
                 user_id=user_id,
                 chat_id=chat_id,
                 kind=kind,
-                step=form.next_step({}),
-                answers={},
+                step=form.next_step(answers),
+                answers=answers,
             )
             session.add(row)
         return draft_view(row), True
@@ -231,6 +236,8 @@ class DraftService:
                 session.add(attachment)
                 attachments.append(attachment)
             await session.delete(row)
+            if form.remembered:
+                await _remember(session, row.chat_id, row.kind, answers, form.remembered)
             await session.flush()
             await enqueue(
                 session,
@@ -272,6 +279,22 @@ class DraftService:
         for path in paths:
             await self._files.delete(path)
         return dropped
+
+
+async def _remember(
+    session: AsyncSession,
+    chat_id: int,
+    kind: str,
+    answers: dict[str, Any],
+    keys: tuple[str, ...],
+) -> None:
+    kept = {k: answers[k] for k in keys if k in answers}
+    row = await session.get(models.RememberedAnswers, (chat_id, kind))
+    if row is None:
+        session.add(models.RememberedAnswers(chat_id=chat_id, kind=kind, answers=kept))
+    else:
+        row.answers = kept
+        row.updated_at = models.utcnow()
 
 
 async def _draft_of(

@@ -304,3 +304,14 @@ class RegistryRecord(Base):
     imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_registry_names", "name_key", "father_key", "trade_key"),)
+
+
+class RememberedAnswers(Base):
+    """Answers a chat gave last time that the next request of that kind reuses."""
+
+    __tablename__ = "remembered_answers"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

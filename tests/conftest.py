@@ -69,6 +69,7 @@ def bot_settings(api: FakeBotApi, data_dir: Path, **overrides: Any) -> Settings:
         "outbox_poll_seconds": 0.2,
         "group_messages_per_minute": 10_000,
         "overall_messages_per_second": 10_000,
+        "verify_port": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
@@ -88,6 +89,7 @@ def bot_environment(api: FakeBotApi, data_dir: Path, **overrides: str) -> dict[s
             "OUTBOX_POLL_SECONDS": "0.2",
             "GROUP_MESSAGES_PER_MINUTE": "10000",
             "OVERALL_MESSAGES_PER_SECOND": "10000",
+            "VERIFY_PORT": "0",
             "LOG_LEVEL": "INFO",
         }
     )

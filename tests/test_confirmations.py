@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import zxingcpp
 from PIL import Image
@@ -154,6 +155,12 @@ async def test_a_verify_url_in_the_qr_and_tampered_tokens(
 
         verifier = Applicant(api, user_id=6061)
         assert (await verifier.send_photo(png))["text"].startswith(texts.VERDICT_TITLES["genuine"])
+        # The same URL on the bot's own verify server (the host in the QR is the public name).
+        async with aiohttp.ClientSession() as http:
+            local = f"http://127.0.0.1:{runtime.web.port}/V/{token}"
+            async with http.get(local, headers={"Accept": "application/json"}) as response:
+                assert response.status == 200
+                assert (await response.json())["verdict"] == "genuine"
         result = await runtime.store.confirmations.verify(token)
         assert result.verdict.value == "genuine"
 
@@ -175,6 +182,10 @@ async def test_a_verify_url_in_the_qr_and_tampered_tokens(
         await receive_confirmation(api, applicant)
         old = await runtime.store.confirmations.verify(token)
         assert old.verdict.value == "superseded" and old.superseded_by is not None
+        url_v = f"http://127.0.0.1:{runtime.web.port}/v/{token}"
+        async with aiohttp.ClientSession() as http, http.get(url_v) as response:
+            page = await response.text()
+        assert 'dir="rtl"' in page and "0013542419" not in page
 
         # Withdrawing the key makes its confirmations fail everywhere.
         await runtime.store.keys.withdraw((await runtime.store.keys.current()).key_id)

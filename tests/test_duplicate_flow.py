@@ -32,6 +32,7 @@ async def test_start_greets_in_persian_with_the_menu_and_registers_commands(
     assert welcome["text"].startswith("سلام مریم")
     assert keyboard(api, applicant.user_id) == [
         texts.MENU_DUPLICATE,
+        texts.MENU_INQUIRY,
         texts.MENU_STATUS,
         texts.MENU_HELP,
     ]

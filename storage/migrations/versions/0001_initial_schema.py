@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 07:58:09.327652
+Create Date: 2026-11-21 07:59:27.436094
 """
 
 from __future__ import annotations
@@ -105,6 +105,14 @@ def upgrade() -> None:
             batch_op.f("ix_registry_national_code"), ["national_code"], unique=False
         )
 
+    op.create_table(
+        "remembered_answers",
+        sa.Column("chat_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("answers", sa.JSON(), nullable=False),
+        sa.Column("updated_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("chat_id", "kind", name=op.f("pk_remembered_answers")),
+    )
     op.create_table(
         "requests",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -300,6 +308,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_requests_applicant_user_id"))
 
     op.drop_table("requests")
+    op.drop_table("remembered_answers")
     with op.batch_alter_table("registry", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_registry_national_code"))
         batch_op.drop_index("ix_registry_names")
