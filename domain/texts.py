@@ -590,3 +590,33 @@ WEB_UNAVAILABLE = "سامانهٔ استعلام موقتاً در دسترس ن
 WEB_RATE_LIMITED = (
     "تعداد درخواست‌های شما از حد مجاز گذشته است. لطفاً {seconds} ثانیهٔ دیگر دوباره تلاش کنید."
 )
+
+# --- added by letters ---
+# Official letters (rendering.letters). "{…}" placeholders are filled with ready-to-show values.
+LETTER_BASMALA = "بسمه تعالی"
+LETTER_LABEL_NUMBER = "شماره:"
+LETTER_LABEL_DATE = "تاریخ:"
+LETTER_LABEL_ATTACHMENT = "پیوست:"
+LETTER_NO_ATTACHMENT = "ندارد"
+LETTER_TO = "به: {recipient}"
+LETTER_SUBJECT = "موضوع: {subject}"
+LETTER_SALUTATION = "با سلام و احترام"
+LETTER_BODY_CENTRE_INQUIRY = (
+    "احتراماً، در راستای رسیدگی به درخواست واصله در خصوص گواهینامهٔ مهارت فرد با مشخصات زیر، "
+    "خواهشمند است دستور فرمایید سوابق آزمون نامبرده در بایگانی آن مرکز بررسی و نتیجه حداکثر ظرف "
+    "مدت یک هفته از تاریخ این نامه، با ذکر کد رهگیری {tracking_code}، به این اداره کل اعلام گردد."
+)
+LETTER_REFERENCE_NUMBER_DATE = "نامهٔ شمارهٔ {number} مورخ {date}"
+LETTER_REFERENCE_NUMBER = "نامهٔ شمارهٔ {number}"
+LETTER_REFERENCE_DATE = "نامهٔ مورخ {date}"
+LETTER_REFERENCE_NONE = "نامهٔ آن سازمان"
+LETTER_BODY_NOT_AUTHENTIC = (
+    "احتراماً، بازگشت به {reference} در خصوص استعلام اصالت گواهینامه، به استحضار می‌رساند "
+    "گواهینامهٔ مهارت با مشخصات زیر در سوابق این اداره کل یافت نشد و فاقد اصالت است."
+)
+LETTER_NOT_AUTHENTIC_SECURITY = (
+    "مراتب جهت اطلاع و اقدام لازم به واحد حراست این اداره کل نیز اعلام گردید."
+)
+LETTER_LABEL_TRACKING_CODE = "کد رهگیری"
+LETTER_CLOSING = "با تشکر"
+LETTER_QR_CAPTION = "استعلام اصالت این نامه"

@@ -1,0 +1,428 @@
+"""Official letters: A4 geometry, shaped and justified Persian, nothing off the page, the QR."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+from pathlib import Path
+
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
+import pytest
+import zxingcpp
+from PIL import Image, ImageChops, ImageDraw, ImageStat
+
+from domain import texts
+from domain.tracking import format_tracking_code, new_tracking_code
+from rendering import layout, letters
+from rendering.fonts import font
+from rendering.layout import TextBox, bidi_units, page_size
+from rendering.letters import LetterDoc, LetterKind, render_letter, render_letter_page
+
+A4_POINTS = (595.0, 842.0)
+TRACKING = new_tracking_code()
+VERIFY_URL = "HTTPS://VERIFY.TVTO.IR/L/8K2M4QXPA7ZT"
+KINDS: tuple[LetterKind, ...] = ("centre_inquiry", "not_authentic")
+
+
+def px(mm: float) -> int:
+    return round(mm * 150 / 25.4)
+
+
+def make_letter(kind: LetterKind = "centre_inquiry", **changes: object) -> LetterDoc:
+    doc = LetterDoc(
+        kind=kind,
+        letter_number="1405/123/ص",
+        date="1405/08/30",
+        office_name="اداره کل آموزش فنی و حرفه‌ای استان خوزستان",
+        recipient="مرکز آموزش فنی و حرفه‌ای شماره 1 اهواز",
+        subject="استعلام سوابق آزمون",
+        tracking_code=TRACKING,
+        holder_full_name="علی رضایی",
+        national_code="0012345679",
+        trade="برق‌کار ساختمان درجه 2",
+        certificate_number="12-345678",
+        certificate_year="1385",
+        organisation_letter_number="12/345/ص" if kind == "not_authentic" else None,
+        organisation_letter_date="1405/08/20" if kind == "not_authentic" else None,
+        signer_name="زهرا احمدی",
+        signer_title="رئیس اداره سنجش و ارزشیابی مهارت",
+    )
+    if kind == "not_authentic":
+        doc = dataclasses.replace(
+            doc,
+            recipient="اداره کل آموزش و پرورش استان خوزستان",
+            subject="پاسخ استعلام اصالت گواهینامهٔ مهارت",
+        )
+    return dataclasses.replace(doc, **changes)  # type: ignore[arg-type]
+
+
+def drawn_text(boxes: tuple[TextBox, ...]) -> str:
+    return "\n".join(box.text for box in boxes)
+
+
+def assert_inside(boxes: tuple[TextBox, ...], size: tuple[int, int]) -> None:
+    width, height = size
+    for box in boxes:
+        left, top, right, bottom = box.bbox
+        r_left, r_top, r_right, r_bottom = box.region
+        assert r_left >= 0 and r_top >= 0 and r_right <= width and r_bottom <= height, box
+        assert left >= r_left - 1 and right <= r_right + 1, box
+        assert top >= r_top - 1 and bottom <= r_bottom + 1, box
+
+
+def assert_no_overlaps(boxes: tuple[TextBox, ...]) -> None:
+    """No two drawn lines share ink space (a tiny touch of accents is tolerated)."""
+    for index, first in enumerate(boxes):
+        for second in boxes[index + 1 :]:
+            a, b = first.bbox, second.bbox
+            overlap_x = min(a[2], b[2]) - max(a[0], b[0])
+            overlap_y = min(a[3], b[3]) - max(a[1], b[1])
+            assert overlap_x <= 0 or overlap_y <= 3, (first, second)
+
+
+# --- Geometry and encoding -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_png_is_a4_at_150_dpi(kind: LetterKind) -> None:
+    png, _ = render_letter(make_letter(kind, verify_url=VERIFY_URL))
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.format == "PNG"
+        assert image.size == (1240, 1754) == page_size(150)
+        assert image.info["dpi"] == pytest.approx((150, 150), abs=0.05)  # pHYs is px per metre
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_pdf_is_one_a4_page_holding_the_png(kind: LetterKind) -> None:
+    png, pdf = render_letter(make_letter(kind))
+    document = pdfium.PdfDocument(pdf)
+    try:
+        assert len(document) == 1
+        page = document[0]
+        width, height = page.get_size()
+        assert abs(width - A4_POINTS[0]) <= 1 and abs(height - A4_POINTS[1]) <= 1
+        images = [obj for obj in page.get_objects() if isinstance(obj, pdfium.PdfImage)]
+        assert len(images) == 1
+        embedded = images[0].get_bitmap(render=False).to_pil().convert("L")
+    finally:
+        document.close()
+    with Image.open(io.BytesIO(png)) as original:
+        assert ImageChops.difference(embedded, original.convert("L")).getbbox() is None
+
+
+def test_other_dpi_keeps_a4() -> None:
+    png, pdf = render_letter(make_letter(), dpi=100)
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.size == page_size(100) == (827, 1169)
+    document = pdfium.PdfDocument(pdf)
+    try:
+        width, height = document[0].get_size()
+        assert abs(width - A4_POINTS[0]) <= 1 and abs(height - A4_POINTS[1]) <= 1
+    finally:
+        document.close()
+    with pytest.raises(ValueError):
+        render_letter(make_letter(), dpi=0)
+
+
+def test_unknown_kind_is_refused() -> None:
+    with pytest.raises(ValueError):
+        make_letter(kind="reminder")  # type: ignore[arg-type]
+
+
+# --- Text: shaped, Persian digits, the letter's parts ----------------------------------------
+
+
+def ink(image: Image.Image) -> Image.Image:
+    box = ImageChops.invert(image).getbbox()
+    assert box is not None
+    return image.crop(box)
+
+
+def test_letter_text_is_shaped_not_drawn_letter_by_letter() -> None:
+    page = render_letter_page(make_letter())
+    [salutation] = [box for box in page.text_boxes if box.text == texts.LETTER_SALUTATION]
+    drawn = ink(page.image.crop(salutation.bbox))
+
+    face = font(round(12 * 150 / 72))  # the letter's running text: 12 pt at 150 dpi
+    word = texts.LETTER_SALUTATION
+    canvas = Image.new("L", (1000, 120), 255)
+    ImageDraw.Draw(canvas).text(
+        (980, 60), word, fill=0, font=face, anchor="rm", direction="rtl", language="fa"
+    )
+    shaped = ink(canvas)
+
+    canvas = Image.new("L", (1000, 120), 255)
+    draw = ImageDraw.Draw(canvas)
+    x = 980.0
+    for letter in word:  # right to left, each letter in its isolated form
+        draw.text((x, 60), letter, fill=0, font=face, anchor="rm")
+        x -= face.getlength(letter)
+    isolated = ink(canvas)
+
+    assert drawn.size == shaped.size
+    assert ImageStat.Stat(ImageChops.difference(drawn, shaped)).mean[0] < 1
+    assert abs(isolated.width - drawn.width) > 5
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_letter_parts_and_persian_digits(kind: LetterKind) -> None:
+    page = render_letter_page(make_letter(kind))
+    text = drawn_text(page.text_boxes)
+    for part in (
+        texts.LETTER_BASMALA,
+        texts.DOC_ORGANISATION,
+        "اداره کل آموزش فنی و حرفه‌ای استان خوزستان",
+        texts.LETTER_SALUTATION,
+        texts.LETTER_CLOSING,
+        "زهرا احمدی",
+        f"{texts.LETTER_LABEL_ATTACHMENT} {texts.LETTER_NO_ATTACHMENT}",
+        f"{texts.LETTER_LABEL_DATE} \u2068۱۴۰۵/۰۸/۳۰\u2069",
+        "\u2068۱۴۰۵/۱۲۳/ص\u2069",
+        "\u2068۰۰۱۲۳۴۵۶۷۹\u2069",
+        "\u2068۱۲-۳۴۵۶۷۸\u2069",
+        "درجه ۲",
+        # The tracking code keeps its Latin letters and digits, grouped and isolated.
+        f"\u2068{format_tracking_code(TRACKING)}\u2069",
+    ):
+        assert part in text, part
+    subject_line = texts.LETTER_SUBJECT.format(subject=make_letter(kind).subject)
+    assert subject_line in text
+    # No Latin digit is shown except inside a code that has Latin letters.
+    without_codes = re.sub("\u2068[^\u2069]*[A-Z][^\u2069]*\u2069", "", text)
+    assert not re.search("[0-9]", without_codes)
+
+
+def test_centre_inquiry_quotes_the_tracking_code_in_its_body() -> None:
+    page = render_letter_page(make_letter("centre_inquiry"))
+    body = " ".join(box.text for box in page.text_boxes)
+    assert f"{texts.LETTER_LABEL_TRACKING_CODE} \u2068{format_tracking_code(TRACKING)}" in body
+    assert texts.LETTER_NOT_AUTHENTIC_SECURITY not in body
+
+
+def test_not_authentic_refers_to_the_organisations_letter() -> None:
+    page = render_letter_page(make_letter("not_authentic"))
+    body = " ".join(box.text for box in page.text_boxes)
+    reference = texts.LETTER_REFERENCE_NUMBER_DATE.format(
+        number="\u2068۱۲/۳۴۵/ص\u2069", date="\u2068۱۴۰۵/۰۸/۲۰\u2069"
+    )
+    assert reference in body
+    assert texts.LETTER_NOT_AUTHENTIC_SECURITY in body
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_optional_fields_may_be_none(kind: LetterKind) -> None:
+    doc = make_letter(
+        kind,
+        national_code=None,
+        trade=None,
+        certificate_number=None,
+        certificate_year=None,
+        organisation_letter_number=None,
+        organisation_letter_date=None,
+        body=None,
+        verify_url=None,
+    )
+    png, pdf = render_letter(doc)
+    assert png.startswith(b"\x89PNG") and pdf.startswith(b"%PDF-")
+    page = render_letter_page(doc)
+    text = drawn_text(page.text_boxes)
+    for label in (
+        texts.DOC_LABEL_NATIONAL_CODE,
+        texts.DOC_LABEL_TRADE,
+        texts.DOC_LABEL_CERTIFICATE_NUMBER,
+        texts.DOC_LABEL_CERTIFICATE_YEAR,
+    ):
+        assert label not in text
+    assert texts.DOC_LABEL_FULL_NAME in text
+    assert texts.LETTER_QR_CAPTION not in text
+    if kind == "not_authentic":
+        assert texts.LETTER_REFERENCE_NONE in " ".join(box.text for box in page.text_boxes)
+    assert_inside(page.text_boxes, page.image.size)
+    assert not any("…" in box.text for box in page.text_boxes)
+
+
+@pytest.mark.parametrize(
+    ("number", "date", "expected"),
+    [
+        ("12/345/ص", None, texts.LETTER_REFERENCE_NUMBER.format(number="\u2068۱۲/۳۴۵/ص\u2069")),
+        (None, "1405/08/20", texts.LETTER_REFERENCE_DATE.format(date="\u2068۱۴۰۵/۰۸/۲۰\u2069")),
+    ],
+)
+def test_partial_organisation_reference(number: str | None, date: str | None, expected: str):
+    doc = make_letter(
+        "not_authentic", organisation_letter_number=number, organisation_letter_date=date
+    )
+    page = render_letter_page(doc)
+    assert expected in " ".join(box.text for box in page.text_boxes)
+
+
+def test_extra_body_paragraphs_are_drawn() -> None:
+    body = "پاسخ این استعلام را به نشانی اداره کل ارسال فرمایید.\nنشانی: اهواز، خیابان 12"
+    page = render_letter_page(make_letter("not_authentic", body=body))
+    text = drawn_text(page.text_boxes)
+    assert "خیابان ۱۲" in text
+    assert "پاسخ این استعلام" in text
+
+
+# --- Justification ---------------------------------------------------------------------------
+
+
+def test_body_is_justified_except_each_paragraphs_last_line() -> None:
+    long_body = "این متن برای آزمودن تراز دوطرفهٔ بند اضافه نوشته شده است و باید بشکند. " * 4
+    page = render_letter_page(make_letter(body=long_body))
+    lines = [box for box in page.text_boxes if box.region[2] - box.region[0] > px(170)]
+    # Group the body's lines by the paragraph box they were drawn in.
+    by_region: dict[tuple[int, int, int, int], list[TextBox]] = {}
+    for box in lines:
+        by_region.setdefault(box.region, []).append(box)
+    paragraphs = [group for group in by_region.values() if len(group) >= 3]
+    assert len(paragraphs) >= 2  # the intro and the extra paragraph
+    for group in paragraphs:
+        *inner, last = group
+        for box in inner:
+            assert abs(box.bbox[2] - box.region[2]) <= 3, box  # flush right ...
+            assert abs(box.bbox[0] - box.region[0]) <= 6, box  # ... and flush left
+        assert abs(last.bbox[2] - last.region[2]) <= 3
+        assert last.bbox[0] - last.region[0] > 20  # the last line is set ragged
+
+
+def test_bidi_units_keep_left_to_right_runs_together() -> None:
+    words = ["به", "شرکت", "Pars", "Oil", "2", "Co.", "در", "2", "نوبت", "\u2068K7M-4QX\u2069"]
+    assert bidi_units(words) == [
+        "به",
+        "شرکت",
+        "Pars Oil 2 Co.",
+        "در",
+        "2",
+        "نوبت",
+        "\u2068K7M-4QX\u2069",
+    ]
+    assert bidi_units(["A", "-", "B", "ب", "C", "2"]) == ["A - B", "ب", "C 2"]
+    assert bidi_units([]) == []
+
+
+def test_justified_line_with_a_latin_run_draws_it_in_order() -> None:
+    """A Latin phrase inside a justified line reads left to right, as raqm lays it out."""
+    phrase = "Pars Oil Co"
+    body = ("گواهی می‌شود که شرکت " + phrase + " این نامه را دریافت کرد و ") * 6
+    page = render_letter_page(make_letter(body=body))
+    face = font(round(12 * 150 / 72))
+    canvas = Image.new("L", (800, 120), 255)
+    ImageDraw.Draw(canvas).text((10, 60), phrase, fill=0, font=face, anchor="lm")
+    expected = ink(canvas)
+    justified = [
+        box
+        for box in page.text_boxes
+        if phrase in box.text
+        and not box.text.endswith(phrase)
+        and abs(box.bbox[0] - box.region[0]) <= 6
+    ]
+    assert justified
+    found = False
+    for box in justified:
+        strip = page.image.crop(box.bbox)
+        for x in range(strip.width - expected.width):
+            window = ink(strip.crop((x, 0, x + expected.width + 2, strip.height)))
+            if window.size == expected.size:
+                diff = ImageStat.Stat(ImageChops.difference(window, expected)).mean[0]
+                if diff < 2:
+                    found = True
+                    break
+        if found:
+            break
+    assert found
+
+
+# --- Nothing overflows -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_long_values_stay_inside_the_page(kind: LetterKind) -> None:
+    long_name = "سید محمدحسین " * 15 + "میرزاآقاخانی‌قاجار"
+    page = render_letter_page(
+        make_letter(
+            kind,
+            holder_full_name=long_name,
+            recipient="آموزشگاه آزاد فنی و حرفه‌ای " * 12,
+            subject="استعلام سوابق آزمون " * 12,
+            office_name="حوزه سنجش و ارزشیابی مهارت استان خوزستان " * 6,
+            trade="تعمیرکار لوازم خانگی برقی " * 10,
+            certificate_number="X" * 80,
+            national_code="1" * 60,
+            letter_number="1405/" + "9" * 70,
+            organisation_letter_number="12/" + "3" * 80,
+            signer_name=long_name,
+            signer_title="رئیس حوزه سنجش " * 12,
+            body="این بند بسیار طولانی است و باید بریده شود. " * 80,
+            verify_url=VERIFY_URL,
+        )
+    )
+    assert page.image.size == (1240, 1754)
+    assert_inside(page.text_boxes, page.image.size)
+    assert_no_overlaps(page.text_boxes)
+    assert any(box.text.endswith("…") for box in page.text_boxes)
+    # Outside the text area the page stays blank.
+    inner = (px(16), px(7), page.image.width - px(16), px(285))
+    blank = page.image.copy()
+    blank.paste(255, inner)
+    assert blank.getextrema() == (255, 255)
+    # The QR is still readable.
+    assert [code.text for code in zxingcpp.read_barcodes(page.image)] == [VERIFY_URL]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_normal_letter_fits_without_cutting(kind: LetterKind) -> None:
+    page = render_letter_page(make_letter(kind, verify_url=VERIFY_URL))
+    assert_inside(page.text_boxes, page.image.size)
+    assert_no_overlaps(page.text_boxes)
+    assert not any("…" in box.text for box in page.text_boxes)
+
+
+# --- The QR ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [VERIFY_URL, "https://verify.tvto.ir/letters/1405-123?c=K7M4QXPAK"],
+)
+@pytest.mark.parametrize("kind", KINDS)
+def test_qr_decodes_to_exactly_the_url(kind: LetterKind, url: str) -> None:
+    png, pdf = render_letter(make_letter(kind, verify_url=url))
+    with Image.open(io.BytesIO(png)) as opened:
+        image = opened.convert("L")
+    document = pdfium.PdfDocument(pdf)
+    try:
+        from_pdf = document[0].render(scale=150 / 72).to_pil().convert("L")
+    finally:
+        document.close()
+    for shown in (image, from_pdf):
+        found = [
+            barcode
+            for barcode in zxingcpp.read_barcodes(shown)
+            if barcode.format == zxingcpp.BarcodeFormat.QRCode
+        ]
+        assert [barcode.text for barcode in found] == [url]
+        # Small, and in the bottom right corner.
+        position = found[0].position
+        xs = [position.top_left.x, position.bottom_right.x]
+        ys = [position.top_left.y, position.bottom_right.y]
+        assert min(xs) > image.width * 0.75 and min(ys) > image.height * 0.8
+        assert max(xs) - min(xs) < px(25)
+
+
+def test_no_qr_without_a_url() -> None:
+    page = render_letter_page(make_letter("not_authentic", verify_url=None))
+    assert zxingcpp.read_barcodes(page.image) == []
+    corner = page.image.crop((px(160), px(250), px(195), px(285)))
+    assert corner.getextrema() == (255, 255)
+
+
+# --- Catalogue -------------------------------------------------------------------------------
+
+
+def test_no_persian_text_outside_the_catalogue() -> None:
+    arabic_script = re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]")
+    for module in (letters, layout):
+        source = Path(module.__file__ or "").read_text(encoding="utf-8")
+        assert not arabic_script.search(source), module.__name__
