@@ -89,6 +89,7 @@ class BotRuntime:
                 verify_base_url=settings.verify_base_url,
                 platform=settings.bot_platform,
                 admin_chat_id=settings.admin_chat_id,
+                security_chat_id=settings.security_chat_id,
             ),
         )
         self.sender = OutboxSender(
@@ -98,6 +99,7 @@ class BotRuntime:
             draft_ttl_days=settings.draft_ttl_days,
             poll_seconds=settings.outbox_poll_seconds,
             issuer=self.issuer,
+            security_chat_id=settings.security_chat_id,
         )
         self.intake = UpdateIntake(
             self.application, self.store.inbox, max_concurrent=settings.max_concurrent_updates

@@ -49,6 +49,7 @@ class OutboxSender:
         draft_ttl_days: float,
         poll_seconds: float = 2.0,
         issuer: Issuer | None = None,
+        security_chat_id: int | None = None,
     ) -> None:
         self._bot = bot
         self._store = store
@@ -56,6 +57,7 @@ class OutboxSender:
         self._draft_ttl_days = draft_ttl_days
         self._poll_seconds = poll_seconds
         self._issuer = issuer
+        self._security_chat_id = security_chat_id
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -67,6 +69,8 @@ class OutboxSender:
             "security_report": self._security_report,
             "digest": self._digest,
             "issue": self._issue,
+            "centre_letter": self._centre_letter,
+            "not_authentic": self._not_authentic,
             "draft_expired": self._draft_expired,
             "text": self._text,
         }
@@ -210,11 +214,16 @@ class OutboxSender:
                 reply_to_message_id=reply_to,
             )
         attachment_id = item.payload.get("attachment_id")
+        template = (
+            texts.CENTRE_ANSWER_CAPTION
+            if item.payload.get("caption") == "centre"
+            else texts.ANSWER_POSTED_FILE
+        )
         for attachment in request.attachments:
             if attachment.id == attachment_id:
                 await self._send_file(
-                    chat_id, attachment, f"{request.tracking_code}-answer",
-                    texts.ANSWER_POSTED_FILE.format(code=code), reply_to,
+                    chat_id, attachment, f"{request.tracking_code}-{attachment.kind}",
+                    template.format(code=code), reply_to,
                 )  # fmt: skip
 
     async def _security_report(self, item: OutboxItem) -> None:
@@ -278,6 +287,34 @@ class OutboxSender:
         if self._issuer is None:
             raise RuntimeError("no issuer configured")
         await self._issuer.issue(int(item.payload["request_id"]))
+
+    async def _centre_letter(self, item: OutboxItem) -> None:
+        if self._issuer is None:
+            raise RuntimeError("no issuer configured")
+        request = await self._store.requests.get(int(item.payload["request_id"]))
+        centre = str(item.payload.get("centre") or "")
+        pdf, name = await self._issuer.letter(request, "centre_inquiry", centre)
+        await self._bot.send_document(
+            item.chat_id or self._admin_chat_id,
+            InputFile(pdf, filename=name),
+            caption=texts.CENTRE_LETTER_CAPTION.format(
+                centre=centre, code=tracking_code(request.tracking_code)
+            ),
+            reply_to_message_id=request.admin_message_id,
+        )
+
+    async def _not_authentic(self, item: OutboxItem) -> None:
+        if self._issuer is None:
+            raise RuntimeError("no issuer configured")
+        request = await self._store.requests.get(int(item.payload["request_id"]))
+        organisation = str(request.details.get("org_name") or "")
+        pdf, name = await self._issuer.letter(request, "not_authentic", organisation)
+        caption = texts.NOTIFY["not_authentic"].format(code=tracking_code(request.tracking_code))
+        await self._bot.send_document(item.chat_id, InputFile(pdf, filename=name), caption=caption)
+        if self._security_chat_id is not None:
+            await self._bot.send_document(
+                self._security_chat_id, InputFile(pdf, filename=name), caption=caption
+            )
 
     async def _digest(self, item: OutboxItem) -> None:
         sections = []

@@ -20,7 +20,9 @@ from domain.signing import verify_url
 from domain.verification import display_serial
 from rendering.chat import tracking_code
 from rendering.confirmation import ConfirmationDoc, render_png_and_pdf
+from rendering.letters import LetterDoc, render_letter
 from storage.confirmations import ConfirmationView
+from storage.models import utcnow
 from storage.store import Store
 from storage.views import RequestView
 
@@ -38,6 +40,7 @@ class IssuerSettings:
     verify_base_url: str | None
     platform: str
     admin_chat_id: int
+    security_chat_id: int | None = None
 
 
 class Issuer:
@@ -82,6 +85,8 @@ class Issuer:
             if attachment.kind == "photo":
                 photo = await self._store.files.read(attachment.stored_path)
         issued = format_date(confirmation.issued_at)
+        details = request.details
+        authenticity = confirmation.kind != "duplicate"
         doc = ConfirmationDoc(
             kind="duplicate" if confirmation.kind == "duplicate" else "authenticity",
             serial=display_serial(confirmation.serial),
@@ -101,6 +106,10 @@ class Issuer:
             signature_date=issued,
             verify_url=self.qr_content(confirmation),
             photo=photo,
+            requesting_organisation=str(details.get("org_name", "")) if authenticity else None,
+            request_letter_number=str(details.get("letter_number", "")) if authenticity else None,
+            request_letter_date=str(details.get("letter_date", "")) if authenticity else None,
+            verdict=texts.AUTHENTICITY_VERDICT if authenticity else None,
         )
         png, pdf = await asyncio.to_thread(render_png_and_pdf, doc)
         stored_pdf = await self._store.files.put(pdf, "pdf")
@@ -135,3 +144,47 @@ class Issuer:
             caption=caption,
             reply_to_message_id=request.admin_message_id,
         )
+        if request.kind == "inquiry" and self._settings.security_chat_id is not None:
+            # The seeds' rule: every inquiry answer is copied to the security unit.
+            await self._bot.send_document(
+                self._settings.security_chat_id,
+                InputFile(pdf, filename=f"{name}.pdf"),
+                caption=caption,
+            )
+
+    async def letter(self, request: RequestView, kind: str, recipient: str) -> tuple[bytes, str]:
+        """Render one of the office's letters about ``request``; returns the PDF and its name."""
+        details = request.details
+        act = "ask_centre" if kind == "centre_inquiry" else "forge"
+        history = await self._store.audit.history(request.id)
+        signer = next(
+            (e.actor_name for e in reversed(history) if e.action == act and e.actor_name), ""
+        )
+        doc = LetterDoc(
+            kind="centre_inquiry" if kind == "centre_inquiry" else "not_authentic",
+            letter_number=f"TVTO-{request.tracking_code}",
+            date=format_date(utcnow()),
+            office_name=self._settings.office_name,
+            recipient=recipient,
+            subject=(
+                texts.LETTER_SUBJECT_CENTRE
+                if kind == "centre_inquiry"
+                else texts.LETTER_SUBJECT_NOT_AUTHENTIC
+            ),
+            tracking_code=tracking_code(request.tracking_code),
+            holder_full_name=request.full_name,
+            national_code=request.national_code,
+            trade=request.trade,
+            certificate_number=request.certificate_number,
+            certificate_year=str(request.certificate_year) if request.certificate_year else None,
+            organisation_letter_number=_text(details.get("letter_number")),
+            organisation_letter_date=_text(details.get("letter_date")),
+            signer_name=signer,
+            signer_title=self._settings.signer_title,
+        )
+        _png, pdf = await asyncio.to_thread(render_letter, doc)
+        return pdf, f"{kind}-{request.tracking_code}.pdf"
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)

@@ -8,7 +8,7 @@ one row of :data:`TRANSITIONS`; storage applies it as one compare-and-set.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from domain.deadlines import Classification
 
@@ -19,6 +19,7 @@ class Status(enum.StrEnum):
     SUBMITTED = "submitted"
     IN_REVIEW = "in_review"
     WAITING_APPLICANT = "waiting_applicant"
+    WAITING_CENTRE = "waiting_centre"  # records archived at a training centre were asked for
     RECOMMENDED = "recommended"
     APPROVED = "approved"
     REJECTED = "rejected"
@@ -28,7 +29,13 @@ class Status(enum.StrEnum):
 
 
 OPEN = frozenset(
-    {Status.SUBMITTED, Status.IN_REVIEW, Status.WAITING_APPLICANT, Status.RECOMMENDED}
+    {
+        Status.SUBMITTED,
+        Status.IN_REVIEW,
+        Status.WAITING_APPLICANT,
+        Status.WAITING_CENTRE,
+        Status.RECOMMENDED,
+    }
 )
 CLOSED = frozenset(Status) - OPEN
 
@@ -49,6 +56,9 @@ class Act(enum.StrEnum):
     CLASSIFY_CENTRE = "classify_old_centre"
     CLASSIFY_MECHANIZED = "classify_mechanized"
     ASK = "ask"
+    ASK_CENTRE = "ask_centre"  # send the letter to the training centre (category c)
+    CENTRE_FOUND = "centre_found"
+    CENTRE_NOT_FOUND = "centre_not_found"
     REJECT = "reject"
     FORGE = "forge"
     RECOMMEND = "recommend"
@@ -68,11 +78,18 @@ class Transition:
     roles: frozenset[Role]
     needs_text: bool = False
     classification: Classification | None = None
+    needs_file: bool = False  # the staff reply must carry a scan
 
 
 _REVIEWABLE = frozenset({Status.SUBMITTED, Status.IN_REVIEW})
 _REFUSABLE = frozenset(
-    {Status.SUBMITTED, Status.IN_REVIEW, Status.WAITING_APPLICANT, Status.RECOMMENDED}
+    {
+        Status.SUBMITTED,
+        Status.IN_REVIEW,
+        Status.WAITING_APPLICANT,
+        Status.WAITING_CENTRE,
+        Status.RECOMMENDED,
+    }
 )
 _REVIEWERS = frozenset({Role.REVIEWER})
 _DECIDERS = frozenset({Role.REVIEWER, Role.SIGNER})
@@ -90,6 +107,12 @@ TRANSITIONS: dict[Act, Transition] = {
                    classification=Classification.MECHANIZED),
         Transition(Act.ASK, frozenset({Status.IN_REVIEW}), Status.WAITING_APPLICANT, _REVIEWERS,
                    needs_text=True),
+        Transition(Act.ASK_CENTRE, _REVIEWABLE, Status.WAITING_CENTRE, _REVIEWERS,
+                   needs_text=True, classification=Classification.OLD_CENTRE),
+        Transition(Act.CENTRE_FOUND, frozenset({Status.WAITING_CENTRE}), Status.IN_REVIEW,
+                   _REVIEWERS, needs_file=True),
+        Transition(Act.CENTRE_NOT_FOUND, frozenset({Status.WAITING_CENTRE}), Status.IN_REVIEW,
+                   _REVIEWERS, needs_file=True),
         Transition(Act.REJECT, _REFUSABLE, Status.REJECTED, _DECIDERS, needs_text=True),
         Transition(Act.FORGE, _REFUSABLE, Status.FORGED, _DECIDERS, needs_text=True),
         Transition(Act.RECOMMEND, frozenset({Status.IN_REVIEW}), Status.RECOMMENDED, _REVIEWERS),
@@ -109,6 +132,9 @@ STAFF_ACTS = (
     Act.CLASSIFY_CENTRE,
     Act.CLASSIFY_MECHANIZED,
     Act.ASK,
+    Act.ASK_CENTRE,
+    Act.CENTRE_FOUND,
+    Act.CENTRE_NOT_FOUND,
     Act.RECOMMEND,
     Act.APPROVE,
     Act.REJECT,
@@ -121,9 +147,7 @@ def transition(act: Act, *, single_step: bool = False) -> Transition:
     """The move ``act`` makes; with ``single_step`` a signer may approve straight from review."""
     t = TRANSITIONS[act]
     if act is Act.APPROVE and single_step:
-        return Transition(
-            act, frozenset({Status.IN_REVIEW, Status.RECOMMENDED}), t.target, t.roles
-        )
+        return replace(t, sources=frozenset({Status.IN_REVIEW, Status.RECOMMENDED}))
     return t
 
 

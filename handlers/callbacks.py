@@ -29,6 +29,9 @@ class Action(enum.StrEnum):
     REJECT = "rj"
     FORGE = "fg"
     REVOKE = "rk"
+    ASK_CENTRE = "ac"
+    CENTRE_FOUND = "cf"
+    CENTRE_NOT_FOUND = "cn"
 
 
 # Which workflow act each staff button stands for (domain.workflow.Act values).
@@ -43,6 +46,9 @@ STAFF_ACTS: dict[Action, str] = {
     Action.REJECT: "reject",
     Action.FORGE: "forge",
     Action.REVOKE: "revoke",
+    Action.ASK_CENTRE: "ask_centre",
+    Action.CENTRE_FOUND: "centre_found",
+    Action.CENTRE_NOT_FOUND: "centre_not_found",
 }
 STAFF_BUTTONS: dict[str, Action] = {act: action for action, act in STAFF_ACTS.items()}
 

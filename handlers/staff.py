@@ -25,12 +25,13 @@ from domain.digits import to_ascii_digits, to_persian_digits
 from domain.jalali import format_datetime
 from domain.stats import current_and_previous_month, format_stats, month_bounds, summarize
 from domain.workflow import Act, Role, transition
-from handlers import callbacks
+from handlers import callbacks, form_engine
 from handlers.callbacks import STAFF_ACTS
 from handlers.deps import HandlerList, deps
 from rendering import export
 from rendering.chat import tracking_code
 from storage.audit import AuditView
+from storage.drafts import StoredUpload
 from storage.errors import RequestNotFound
 from storage.models import utcnow
 from storage.workflow import Actor, AlreadyHandled, Denied, FourEyes
@@ -65,7 +66,8 @@ async def on_card_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await d.store.workflow.deny(actor, act.value, None, "malformed")
         await query.answer(texts.STAFF_NOT_FOUND, show_alert=True)
         return
-    if transition(act).needs_text:
+    move = transition(act)
+    if move.needs_text or move.needs_file:
         await _ask_for_text(update, context, actor, act, request_id)
         return
     await _apply(update, context, actor, act, request_id, None)
@@ -103,21 +105,34 @@ async def _ask_for_text(
 
 
 async def on_prompt_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Takes a staff member's reply to a force-reply question as the reason, note or question."""
+    """Takes a staff member's reply to a force-reply question: a reason, a note or a scan."""
     message = update.effective_message
     assert message is not None and message.reply_to_message is not None
     d = deps(context)
     actor = _actor(update)
-    text = (message.text or "").strip()
+    asked = message.reply_to_message.message_id
     prompt = await d.store.workflow.take_prompt(
-        message.chat_id, message.reply_to_message.message_id, actor.user_id, consume=bool(text)
+        message.chat_id, asked, actor.user_id, consume=False
     )
     if prompt is None:
         return  # a reply to something else, or by someone who was not asked
-    if not text:
+    text = (message.text or message.caption or "").strip() or None
+    upload = None
+    if transition(prompt.action).needs_file:
+        if not (message.document or message.photo):
+            await message.reply_text(texts.STAFF_PROMPT_NEEDS_FILE)
+            return
+        try:
+            upload = await form_engine.read_upload(message, context)
+        except form_engine.Rejected as rejected:
+            await message.reply_text(rejected.message)
+            return
+    elif text is None:
         await message.reply_text(texts.STAFF_PROMPT_EMPTY)
         return
-    await _apply(update, context, actor, prompt.action, prompt.request_id, text)
+    if await d.store.workflow.take_prompt(message.chat_id, asked, actor.user_id) is None:
+        return  # another reply took it meanwhile
+    await _apply(update, context, actor, prompt.action, prompt.request_id, text, upload)
 
 
 async def _apply(
@@ -127,11 +142,12 @@ async def _apply(
     act: Act,
     request_id: int,
     text: str | None,
+    upload: StoredUpload | None = None,
 ) -> None:
     d = deps(context)
     query = update.callback_query
     try:
-        request = await d.store.workflow.apply(request_id, act, actor, text=text)
+        request = await d.store.workflow.apply(request_id, act, actor, text=text, upload=upload)
     except Denied:
         answer = texts.STAFF_DENIED
     except RequestNotFound:

@@ -71,6 +71,9 @@ APPLICANT_EVENTS: dict[Act, str | None] = {
     Act.CLASSIFY_CENTRE: None,
     Act.CLASSIFY_MECHANIZED: None,
     Act.ASK: "question",
+    Act.ASK_CENTRE: None,
+    Act.CENTRE_FOUND: None,
+    Act.CENTRE_NOT_FOUND: None,
     Act.REJECT: "rejected",
     Act.FORGE: "not_accepted",
     Act.RECOMMEND: None,
@@ -121,7 +124,13 @@ class WorkflowService:
         return roles
 
     async def apply(
-        self, request_id: int, act: Act, actor: Actor, *, text: str | None = None
+        self,
+        request_id: int,
+        act: Act,
+        actor: Actor,
+        *,
+        text: str | None = None,
+        upload: StoredUpload | None = None,
     ) -> RequestView:
         """Do ``act`` on the request as staff member ``actor``.
 
@@ -136,6 +145,8 @@ class WorkflowService:
         move = transition(act, single_step=self.single_step)
         if move.needs_text and not (text and text.strip()):
             raise ValueError(f"{act} needs a text")
+        if move.needs_file and upload is None:
+            raise ValueError(f"{act} needs a file")
         now = models.utcnow()
         async with self._sessions.begin() as session:
             row = await session.get(models.Request, request_id)
@@ -175,6 +186,12 @@ class WorkflowService:
                     outcome="done", request_id=request_id, from_status=from_status,
                     to_status=move.target.value, reason=text,
                 )  # fmt: skip
+                attachment_id = None
+                if upload is not None:
+                    attachment = _attachment(request_id, "centre_answer", upload)
+                    session.add(attachment)
+                    await session.flush()
+                    attachment_id = attachment.id
                 if act is Act.REVOKE:
                     await session.execute(
                         update(models.Confirmation)
@@ -184,7 +201,7 @@ class WorkflowService:
                             revoked_by=actor.user_id,
                         )
                     )  # fmt: skip
-                await self._owe(session, row, act, entry, text)
+                await self._owe(session, row, act, entry, text, attachment_id)
                 await session.refresh(row)
                 view = request_view(row)
         if refused:
@@ -204,6 +221,16 @@ class WorkflowService:
     ) -> None:
         """Queue every message this act owes, in the act's own transaction."""
         event = APPLICANT_EVENTS[act]
+        if act is Act.FORGE and row.kind == "inquiry":
+            # The organisation gets the office's answer letter instead of a short notice.
+            event = None
+            await enqueue(
+                session,
+                kind="not_authentic",
+                chat_id=row.applicant_chat_id,
+                payload={"request_id": row.id},
+                dedupe_key=f"not_authentic:{entry.id}",
+            )
         if event is not None and act is not Act.ANSWER:
             await enqueue(
                 session,
@@ -235,6 +262,25 @@ class WorkflowService:
                 payload={"request_id": row.id, "note": text or "", "audit_id": entry.id},
                 dedupe_key=f"security:{entry.id}",
             )
+        if act is Act.ASK_CENTRE:
+            await enqueue(
+                session,
+                kind="centre_letter",
+                chat_id=0,
+                payload={"request_id": row.id, "centre": text or "", "audit_id": entry.id},
+                dedupe_key=f"centre_letter:{entry.id}",
+            )
+        if act in (Act.CENTRE_FOUND, Act.CENTRE_NOT_FOUND):
+            await enqueue(
+                session,
+                kind="answer_posted",
+                chat_id=0,
+                payload={
+                    "request_id": row.id, "text": "", "attachment_id": attachment_id,
+                    "caption": "centre",
+                },
+                dedupe_key=f"centre_answer:{entry.id}",
+            )  # fmt: skip
         if act is Act.ANSWER:
             await enqueue(
                 session,
@@ -286,12 +332,7 @@ class WorkflowService:
                 raise AlreadyHandled(from_status, await last_done(session, request_id))
             attachment_id = None
             if upload is not None:
-                attachment = models.Attachment(
-                    request_id=request_id, kind="applicant_answer",
-                    stored_path=upload.stored_path, sha256=upload.sha256, size=upload.size,
-                    mime_type=upload.mime_type, file_id=upload.file_id,
-                    file_unique_id=upload.file_unique_id,
-                )  # fmt: skip
+                attachment = _attachment(request_id, "applicant_answer", upload)
                 session.add(attachment)
                 await session.flush()
                 attachment_id = attachment.id
@@ -403,6 +444,14 @@ class WorkflowService:
                     payload={"request_id": row.id},
                     dedupe_key=f"overdue:{row.id}:{day}",
                 )
+
+
+def _attachment(request_id: int, kind: str, upload: StoredUpload) -> models.Attachment:
+    return models.Attachment(
+        request_id=request_id, kind=kind, stored_path=upload.stored_path, sha256=upload.sha256,
+        size=upload.size, mime_type=upload.mime_type, file_id=upload.file_id,
+        file_unique_id=upload.file_unique_id,
+    )  # fmt: skip
 
 
 def classification_of(request: RequestView) -> Classification | None:
