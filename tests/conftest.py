@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -103,10 +104,42 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, data_dir: Path) -> AsyncIterator[str]:
+    """Every storage test runs on SQLite (a file in DATA_DIR) and on the real PostgreSQL.
+
+    PostgreSQL gets a fresh database per test on the server at TEST_POSTGRES_URL (default:
+    this machine's 127.0.0.1:5432, database ``test``), dropped afterwards.
+    """
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{data_dir / 'bot.sqlite3'}"  # tmp_path is absolute
+        return
+    import asyncpg
+
+    name = f"tvto_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
 @pytest.fixture
-async def bot(api: FakeBotApi, data_dir: Path) -> AsyncIterator[BotRuntime]:
+async def bot(api: FakeBotApi, data_dir: Path, database_url: str) -> AsyncIterator[BotRuntime]:
     """A running bot, in this process, talking to the loopback server."""
-    runtime = BotRuntime(bot_settings(api, data_dir))
+    runtime = BotRuntime(bot_settings(api, data_dir, database_url=database_url))
     await runtime.start()
     try:
         yield runtime
@@ -115,14 +148,19 @@ async def bot(api: FakeBotApi, data_dir: Path) -> AsyncIterator[BotRuntime]:
 
 
 @pytest.fixture
-async def staff_bot(api: FakeBotApi, data_dir: Path) -> AsyncIterator[BotRuntime]:
+async def staff_bot(
+    api: FakeBotApi, data_dir: Path, database_url: str
+) -> AsyncIterator[BotRuntime]:
     """A running bot with staff configured and a security chat."""
     for user_id, name in ((REVIEWER, "کارشناس"), (SIGNER, "امضاکننده"), (ADMIN, "مدیر"),
                           (SECOND_SIGNER, "معاون"), (BOTH, "همه‌کاره")):  # fmt: skip
         api.user(user_id, first_name=name)
     runtime = BotRuntime(
-        bot_settings(api, data_dir, staff=STAFF, security_chat_id=SECURITY_CHAT_ID)
-    )
+        bot_settings(
+            api, data_dir, staff=STAFF, security_chat_id=SECURITY_CHAT_ID,
+            database_url=database_url,
+        )
+    )  # fmt: skip
     await runtime.start()
     try:
         yield runtime

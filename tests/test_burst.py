@@ -57,7 +57,7 @@ async def file_directly(store: Store, user_id: int, letter: bytes, photo: bytes)
 
 
 async def test_a_burst_of_requests_reaches_the_staff_chat_despite_429s(
-    api: FakeBotApi, data_dir: Path
+    api: FakeBotApi, data_dir: Path, database_url: str
 ) -> None:
     # Telegram's 20 messages a minute to a group, scaled down in time (50 a second) so the test
     # is quick; the bot's limiter is set the same way, and the server still answers 429 when
@@ -65,8 +65,9 @@ async def test_a_burst_of_requests_reaches_the_staff_chat_despite_429s(
     api.enforce_group_limit(50, window_seconds=1.0)
     api.fail_next("sendMessage", status=429, retry_after=1, count=3, chat_id=ADMIN_CHAT_ID)
     settings = bot_settings(
-        api, data_dir, group_messages_per_minute=50, group_rate_period_seconds=1.0
-    )
+        api, data_dir, group_messages_per_minute=50, group_rate_period_seconds=1.0,
+        database_url=database_url,
+    )  # fmt: skip
     runtime = BotRuntime(settings)
     await runtime.start()
     try:

@@ -59,10 +59,11 @@ def qr_of(png: bytes) -> str:
     return found[0]
 
 
-async def run_cli(data_dir: Path, *args: str) -> tuple[int, str]:
+async def run_cli(data_dir: Path, database_url: str, *args: str) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", *args,
-        env={"PYTHONPATH": str(ROOT), "DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": str(ROOT), "DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin",
+             "DATABASE_URL": database_url},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     out, err = await asyncio.wait_for(process.communicate(), timeout=60)
@@ -70,10 +71,10 @@ async def run_cli(data_dir: Path, *args: str) -> tuple[int, str]:
 
 
 @pytest.fixture
-async def issuing_bot(api: FakeBotApi, data_dir: Path) -> Any:
+async def issuing_bot(api: FakeBotApi, data_dir: Path, database_url: str) -> Any:
     for user_id in (REVIEWER, SIGNER):
         api.user(user_id, first_name="کارمند")
-    runtime = BotRuntime(bot_settings(api, data_dir, staff=STAFF))
+    runtime = BotRuntime(bot_settings(api, data_dir, staff=STAFF, database_url=database_url))
     await runtime.start()
     try:
         yield runtime
@@ -82,7 +83,12 @@ async def issuing_bot(api: FakeBotApi, data_dir: Path) -> Any:
 
 
 async def test_approval_sends_a_signed_confirmation_that_chat_and_cli_verify_then_revoke(
-    api: FakeBotApi, issuing_bot: BotRuntime, applicant: Applicant, data_dir: Path, tmp_path: Path
+    api: FakeBotApi,
+    issuing_bot: BotRuntime,
+    applicant: Applicant,
+    data_dir: Path,
+    tmp_path: Path,
+    database_url: str,
 ) -> None:
     card = await file_request(api, applicant)
     await approve(card)
@@ -117,11 +123,11 @@ async def test_approval_sends_a_signed_confirmation_that_chat_and_cli_verify_the
     # The command line, offline from the published keys and asking the store.
     saved = tmp_path / "confirmation.pdf"
     saved.write_bytes(pdf)
-    code, out = await run_cli(data_dir, "verify", str(saved))
+    code, out = await run_cli(data_dir, database_url, "verify", str(saved))
     assert code == 0, out
     assert "signature: valid" in out and "store: knows it" in out and "verdict: genuine" in out
     # In chat mode the QR holds only a reference, which needs the store to resolve.
-    code, out = await run_cli(data_dir, "verify", str(saved), "--no-store")
+    code, out = await run_cli(data_dir, database_url, "verify", str(saved), "--no-store")
     assert code == 2 and "only be checked against the store" in out
 
     # The signer revokes it from the card: chat and command line now say revoked.
@@ -131,18 +137,22 @@ async def test_approval_sends_a_signed_confirmation_that_chat_and_cli_verify_the
     verdict = await verifier.command("start", args=reference)
     assert verdict["text"].startswith(texts.VERDICT_TITLES["revoked"])
     assert "صدور اشتباه" in verdict["text"]
-    code, out = await run_cli(data_dir, "verify", str(saved))
+    code, out = await run_cli(data_dir, database_url, "verify", str(saved))
     assert code == 1 and "verdict: revoked" in out
     told = [await applicant.reply() for _ in range(1)]
     assert "باطل" in told[-1]["text"]
 
 
 async def test_a_verify_url_in_the_qr_and_tampered_tokens(
-    api: FakeBotApi, data_dir: Path, applicant: Applicant, tmp_path: Path
+    api: FakeBotApi, data_dir: Path, applicant: Applicant, tmp_path: Path, database_url: str
 ) -> None:
     for user_id in (REVIEWER, SIGNER):
         api.user(user_id, first_name="کارمند")
-    runtime = BotRuntime(bot_settings(api, data_dir, staff=STAFF, verify_base_url=VERIFY_BASE))
+    runtime = BotRuntime(
+        bot_settings(
+            api, data_dir, staff=STAFF, verify_base_url=VERIFY_BASE, database_url=database_url
+        )
+    )
     await runtime.start()
     try:
         card = await file_request(api, applicant)
@@ -168,12 +178,12 @@ async def test_a_verify_url_in_the_qr_and_tampered_tokens(
         assert (await runtime.store.confirmations.verify(tampered)).verdict.value == (
             "invalid_signature"
         )
-        code, out = await run_cli(data_dir, "verify", f"{VERIFY_BASE}/{tampered}")
+        code, out = await run_cli(data_dir, database_url, "verify", f"{VERIFY_BASE}/{tampered}")
         assert code == 1 and "signature: INVALID" in out
-        code, out = await run_cli(data_dir, "verify", url.lower())
+        code, out = await run_cli(data_dir, database_url, "verify", url.lower())
         assert code == 0 and "verdict: genuine" in out
         # Offline, from the published keys alone, the signature still checks out.
-        code, out = await run_cli(data_dir, "verify", token, "--no-store")
+        code, out = await run_cli(data_dir, database_url, "verify", token, "--no-store")
         assert "signature: valid" in out and "verdict: unknown" in out
 
         # A second duplicate for the same certificate supersedes the first.

@@ -32,11 +32,17 @@ HOLDER = [
 
 
 @pytest.fixture
-async def office(api: FakeBotApi, data_dir: Path) -> Any:
+async def office(api: FakeBotApi, data_dir: Path, database_url: str) -> Any:
     for user_id in (REVIEWER, SIGNER):
         api.user(user_id, first_name="کارمند")
     runtime = BotRuntime(
-        bot_settings(api, data_dir, staff=STAFF, security_chat_id=SECURITY_CHAT_ID)
+        bot_settings(
+            api,
+            data_dir,
+            staff=STAFF,
+            security_chat_id=SECURITY_CHAT_ID,
+            database_url=database_url,
+        )
     )
     await runtime.start()
     try:

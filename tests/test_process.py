@@ -26,8 +26,8 @@ pytestmark = pytest.mark.timeout(180)
 class BotProcess:
     """``python -m bot`` in a child process."""
 
-    def __init__(self, api: FakeBotApi, data_dir: Path, cwd: Path) -> None:
-        self.env = bot_environment(api, data_dir)
+    def __init__(self, api: FakeBotApi, data_dir: Path, cwd: Path, database_url: str) -> None:
+        self.env = bot_environment(api, data_dir, DATABASE_URL=database_url)
         self.env["PYTHONPATH"] = str(ROOT)
         self.cwd = cwd
         self.process: asyncio.subprocess.Process | None = None
@@ -58,11 +58,10 @@ async def _run_cli(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "sigterm"])
 async def test_a_restart_mid_conversation_loses_nothing(
-    api: FakeBotApi, tmp_path: Path, sig: int
+    api: FakeBotApi, tmp_path: Path, sig: int, data_dir: Path, database_url: str
 ) -> None:
-    data_dir = tmp_path / "data"
     applicant = Applicant(api, user_id=8001, first_name="سارا")
-    process = BotProcess(api, data_dir, tmp_path)
+    process = BotProcess(api, data_dir, tmp_path, database_url)
     await process.start()
     try:
         await applicant.open_duplicate_request()
@@ -74,7 +73,7 @@ async def test_a_restart_mid_conversation_loses_nothing(
 
     # While the bot is down the user answers the next question; nothing is lost.
     api.send_text(applicant.user_id, GOOD_ANSWERS[5][1])
-    process = BotProcess(api, data_dir, tmp_path)
+    process = BotProcess(api, data_dir, tmp_path, database_url)
     await process.start()
     try:
         # An update handled just before a kill -9 may be handled again: then the bot asks
@@ -104,7 +103,7 @@ async def test_a_restart_mid_conversation_loses_nothing(
         await process.stop(signal.SIGTERM)
 
     # After another restart the request is still there for its owner.
-    process = BotProcess(api, data_dir, tmp_path)
+    process = BotProcess(api, data_dir, tmp_path, database_url)
     await process.start()
     try:
         listing = await applicant.command("status")
@@ -114,7 +113,7 @@ async def test_a_restart_mid_conversation_loses_nothing(
     assert TOKEN.split(":")[1] not in process.stderr.decode()
 
     # The operators' export shows the request with its files.
-    env = bot_environment(api, data_dir)
+    env = bot_environment(api, data_dir, DATABASE_URL=database_url)
     env["PYTHONPATH"] = str(ROOT)
     rc, out, err = await _run_cli(env, tmp_path, "export")
     assert rc == 0, err

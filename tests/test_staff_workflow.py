@@ -305,11 +305,13 @@ async def test_a_forgery_report_reaches_the_security_chat_with_the_documents(
 
 
 async def test_a_restart_between_approval_and_notification_loses_nothing(
-    api: FakeBotApi, data_dir: Any, applicant: Applicant
+    api: FakeBotApi, data_dir: Any, applicant: Applicant, database_url: str
 ) -> None:
     from tests.conftest import STAFF
 
-    settings = bot_settings(api, data_dir, staff=STAFF, single_step_approval=True)
+    settings = bot_settings(
+        api, data_dir, staff=STAFF, single_step_approval=True, database_url=database_url
+    )
     runtime = BotRuntime(settings)
     await runtime.start()
     try:
@@ -405,7 +407,11 @@ async def test_stats_export_and_digest_in_the_staff_chat(
 
 
 async def test_the_audit_command_prints_a_requests_history(
-    api: FakeBotApi, staff_bot: BotRuntime, applicant: Applicant, data_dir: Any
+    api: FakeBotApi,
+    staff_bot: BotRuntime,
+    applicant: Applicant,
+    data_dir: Any,
+    database_url: str,
 ) -> None:
     import sys
 
@@ -419,7 +425,8 @@ async def test_the_audit_command_prints_a_requests_history(
     await card.wait_status("rejected")
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "audit", format_tracking_code(card.code).lower(),
-        env={"PYTHONPATH": str(ROOT), "DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": str(ROOT), "DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin",
+             "DATABASE_URL": database_url},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     out, err = await process.communicate()
