@@ -10,7 +10,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.logs import setup_logging
-from bot.settings import Settings, SettingsError, StorageSettings, load_settings
+from bot.settings import (
+    Settings,
+    SettingsError,
+    StorageSettings,
+    VerifySettings,
+    load_settings,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("run", help="run the bot (the default)")
     commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser(
+        "serve-verify", help="serve only the public verification pages (no bot; no token needed)"
+    )
     export = commands.add_parser("export", help="write every request to stdout")
     export.add_argument(
         "--format", choices=("jsonl", "csv"), default="jsonl", help="output format (jsonl)"
@@ -57,6 +66,37 @@ async def _run(settings: Settings) -> None:
         await stop.wait()
     finally:
         await runtime.stop()
+
+
+async def _serve_verify(settings: VerifySettings) -> None:
+    from bot.web import RateLimits, VerifyServer
+    from storage.store import Store
+
+    store = Store.open(
+        settings.effective_database_url, settings.files_dir,
+        signing_key_path=settings.key_path, public_keys_file=settings.public_keys_file,
+    )  # fmt: skip
+    await store.migrate()
+    server = VerifyServer(
+        store.confirmations,
+        office_name=settings.office_name,
+        limits=RateLimits(
+            verify_per_minute=settings.verify_per_minute,
+            check_per_minute=settings.verify_check_per_minute,
+        ),
+        trust_proxy=settings.verify_trust_proxy,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await server.start(settings.verify_host, settings.verify_port)
+    print(f"serving verification on {settings.verify_host}:{server.port}", file=sys.stderr)
+    try:
+        await stop.wait()
+    finally:
+        await server.stop()
+        await store.close()
 
 
 async def _migrate(settings: StorageSettings) -> None:
@@ -257,6 +297,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = load_settings(Settings)
             setup_logging(settings.log_level, [settings.bot_token.get_secret_value()])
             asyncio.run(_run(settings))
+            return 0
+        if command == "serve-verify":
+            verify_settings = load_settings(VerifySettings)
+            setup_logging(verify_settings.log_level, [])
+            asyncio.run(_serve_verify(verify_settings))
             return 0
         storage_settings = load_settings(StorageSettings)
     except SettingsError as exc:

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
@@ -13,7 +14,7 @@ from bot.delivery import OutboxSender
 from bot.intake import Poller, UpdateIntake
 from bot.issuance import Issuer, IssuerSettings
 from bot.settings import Settings
-from bot.web import RateLimits, VerifyServer
+from bot.web import RateLimits, VerifyServer, add_webhook
 from domain.jalali import TEHRAN
 from domain.uploads import MAX_UPLOAD_BYTES
 from handlers import applicant, staff
@@ -98,6 +99,7 @@ class BotRuntime:
             admin_chat_id=settings.admin_chat_id,
             draft_ttl_days=settings.draft_ttl_days,
             poll_seconds=settings.outbox_poll_seconds,
+            lease=settings.claim_lease,
             issuer=self.issuer,
             security_chat_id=settings.security_chat_id,
         )
@@ -114,6 +116,16 @@ class BotRuntime:
             ),
             trust_proxy=settings.verify_trust_proxy,
         )
+        self.webhook_route: str | None = None
+        if settings.bot_mode == "webhook":
+            assert settings.webhook_secret is not None  # checked by the settings
+            self.webhook_route = add_webhook(
+                self.web.app,
+                settings.webhook_path,
+                settings.webhook_secret.get_secret_value(),
+                self.intake.accept,
+                secret_in_path=settings.bot_platform == "bale",
+            )
         self.application.bot_data[DEPS_KEY] = Deps(
             store=self.store,
             admin_chat_id=settings.admin_chat_id,
@@ -141,11 +153,38 @@ class BotRuntime:
             job_queue.run_daily(
                 self._digest, self.settings.digest_time.replace(tzinfo=TEHRAN), name="digest"
             )
+            # An update or message claimed by an instance that died is taken over by another
+            # once its claim is older than CLAIM_LEASE_SECONDS.
+            every = self.settings.claim_lease / 2
+            job_queue.run_repeating(self._adopt, every, first=every)
         await self.web.start(self.settings.verify_host, self.settings.verify_port)
         self.sender.start()
-        await self.intake.recover()
-        self.poller.start()
-        log.info("bot started (%s)", self.settings.bot_platform)
+        # One SQLite process owns everything it left unhandled; on a shared PostgreSQL another
+        # instance may still be handling its own, so only stale claims are taken over.
+        single = self.store.engine.dialect.name == "sqlite"
+        await self.intake.recover(lease=dt.timedelta(0) if single else self.settings.claim_lease)
+        if self.settings.bot_mode == "webhook":
+            await self._set_webhook()
+        else:
+            self.poller.start()
+        log.info("bot started (%s, %s)", self.settings.bot_platform, self.settings.bot_mode)
+
+    async def _set_webhook(self) -> None:
+        settings = self.settings
+        assert settings.webhook_url and settings.webhook_secret is not None
+        secret = settings.webhook_secret.get_secret_value()
+        url = settings.webhook_url.rstrip("/")
+        if settings.bot_platform == "bale":
+            url = f"{url}/{secret}"
+        await self.application.bot.set_webhook(
+            url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+            max_connections=settings.max_concurrent_updates,
+        )
+
+    async def _adopt(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.intake.recover(lease=self.settings.claim_lease)
 
     async def stop(self) -> None:
         """Stop receiving, finish what is in hand, then close everything."""

@@ -48,6 +48,7 @@ class OutboxSender:
         admin_chat_id: int,
         draft_ttl_days: float,
         poll_seconds: float = 2.0,
+        lease: dt.timedelta = dt.timedelta(seconds=60),
         issuer: Issuer | None = None,
         security_chat_id: int | None = None,
     ) -> None:
@@ -56,6 +57,7 @@ class OutboxSender:
         self._admin_chat_id = admin_chat_id
         self._draft_ttl_days = draft_ttl_days
         self._poll_seconds = poll_seconds
+        self._lease = lease
         self._issuer = issuer
         self._security_chat_id = security_chat_id
         self._wake = asyncio.Event()
@@ -108,7 +110,7 @@ class OutboxSender:
 
     async def deliver_due(self, limit: int = 20) -> int:
         """Send every due message once; returns how many were claimed."""
-        items = await self._store.outbox.claim_due(limit=limit)
+        items = await self._store.outbox.claim_due(limit=limit, lease=self._lease)
         for item in items:
             if self._stopping:
                 break

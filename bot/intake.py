@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import weakref
 from typing import Any
@@ -38,6 +39,7 @@ class UpdateIntake:
         self._slots = asyncio.Semaphore(max_concurrent)
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._in_hand: set[int] = set()
 
     async def accept(self, payloads: list[dict[str, Any]]) -> None:
         """Record updates (from polling or a webhook) and start handling the new ones."""
@@ -47,9 +49,10 @@ class UpdateIntake:
             if update_id in fresh:
                 self._dispatch(update_id, payload)
 
-    async def recover(self) -> int:
-        """Handle updates that were received but not handled before the last stop."""
-        pending = await self._inbox.unprocessed()
+    async def recover(self, lease: dt.timedelta = dt.timedelta(0)) -> int:
+        """Handle updates that were received but not handled (before a crash, or by an
+        instance that died): those whose claim is older than ``lease``."""
+        pending = await self._inbox.unprocessed(lease=lease)
         for update_id, payload in pending:
             self._dispatch(update_id, payload)
         if pending:
@@ -62,6 +65,9 @@ class UpdateIntake:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     def _dispatch(self, update_id: int, payload: dict[str, Any]) -> None:
+        if update_id in self._in_hand:
+            return  # already being handled here (a slow handler outlived its claim)
+        self._in_hand.add(update_id)
         update = Update.de_json(payload, self._app.bot)
         task = asyncio.create_task(self._handle(update_id, update), name=f"update-{update_id}")
         self._tasks.add(task)
@@ -78,7 +84,10 @@ class UpdateIntake:
                 await self._app.process_update(update)
             except Exception:
                 log.exception("update %s failed", update_id)
-            await self._inbox.mark_processed(update_id)
+            try:
+                await self._inbox.mark_processed(update_id)
+            finally:
+                self._in_hand.discard(update_id)
 
 
 def _serial_key(update: Update) -> int:

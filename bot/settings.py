@@ -7,10 +7,12 @@ that names the setting (see :func:`load_settings`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Literal, TypeVar
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.deadlines import WorkCalendar, parse_holidays
@@ -63,7 +65,19 @@ class StorageSettings(BaseSettings):
         return self.data_dir / "public-keys.json"
 
 
-class Settings(StorageSettings):
+class VerifySettings(StorageSettings):
+    """The public verification server: enough for ``serve-verify``, which needs no token."""
+
+    verify_host: str = "127.0.0.1"
+    verify_port: int = Field(default=8080, ge=0, le=65535)
+    verify_trust_proxy: bool = False
+    verify_per_minute: int = Field(default=60, ge=1)
+    verify_check_per_minute: int = Field(default=10, ge=1)
+    office_name: str = "حوزه سنجش و ارزشیابی مهارت استان خوزستان"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Settings(VerifySettings):
     """All settings of one bot process."""
 
     bot_token: SecretStr = Field(description="Bot token from BotFather (or Bale's bot father).")
@@ -72,21 +86,18 @@ class Settings(StorageSettings):
     bot_file_url: str | None = None
     admin_chat_id: int
     draft_ttl_days: float = Field(default=7.0, gt=0)
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    bot_mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
     max_concurrent_updates: int = Field(default=64, ge=1, le=1024)
+    claim_lease_seconds: float = Field(default=60.0, gt=0)
     security_chat_id: int | None = None
     staff: str = ""
     single_step_approval: bool = False
     holidays: str = ""
     digest_time: dt.time = dt.time(8, 0)
     verify_base_url: str | None = None
-    verify_host: str = "127.0.0.1"
-    verify_port: int = Field(default=8080, ge=0, le=65535)
-    verify_trust_proxy: bool = False
-    verify_per_minute: int = Field(default=60, ge=1)
-    verify_check_per_minute: int = Field(default=10, ge=1)
-    office_name: str = "حوزه سنجش و ارزشیابی مهارت استان خوزستان"
     signer_title: str = "مدیرکل آموزش فنی و حرفه‌ای استان خوزستان"
     poll_timeout: int = Field(default=30, ge=0, le=120)
     group_messages_per_minute: int = Field(default=20, ge=1)
@@ -112,6 +123,30 @@ class Settings(StorageSettings):
     def _holidays_shape(cls, value: str) -> str:
         parse_holidays(value)
         return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        secret = value.get_secret_value()
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
+            raise ValueError("must be 16-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> Settings:
+        if self.bot_mode == "webhook":
+            if not self.webhook_url:
+                raise ValueError("WEBHOOK_URL is required when BOT_MODE=webhook")
+            if self.webhook_secret is None:
+                raise ValueError("WEBHOOK_SECRET is required when BOT_MODE=webhook")
+        return self
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the webhook is served on: WEBHOOK_URL's path (it should end in a secret)."""
+        return urlsplit(self.webhook_url or "").path or "/webhook"
 
     @field_validator("verify_base_url")
     @classmethod
@@ -162,6 +197,11 @@ class Settings(StorageSettings):
         return frozenset(groups)
 
     @property
+    def claim_lease(self) -> dt.timedelta:
+        """How long a claim on an update or outbox message holds before others take it."""
+        return dt.timedelta(seconds=self.claim_lease_seconds)
+
+    @property
     def draft_ttl(self) -> dt.timedelta:
         """How long an untouched draft is kept."""
         return dt.timedelta(days=self.draft_ttl_days)
@@ -194,7 +234,9 @@ def load_settings(cls: type[T], **overrides: object) -> T:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
             reason = "is missing" if error["type"] == "missing" else str(error["msg"])
-            lines.append(f"setting {name} {reason}")
+            if not error["loc"]:  # a rule across settings; its message names them
+                lines.append(reason.removeprefix("Value error, "))
+                continue
+            lines.append(f"setting {str(error['loc'][0]).upper()} {reason}")
         raise SettingsError("; ".join(lines)) from None

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hmac
 import ipaddress
 import json
 import logging
@@ -411,3 +412,52 @@ class VerifyServer:
         runner, self._runner, self._port = self._runner, None, None
         if runner is not None:
             await runner.cleanup()
+
+
+WEBHOOK_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_MAX_UPDATE_BYTES = 1024 * 1024
+
+
+def add_webhook(
+    app: web.Application,
+    path: str,
+    secret: str,
+    accept: Callable[[list[dict[str, Any]]], Awaitable[None]],
+    *,
+    secret_in_path: bool = False,
+) -> str:
+    """Serve the Bot API webhook at ``path`` on ``app``; returns the path to register.
+
+    Telegram proves itself with the secret header, checked in constant time before the body
+    is read. Bale may not send the header, so with ``secret_in_path`` the secret is the last
+    path segment instead (compared the same way). Each update is written to the inbox by
+    ``accept`` before the answer 200, so Telegram re-delivers whatever a crash interrupted.
+    """
+    route = path.rstrip("/") or "/webhook"
+    if secret_in_path:
+        route = f"{route}/{{secret}}"
+    expected = secret.encode()
+
+    async def webhook(request: web.Request) -> web.StreamResponse:
+        given = (
+            request.match_info.get("secret", "")
+            if secret_in_path
+            else request.headers.get(WEBHOOK_SECRET_HEADER, "")
+        )
+        if not hmac.compare_digest(given.encode(), expected):
+            log.warning("webhook call with a wrong secret refused")
+            return web.Response(status=401)
+        body = await request.content.read(_MAX_UPDATE_BYTES + 1)
+        if len(body) > _MAX_UPDATE_BYTES:
+            return web.Response(status=413)
+        try:
+            update = json.loads(body)
+        except ValueError:
+            return web.Response(status=400)
+        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+            return web.Response(status=400)
+        await accept([update])
+        return web.json_response({})
+
+    app.router.add_post(route, webhook)
+    return route

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -52,7 +52,13 @@ class InboxService:
                     insert(models.InboxUpdate)
                     .values(
                         [
-                            {"update_id": i, "payload": p, "received_at": now, "attempts": 0}
+                            {
+                                "update_id": i,
+                                "payload": p,
+                                "received_at": now,
+                                "claimed_at": now,
+                                "attempts": 1,
+                            }
                             for i, p in fresh
                         ]
                     )
@@ -60,29 +66,48 @@ class InboxService:
                 )
         return [i for i, _ in fresh]
 
-    async def unprocessed(self, limit: int = 1000) -> list[tuple[int, dict[str, Any]]]:
-        """Updates received but not handled (after a crash), oldest first.
+    async def unprocessed(
+        self, *, lease: dt.timedelta = dt.timedelta(0), limit: int = 1000
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Take over updates received but not handled, oldest first.
 
-        Each call counts an attempt; an update that was tried :data:`MAX_ATTEMPTS` times is
-        set aside, so one poisonous update cannot crash the bot forever.
+        Only updates whose last claim is older than ``lease`` are taken (another running
+        instance may still be handling newer ones); a single instance restarting after a crash
+        passes no lease and takes them all. Each take counts an attempt; an update tried
+        :data:`MAX_ATTEMPTS` times is set aside, so one poisonous update cannot crash the bot
+        forever.
         """
+        now = models.utcnow()
         async with self._sessions.begin() as session:
-            rows = (
-                await session.scalars(
-                    select(models.InboxUpdate)
-                    .where(models.InboxUpdate.processed_at.is_(None))
-                    .order_by(models.InboxUpdate.update_id)
-                    .limit(limit)
+            query = (
+                select(models.InboxUpdate)
+                .where(
+                    models.InboxUpdate.processed_at.is_(None),
+                    or_(
+                        models.InboxUpdate.claimed_at.is_(None),
+                        models.InboxUpdate.claimed_at <= now - lease,
+                    ),
                 )
-            ).all()
+                .order_by(models.InboxUpdate.update_id)
+                .limit(limit)
+            )
+            if session.bind and session.bind.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = (await session.scalars(query)).all()
             result = []
             for row in rows:
+                row.claimed_at = now
                 row.attempts += 1
                 if row.attempts > MAX_ATTEMPTS:
                     row.processed_at = models.utcnow()
                     continue
                 result.append((row.update_id, dict(row.payload)))
             return result
+
+    async def contains(self, update_id: int) -> bool:
+        """Whether the update was ever received."""
+        async with self._sessions() as session:
+            return await session.get(models.InboxUpdate, update_id) is not None
 
     async def mark_processed(self, update_id: int) -> None:
         """The update was handled."""

@@ -6,10 +6,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+LOCK_KEY = 0x7476_746F  # "tvto": the advisory lock that serialises migrations
 
 
 def alembic_config(url: str) -> Config:
@@ -29,4 +31,7 @@ async def upgrade(engine: AsyncEngine) -> None:
         command.upgrade(config, "head")
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Several instances may start at once: one migrates, the others wait for it.
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
         await connection.run_sync(_upgrade)

@@ -181,6 +181,8 @@ class InboxUpdate(Base):
     payload: Mapped[dict[str, Any]] = mapped_column()
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Which moment an instance took it on; after a lease another instance may adopt it.
+    claimed_at: Mapped[dt.datetime | None] = mapped_column()
     processed_at: Mapped[dt.datetime | None] = mapped_column(index=True)
 
 

@@ -891,6 +891,13 @@ class FakeBotApi:
         self.updates: list[JSON] = []  # every update ever fed, in order
         self.webhook_url: str | None = None
         self.webhook_params: JSON = {}
+        # Where webhook updates really go: by default the URL the bot set; a test may put a
+        # list of instances here, as a reverse proxy in front of several bots would.
+        self.webhook_targets: list[str] | None = None
+        self.webhook_deliveries: list[tuple[str, int, int]] = []  # (target, update_id, status)
+        self._pusher: asyncio.Task[None] | None = None
+        self._push_wakeup = asyncio.Event()
+        self._in_flight: set[int] = set()
         self.menu_buttons: dict[int | None, JSON] = {}
 
         self.files: dict[str, StoredFile] = {}
@@ -1000,6 +1007,11 @@ class FakeBotApi:
         """Stop serving (ends pending long polls); raises if the server itself hit a bug."""
         self._stopping = True
         self._notify()
+        if self._pusher is not None:
+            self._pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pusher
+            self._pusher = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -1557,6 +1569,7 @@ class FakeBotApi:
         self._pending.append(update)
         self.updates.append(update)
         self._notify()
+        self._push_wakeup.set()
         return copy.deepcopy(update)
 
     def _deliver_chat_member(self, chat: JSON, by: JSON, old: str, new: str) -> None:
@@ -2085,7 +2098,59 @@ class FakeBotApi:
         self.webhook_params = {k: v for k, v in params.items() if not isinstance(v, Upload)}
         if params.get("drop_pending_updates"):
             self._pending.clear()
+        if self._pusher is None:
+            self._pusher = asyncio.create_task(self._push_loop(), name="fake-webhook-pusher")
+        self._push_wakeup.set()
         return True
+
+    async def _push_loop(self) -> None:
+        """Deliver pending updates to the webhook like Telegram: POST, retry until 200."""
+        import aiohttp
+
+        turn = 0
+        limit = asyncio.Semaphore(int(self.webhook_params.get("max_connections") or 40))
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
+
+            async def push(update: JSON) -> None:
+                nonlocal turn
+                async with limit:
+                    targets = self.webhook_targets or [self.webhook_url or ""]
+                    target = targets[turn % len(targets)]
+                    turn += 1
+                    headers = {}
+                    secret = self.webhook_params.get("secret_token")
+                    if secret:
+                        headers["X-Telegram-Bot-Api-Secret-Token"] = str(secret)
+                    status = 0
+                    try:
+                        async with http.post(target, json=update, headers=headers) as response:
+                            status = response.status
+                    except (aiohttp.ClientError, TimeoutError):
+                        status = 0
+                    self.webhook_deliveries.append((target, update["update_id"], status))
+                    if status == 200:
+                        self._pending = [
+                            u for u in self._pending if u["update_id"] != update["update_id"]
+                        ]
+                        self._notify()
+                    else:
+                        await asyncio.sleep(0.2)  # Telegram retries later, maybe elsewhere
+                    self._in_flight.discard(update["update_id"])
+                    self._push_wakeup.set()
+
+            tasks: set[asyncio.Task[None]] = set()
+            while not self._stopping:
+                await self._push_wakeup.wait()
+                self._push_wakeup.clear()
+                if not self.webhook_url:
+                    continue
+                for update in list(self._pending):
+                    if update["update_id"] in self._in_flight:
+                        continue
+                    self._in_flight.add(update["update_id"])
+                    task = asyncio.create_task(push(copy.deepcopy(update)))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
 
     def _delete_webhook(self, params: JSON) -> bool:
         self.webhook_url = None

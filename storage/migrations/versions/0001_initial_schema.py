@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 07:59:27.436094
+Create Date: 2026-11-21 08:16:25.782589
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("received_at", storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("claimed_at", storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("processed_at", storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("update_id", name=op.f("pk_inbox")),
     )
