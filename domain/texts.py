@@ -650,3 +650,30 @@ LETTER_NOT_AUTHENTIC_SECURITY = (
 LETTER_LABEL_TRACKING_CODE = "کد رهگیری"
 LETTER_CLOSING = "با تشکر"
 LETTER_QR_CAPTION = "استعلام اصالت این نامه"
+
+# --- added by registry ---
+# The staff card's comparison of a request with the registry's record (domain.registry):
+# one line per field, labelled here, with the outcome of the comparison.
+REGISTRY_FIELD_LABELS = {
+    "full_name": "نام و نام خانوادگی",
+    "father_name": "نام پدر",
+    "national_code": "کد ملی",
+    "trade": "حرفه",
+    "certificate_number": "شمارهٔ گواهینامه",
+    "year": "سال آزمون",
+    "centre": "مرکز آموزشی",
+}
+REGISTRY_OUTCOMES = {"match": "✅ مطابق", "differs": "❌ مغایر", "missing": "➖ نامعلوم"}
+REGISTRY_COMPARISON_LINE = "{label}: {outcome} (درخواست: {given} | سوابق: {registry})"
+REGISTRY_NO_VALUE = "—"
+# How the records were found (storage.registry.MatchRule), strictest first.
+REGISTRY_RULES = {
+    "certificate_and_national_code": "در سوابق با شمارهٔ گواهینامه و کد ملی پیدا شد.",
+    "national_code": "در سوابق با کد ملی پیدا شد.",
+    "name_father_trade": (
+        "در سوابق با نام، نام پدر و حرفه پیدا شد (بدون کد ملی؛ با دقت بیشتری بررسی شود)."
+    ),
+}
+REGISTRY_NOT_FOUND = "در سوابق ثبت‌شده (دفاتر ثبت و فایل‌های واردشده) پیدا نشد."
+REGISTRY_SUGGESTED = "دسته‌بندی پیشنهادی از روی سوابق: {label}"
+REGISTRY_SOURCE = "منبع سابقه: {source}"
