@@ -1,4 +1,7 @@
-"""Content-blind storage of uploaded files on the local disk (``DATA_DIR/files``).
+"""Content-blind storage of uploaded files: the :class:`DocumentStore` protocol, the local-disk
+:class:`FileStore` (``DATA_DIR/files``, the default) and :func:`open_document_store`, which picks
+a backend from the ``FILES_URL`` setting (a directory, or ``s3://…`` for the S3-compatible
+object store in :mod:`storage.s3store`).
 
 Files are stored under names the application generates (a random UUID, sharded by the UTC
 year and month of storage: ``2026/11/3f2a….jpg``), never under anything the sender chose.
@@ -6,8 +9,10 @@ Writes are atomic and durable: the bytes go to a temporary file in the target di
 which is fsynced, renamed into place with ``os.replace`` and followed by an fsync of the
 directory. Files are created with mode 0600 and directories with 0700.
 
-The database keeps the ``relative_path`` and ``sha256`` returned by :meth:`FileStore.put`;
-nothing here logs file contents or anything about the people the files belong to.
+The database keeps the ``relative_path`` and ``sha256`` returned by :meth:`DocumentStore.put`;
+relative paths have the same shape in every backend, so a tree copied from ``DATA_DIR/files``
+into a bucket stays addressable. Nothing here logs file contents or anything about the people
+the files belong to.
 """
 
 from __future__ import annotations
@@ -23,15 +28,25 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Final
+from typing import Final, Protocol, runtime_checkable
+from urllib.parse import unquote, urlsplit
 
-__all__ = ["FileStore", "StoredFile"]
+__all__ = [
+    "CorruptStoredFile",
+    "DocumentStore",
+    "FileStore",
+    "StoredFile",
+    "new_relative_path",
+    "open_document_store",
+    "split_relative_path",
+]
 
 _FILE_MODE: Final = 0o600
 _DIR_MODE: Final = 0o700
 _EXTENSION_RE: Final = re.compile(r"[a-z0-9]{1,8}")
 _TEMP_PREFIX: Final = ".tmp-"
 _CHUNK: Final = 1024 * 1024
+_SCHEME_RE: Final = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,77 @@ class StoredFile:
     relative_path: str
     sha256: str
     size: int
+
+
+class CorruptStoredFile(OSError):
+    """A stored file's bytes do not match what was stored (wrong size or SHA-256).
+
+    Raised by :meth:`DocumentStore.read` of backends that can tell (the object store keeps size
+    and SHA-256 with each object); the local :class:`FileStore` does not check on read.
+    """
+
+
+@runtime_checkable
+class DocumentStore(Protocol):
+    """What the application needs from a place to keep uploaded documents.
+
+    Files are addressed by the ``relative_path`` :meth:`put` returns (``yyyy/mm/<uuid>.<ext>``,
+    the same shape in every backend). Implementations: :class:`FileStore` (local disk) and
+    :class:`storage.s3store.S3FileStore` (S3-compatible object store).
+    """
+
+    async def put(self, data: bytes, extension: str) -> StoredFile:
+        """Store ``data`` under a new generated name ending in ``.extension``.
+
+        ``extension`` must be 1-8 lowercase ASCII letters or digits, else ``ValueError``.
+        Two calls never share a name.
+        """
+        ...
+
+    async def read(self, relative_path: str) -> bytes:
+        """The stored bytes; ``FileNotFoundError`` if there is no such file, ``ValueError`` for
+        a malformed path, :class:`CorruptStoredFile` where the backend detects damage."""
+        ...
+
+    async def delete(self, relative_path: str) -> None:
+        """Delete a stored file; one that is already gone is fine."""
+        ...
+
+    async def check(self, relative_path: str, sha256: str) -> bool:
+        """Whether the file exists and the SHA-256 of its bytes equals ``sha256`` (hex, any
+        case). Reads the whole file."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections; the store is not used afterwards."""
+        ...
+
+
+def new_relative_path(extension: str) -> str:
+    """A new generated name ``yyyy/mm/<uuid4 hex>.<extension>`` (UTC year and month).
+
+    ``extension`` must be 1-8 lowercase ASCII letters or digits, else ``ValueError``.
+    """
+    if not _EXTENSION_RE.fullmatch(extension):
+        raise ValueError("extension must be 1-8 lowercase ASCII letters or digits")
+    now = dt.datetime.now(dt.UTC)
+    return f"{now:%Y}/{now:%m}/{uuid.uuid4().hex}.{extension}"
+
+
+def split_relative_path(relative_path: str) -> list[str]:
+    """The ``/``-separated parts of a stored file's relative path, refusing malformed ones.
+
+    Empty paths, absolute paths, ``..`` or ``.`` components, empty components, backslashes and
+    NUL bytes raise ``ValueError``.
+    """
+    if not relative_path or "\x00" in relative_path or "\\" in relative_path:
+        raise ValueError("invalid stored file path")
+    if PurePosixPath(relative_path).is_absolute():
+        raise ValueError("stored file path must be relative")
+    parts = relative_path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise ValueError("stored file path must not contain empty, '.' or '..' parts")
+    return parts
 
 
 class FileStore:
@@ -66,10 +152,7 @@ class FileStore:
         ``extension`` must be 1-8 lowercase ASCII letters or digits (e.g. ``"jpg"``, ``"pdf"``);
         anything else raises ``ValueError``. Two calls never share a name.
         """
-        if not _EXTENSION_RE.fullmatch(extension):
-            raise ValueError("extension must be 1-8 lowercase ASCII letters or digits")
-        now = dt.datetime.now(dt.UTC)
-        relative = f"{now:%Y}/{now:%m}/{uuid.uuid4().hex}.{extension}"
+        relative = new_relative_path(extension)
         digest = hashlib.sha256(data).hexdigest()
         await asyncio.to_thread(self._write_atomically, relative, data)
         return StoredFile(relative_path=relative, sha256=digest, size=len(data))
@@ -80,14 +163,11 @@ class FileStore:
         Absolute paths, ``..`` or ``.`` components, empty components, backslashes and NUL
         bytes are refused with ``ValueError``; so is a path that resolves (through symlinks)
         outside the root.
+
+        Local backend only: code that must work with any :class:`DocumentStore` uses
+        :meth:`read` instead.
         """
-        if not relative_path or "\x00" in relative_path or "\\" in relative_path:
-            raise ValueError("invalid stored file path")
-        if PurePosixPath(relative_path).is_absolute():
-            raise ValueError("stored file path must be relative")
-        parts = relative_path.split("/")
-        if any(part in ("", ".", "..") for part in parts):
-            raise ValueError("stored file path must not contain empty, '.' or '..' parts")
+        parts = split_relative_path(relative_path)
         candidate = self._root.joinpath(*parts)
         root_resolved = self._root.resolve()
         if not candidate.resolve().is_relative_to(root_resolved):
@@ -121,6 +201,16 @@ class FileStore:
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return False
         return hmac.compare_digest(digest.hexdigest(), sha256.strip().lower())
+
+    async def check(self, relative_path: str, sha256: str) -> bool:
+        """:meth:`verify` in a worker thread (the :class:`DocumentStore` form)."""
+        return await asyncio.to_thread(self.verify, relative_path, sha256)
+
+    async def close(self) -> None:
+        """Nothing to release for files on disk."""
+
+    def __repr__(self) -> str:
+        return f"FileStore({str(self._root)!r})"
 
     # --- Blocking helpers (worker thread) -----------------------------------------------------
 
@@ -183,3 +273,39 @@ def _fsync_dir(directory: Path) -> None:
             os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def open_document_store(url_or_dir: str | os.PathLike[str]) -> DocumentStore:
+    """The document store that ``FILES_URL`` names.
+
+    A path (or a plain string, or ``file:///abs/dir``) gives a :class:`FileStore` rooted there;
+    ``s3://bucket[/prefix]?endpoint=https://…&region=…`` gives an
+    :class:`storage.s3store.S3FileStore` (see :meth:`~storage.s3store.S3FileStore.from_url`),
+    which needs the ``s3`` extra. Credentials never go in the URL: the object store takes them
+    from ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY``. Errors never repeat the URL.
+    """
+    if not isinstance(url_or_dir, str):
+        return FileStore(url_or_dir)
+    text = url_or_dir.strip()
+    if not text:
+        raise ValueError("FILES_URL is empty")
+    scheme = _SCHEME_RE.match(text)
+    if scheme is None:
+        return FileStore(text)
+    name = scheme.group(1).lower()
+    if name == "file":
+        parts = urlsplit(text)
+        if parts.netloc not in ("", "localhost") or parts.query or parts.fragment:
+            raise ValueError("FILES_URL file:// URLs name a local directory only")
+        return FileStore(unquote(parts.path))
+    if name == "s3":
+        try:
+            from storage.s3store import S3FileStore
+        except ModuleNotFoundError as err:
+            if err.name and err.name.split(".")[0] in ("boto3", "botocore"):
+                raise RuntimeError(
+                    "FILES_URL s3://… needs the 's3' extra: pip install 'tvto-skill-bot[s3]'"
+                ) from err
+            raise
+        return S3FileStore.from_url(text)
+    raise ValueError(f"FILES_URL scheme {name!r} is not supported (use a directory or s3://)")
