@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import registry_cli
 from bot.logs import setup_logging
 from bot.settings import (
     Settings,
@@ -47,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--no-store", action="store_true", help="do not ask the store whether it knows it"
     )
+    registry_cli.add_parser(commands)
     keys = commands.add_parser("keys", help="list, rotate or withdraw signing keys")
     keys.add_argument("action", choices=("list", "rotate", "withdraw"))
     keys.add_argument("key_id", nargs="?", type=int, help="with withdraw: the key id")
@@ -70,12 +72,8 @@ async def _run(settings: Settings) -> None:
 
 async def _serve_verify(settings: VerifySettings) -> None:
     from bot.web import RateLimits, VerifyServer
-    from storage.store import Store
 
-    store = Store.open(
-        settings.effective_database_url, settings.files_dir,
-        signing_key_path=settings.key_path, public_keys_file=settings.public_keys_file,
-    )  # fmt: skip
+    store = settings.open_store()
     await store.migrate()
     server = VerifyServer(
         store.confirmations,
@@ -100,10 +98,9 @@ async def _serve_verify(settings: VerifySettings) -> None:
 
 
 async def _migrate(settings: StorageSettings) -> None:
-    from storage.store import Store
 
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    store = Store.open(settings.effective_database_url, settings.files_dir)
+    store = settings.open_store()
     try:
         await store.migrate()
     finally:
@@ -112,9 +109,8 @@ async def _migrate(settings: StorageSettings) -> None:
 
 async def _export(settings: StorageSettings, fmt: str) -> int:
     from rendering import export
-    from storage.store import Store
 
-    store = Store.open(settings.effective_database_url, settings.files_dir)
+    store = settings.open_store()
     count = 0
     try:
         await store.migrate()
@@ -129,13 +125,12 @@ async def _export(settings: StorageSettings, fmt: str) -> int:
 
 async def _audit(settings: StorageSettings, code_text: str) -> int:
     from domain.tracking import format_tracking_code, parse_tracking_code
-    from storage.store import Store
 
     code = parse_tracking_code(code_text)
     if code is None:
         print(f"error: {code_text!r} is not a tracking code", file=sys.stderr)
         return 2
-    store = Store.open(settings.effective_database_url, settings.files_dir)
+    store = settings.open_store()
     try:
         await store.migrate()
         request = await store.workflow.find_by_code(code)
@@ -181,7 +176,6 @@ async def _verify(
 
     from domain.signing import MalformedToken, PublicKeyInfo, decode_token
     from domain.verification import Record, judge
-    from storage.store import Store
 
     path = Path(keys_file) if keys_file else settings.public_keys_file
     try:
@@ -205,10 +199,7 @@ async def _verify(
     has_store = ask_store and bool(settings.database_url or store_path.exists())
     record: Record | None = None
     if has_store and (token or reference):
-        store = Store.open(
-            settings.effective_database_url, settings.files_dir,
-            signing_key_path=settings.key_path, public_keys_file=settings.public_keys_file,
-        )  # fmt: skip
+        store = settings.open_store()
         try:
             if token is not None:
                 try:
@@ -256,14 +247,8 @@ async def _verify(
 
 
 async def _keys(settings: StorageSettings, action: str, key_id: int | None) -> int:
-    from storage.store import Store
 
-    store = Store.open(
-        settings.effective_database_url,
-        settings.files_dir,
-        signing_key_path=settings.key_path,
-        public_keys_file=settings.public_keys_file,
-    )
+    store = settings.open_store()
     try:
         await store.migrate()
         if action == "rotate":
@@ -318,6 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_audit(storage_settings, args.code))
     elif command == "verify":
         return asyncio.run(_verify(storage_settings, args.what, args.keys, not args.no_store))
+    elif command == "registry":
+        return asyncio.run(registry_cli.run(args, storage_settings))
     elif command == "keys":
         return asyncio.run(_keys(storage_settings, args.action, args.key_id))
     return 0

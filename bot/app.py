@@ -21,7 +21,6 @@ from handlers import applicant, staff
 from handlers.deps import DEPS_KEY, Deps
 from handlers.errors import on_error
 from storage.models import utcnow
-from storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +71,10 @@ class BotRuntime:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store = Store.open(
-            settings.effective_database_url,
-            settings.files_dir,
+        self.store = settings.open_store(
             calendar=settings.calendar,
             single_step_approval=settings.single_step_approval,
             security_chat_id=settings.security_chat_id,
-            signing_key_path=settings.key_path,
         )
         self.application = build_application(settings)
         self.issuer = Issuer(

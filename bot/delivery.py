@@ -13,17 +13,24 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import Bot, ForceReply, InlineKeyboardMarkup, InputFile
+from telegram import Bot, ForceReply, InlineKeyboardMarkup, InputFile, ReplyKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.issuance import Issuer
 from domain import texts
+from domain.deadlines import due_at
 from domain.digits import to_persian_digits
 from domain.forms import FORMS
 from domain.jalali import format_datetime
 from domain.workflow import staff_actions
 from handlers import keyboards
-from rendering.chat import HistoryLine, notification, request_card, tracking_code
+from rendering.chat import (
+    HistoryLine,
+    notification,
+    registry_lines,
+    request_card,
+    tracking_code,
+)
 from storage.models import utcnow
 from storage.outbox import OutboxItem
 from storage.store import Store
@@ -177,9 +184,38 @@ class OutboxSender:
             classification=request.classification,
             history=lines,
             now=utcnow(),
+            registry=await self._registry_lines(request),
         )
         acts = staff_actions(request.status, single_step=self._store.workflow.single_step)
         return text, keyboards.staff_card(request.id, [a.value for a in acts])
+
+    async def _registry_lines(self, request: RequestView) -> list[str]:
+        """The registry's answer for the card: what matched, and the suggested classification."""
+        result = await self._store.registry.match(
+            request.national_code,
+            request.certificate_number,
+            request.full_name,
+            request.father_name,
+            request.trade,
+            certificate_year=request.certificate_year,
+            centre=request.training_centre,
+        )
+        if not result.found:
+            return registry_lines(None, [], None, None, None)
+        best = result.matches[0]
+        suggested = best.suggested
+        due = (
+            due_at(request.kind, suggested, request.created_at, self._store.workflow.calendar)
+            if suggested is not None and request.classification is None
+            else None
+        )
+        return registry_lines(
+            result.rule.value if result.rule else None,
+            best.comparisons,
+            suggested.value if suggested else None,
+            due,
+            best.record.source,
+        )
 
     async def _refresh_card(self, item: OutboxItem) -> None:
         request = await self._store.requests.get(int(item.payload["request_id"]))
@@ -200,7 +236,11 @@ class OutboxSender:
     async def _notify(self, item: OutboxItem) -> None:
         event = str(item.payload["event"])
         text = notification(event, str(item.payload["code"]), str(item.payload.get("text", "")))
-        markup = ForceReply(selective=False) if event == "question" else None
+        markup: ForceReply | ReplyKeyboardMarkup | None = None
+        if event == "question":
+            markup = ForceReply(selective=False)
+        elif event == "received":
+            markup = keyboards.main_menu()
         await self._bot.send_message(item.chat_id, text, reply_markup=markup)
 
     async def _answer_posted(self, item: OutboxItem) -> None:

@@ -66,7 +66,6 @@ async def run(args: argparse.Namespace, settings: StorageSettings) -> int:
     """Carry out ``registry ACTION``; returns the process exit code."""
     from storage.registry import RegistryService
     from storage.registry_import import RegistryImportError
-    from storage.store import Store
 
     action: str = args.registry_action
     # The importer reports records access-parser cannot decode as skipped rows itself.
@@ -78,7 +77,7 @@ async def run(args: argparse.Namespace, settings: StorageSettings) -> int:
         if action == "import" and args.dry_run:
             return _dry_run(args)
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        store = Store.open(settings.effective_database_url, settings.files_dir)
+        store = settings.open_store()
         try:
             await store.migrate()
             service = RegistryService(store.sessions)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -17,6 +17,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.deadlines import WorkCalendar, parse_holidays
 from domain.workflow import Role
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 PLATFORM_URLS: dict[str, tuple[str, str]] = {
     "telegram": ("https://api.telegram.org/bot", "https://api.telegram.org/file/bot"),
@@ -40,6 +43,7 @@ class StorageSettings(BaseSettings):
 
     data_dir: Path = Path("data")
     database_url: str | None = None
+    files_url: str | None = None
     signing_key_path: Path | None = None
 
     @property
@@ -51,8 +55,25 @@ class StorageSettings(BaseSettings):
 
     @property
     def files_dir(self) -> Path:
-        """Where uploaded documents are kept."""
+        """The local documents directory (when FILES_URL is not an object store)."""
         return self.data_dir / "files"
+
+    @property
+    def effective_files_url(self) -> str:
+        """FILES_URL, or DATA_DIR/files."""
+        return self.files_url or str(self.files_dir)
+
+    def open_store(self, **options: Any) -> Store:
+        """The store these settings describe (database, documents, signing keys)."""
+        from storage.store import Store
+
+        return Store.open(
+            self.effective_database_url,
+            self.effective_files_url,
+            signing_key_path=self.key_path,
+            public_keys_file=self.public_keys_file,
+            **options,
+        )
 
     @property
     def key_path(self) -> Path:

@@ -292,6 +292,7 @@ STAFF_PROMPT_EMPTY = "متن خالی است. لطفاً دوباره در پا�
 STAFF_ACT_DONE = "«{action}» برای درخواست {code} ثبت شد."
 
 NOTIFY = {
+    "received": SUBMITTED,
     "in_review": "درخواست {code} شما در حال بررسی است.",
     "question": (
         "کارشناس دربارهٔ درخواست {code} از شما پرسیده است:\n«{text}»\n\n"

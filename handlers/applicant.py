@@ -18,6 +18,7 @@ from domain import texts
 from domain.tracking import parse_tracking_code
 from handlers import callbacks, form_engine, keyboards, verify
 from handlers.deps import HandlerList, deps
+from handlers.errors import answer_query
 from rendering.chat import status_detail, status_line, tracking_code
 from storage.views import RequestView
 from storage.workflow import Actor, AlreadyHandled
@@ -171,7 +172,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert query is not None
     press = callbacks.parse(query.data)
     if press is None or press.action not in callbacks.FORM_ACTIONS:
-        await query.answer(texts.BUTTON_STALE)
+        await answer_query(query, texts.BUTTON_STALE)
         return
     await form_engine.on_button(update, context, press)
 
@@ -179,7 +180,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_unknown_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers a button press that no handler knows, so the client stops spinning."""
     if update.callback_query is not None:
-        await update.callback_query.answer(texts.BUTTON_STALE)
+        await answer_query(update.callback_query, texts.BUTTON_STALE)
 
 
 def _exact(*labels: str) -> filters.BaseFilter:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -13,11 +14,33 @@ from domain import texts
 log = logging.getLogger(__name__)
 
 
+def is_benign(error: BadRequest) -> bool:
+    """Errors that only mean we were late or repeated ourselves, never worth alarming anyone.
+
+    "Message is not modified": a double tap on a button whose message is already up to date.
+    "Query is too old": a button press answered already (by an instance that died before
+    recording it, say) or answered after Telegram's 15 seconds.
+    """
+    text = error.message.lower()
+    return "not modified" in text or "query is too old" in text or "query id is invalid" in text
+
+
+async def answer_query(query: CallbackQuery, text: str | None = None, **kwargs: Any) -> None:
+    """Answer a button press; being too late to answer is not a failure."""
+    try:
+        await query.answer(text, **kwargs)
+    except BadRequest as exc:
+        if not is_benign(exc):
+            raise
+        log.info("callback answer skipped: %s", exc.message)
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Logs the failure and apologises in the user's private chat."""
     error = context.error
-    if isinstance(error, BadRequest) and "not modified" in error.message:
-        return  # a double tap on a button whose message is already up to date
+    if isinstance(error, BadRequest) and is_benign(error):
+        log.info("ignored: %s", error.message)
+        return
     log.error("handler failed", exc_info=error)
     if (
         isinstance(update, Update)

@@ -23,6 +23,7 @@ from domain.validation import InvalidInput, normalize_contact_phone
 from handlers import keyboards
 from handlers.callbacks import Action, CallbackData
 from handlers.deps import deps
+from handlers.errors import answer_query
 from rendering.chat import summary_text, tracking_code
 from storage.drafts import StoredUpload
 from storage.errors import DraftNotFound, StaleStep
@@ -119,31 +120,31 @@ async def on_button(
         await _submit(update, context, press.arg)
         return
     if draft is None or (press.action is not Action.EDIT and draft.id != press.arg):
-        await query.answer(texts.BUTTON_STALE)
+        await answer_query(query, texts.BUTTON_STALE)
         await _drop_buttons(query.message)
         return
     if press.action is Action.EDIT:
         form = FORMS[draft.kind]
         field = form.field(press.arg)
         if field is None or draft.step != CONFIRM_STEP:
-            await query.answer(texts.BUTTON_STALE)
+            await answer_query(query, texts.BUTTON_STALE)
             return
-        await query.answer()
+        await answer_query(query)
         await _drop_buttons(query.message)
         draft = await store.drafts.go_to(user.id, field.key)
         await ask(context, draft, prefix=texts.EDIT_PROMPT_PREFIX.format(label=field.label))
     elif press.action is Action.CANCEL_ASK:
-        await query.answer()
+        await answer_query(query)
         await ask_cancel(context, draft)
     elif press.action is Action.CANCEL_YES:
-        await query.answer()
+        await answer_query(query)
         await _drop_buttons(query.message)
         await store.drafts.discard(user.id)
         await context.bot.send_message(
             draft.chat_id, texts.CANCELLED, reply_markup=keyboards.main_menu()
         )
     elif press.action is Action.CANCEL_NO:
-        await query.answer(texts.CANCEL_ABORTED)
+        await answer_query(query, texts.CANCEL_ABORTED)
         await _drop_buttons(query.message)
         await ask(context, draft, prefix=texts.CANCEL_ABORTED)
 
@@ -163,27 +164,24 @@ async def _submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft_id: 
     try:
         result = await d.store.drafts.submit(user.id, draft_id, new_tracking_code)
     except DraftNotFound:
-        await query.answer(texts.DRAFT_GONE)
+        await answer_query(query, texts.DRAFT_GONE)
         await _drop_buttons(query.message)
         return
     except StaleStep:
-        await query.answer(texts.BUTTON_STALE)
+        await answer_query(query, texts.BUTTON_STALE)
         current = await d.store.drafts.get(user.id)
         if current is not None:
             await ask(context, current)
         return
     code = tracking_code(result.request.tracking_code)
     if not result.created:
-        await query.answer(texts.ALREADY_SUBMITTED.format(code=code))
+        await answer_query(query, texts.ALREADY_SUBMITTED.format(code=code))
         return
+    # The tracking code goes out through the outbox, written with the request: a crash
+    # between filing and replying cannot lose it.
     d.wake_outbox()
-    await query.answer()
+    await answer_query(query)
     await _drop_buttons(query.message)
-    await context.bot.send_message(
-        result.request.applicant_chat_id,
-        texts.SUBMITTED.format(code=code),
-        reply_markup=keyboards.main_menu(),
-    )
 
 
 async def _drop_buttons(message: object) -> None:

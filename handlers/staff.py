@@ -28,6 +28,7 @@ from domain.workflow import Act, Role, transition
 from handlers import callbacks, form_engine
 from handlers.callbacks import STAFF_ACTS
 from handlers.deps import HandlerList, deps
+from handlers.errors import answer_query
 from rendering import export
 from rendering.chat import tracking_code
 from storage.audit import AuditView
@@ -53,18 +54,18 @@ async def on_card_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     actor = _actor(update)
     press = callbacks.parse(query.data)
     if press is None or press.action not in STAFF_ACTS:
-        await query.answer(texts.BUTTON_STALE)
+        await answer_query(query, texts.BUTTON_STALE)
         return
     act = Act(STAFF_ACTS[press.action])
     request_id = int(press.arg) if press.arg.isdigit() else None
     chat = update.effective_chat
     if chat is None or chat.id != d.admin_chat_id:
         await d.store.workflow.deny(actor, act.value, request_id, "chat")
-        await query.answer(texts.STAFF_DENIED, show_alert=True)
+        await answer_query(query, texts.STAFF_DENIED, show_alert=True)
         return
     if request_id is None:
         await d.store.workflow.deny(actor, act.value, None, "malformed")
-        await query.answer(texts.STAFF_NOT_FOUND, show_alert=True)
+        await answer_query(query, texts.STAFF_NOT_FOUND, show_alert=True)
         return
     move = transition(act)
     if move.needs_text or move.needs_file:
@@ -83,13 +84,13 @@ async def _ask_for_text(
         await d.store.workflow.authorize(actor, act, request_id)
         request = await d.store.requests.get(request_id)
     except Denied:
-        await query.answer(texts.STAFF_DENIED, show_alert=True)
+        await answer_query(query, texts.STAFF_DENIED, show_alert=True)
         return
     except RequestNotFound:
-        await query.answer(texts.STAFF_NOT_FOUND, show_alert=True)
+        await answer_query(query, texts.STAFF_NOT_FOUND, show_alert=True)
         return
     if request.status not in transition(act, single_step=d.store.workflow.single_step).sources:
-        await query.answer(_already_text(request.status, None), show_alert=True)
+        await answer_query(query, _already_text(request.status, None), show_alert=True)
         return
     prompt = await context.bot.send_message(
         d.admin_chat_id,
@@ -101,7 +102,7 @@ async def _ask_for_text(
         chat_id=d.admin_chat_id, message_id=prompt.message_id, request_id=request_id, act=act,
         staff_id=actor.user_id,
     )  # fmt: skip
-    await query.answer(texts.STAFF_PROMPT_SENT)
+    await answer_query(query, texts.STAFF_PROMPT_SENT)
 
 
 async def on_prompt_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -163,12 +164,12 @@ async def _apply(
             action=texts.ACT_LABELS[act.value], code=tracking_code(request.tracking_code)
         )
         if query is not None:
-            await query.answer(answer)
+            await answer_query(query, answer)
         elif update.effective_message is not None:
             await update.effective_message.reply_text(answer)
         return
     if query is not None:
-        await query.answer(answer, show_alert=True)
+        await answer_query(query, answer, show_alert=True)
     elif update.effective_message is not None:
         await update.effective_message.reply_text(answer)
 

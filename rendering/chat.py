@@ -11,6 +11,7 @@ from domain import texts
 from domain.digits import to_persian_digits
 from domain.forms import FORMS, Form
 from domain.jalali import format_date, format_datetime
+from domain.registry import Comparison
 from domain.tracking import format_tracking_code
 from domain.verification import Result, Verdict, display_serial
 from domain.workflow import OPEN
@@ -84,6 +85,7 @@ def request_card(
     classification: str | None = None,
     history: Sequence[HistoryLine] = (),
     now: dt.datetime | None = None,
+    registry: Sequence[str] = (),
 ) -> str:
     """The staff card of a request: its data, code, status, deadline and last actions."""
     form = FORMS[kind]
@@ -107,6 +109,8 @@ def request_card(
         lines.append(texts.CARD_DUE.format(date=format_datetime(due_at)))
         if now is not None and now > due_at:
             lines.append(texts.CARD_OVERDUE)
+    if registry:
+        lines += ["", *registry]
     if history:
         lines += ["", texts.CARD_HISTORY_TITLE]
         for entry in history:
@@ -120,6 +124,37 @@ def request_card(
             if entry.reason:
                 lines.append(texts.CARD_HISTORY_REASON.format(reason=_clip(entry.reason, 200)))
     return "\n".join(lines)
+
+
+def registry_lines(
+    rule: str | None,
+    comparisons: Sequence[Comparison],
+    suggested: str | None,
+    suggested_due: dt.datetime | None,
+    source: str | None,
+) -> list[str]:
+    """What the records registry says about a request, field by field, for the staff card."""
+    if rule is None:
+        return [texts.REGISTRY_NOT_FOUND]
+    lines = [texts.REGISTRY_RULES.get(rule, rule)]
+    for comparison in comparisons:
+        lines.append(
+            texts.REGISTRY_COMPARISON_LINE.format(
+                label=texts.REGISTRY_FIELD_LABELS.get(comparison.field, comparison.field),
+                outcome=texts.REGISTRY_OUTCOMES[comparison.outcome],
+                given=to_persian_digits(comparison.given or texts.REGISTRY_NO_VALUE),
+                registry=to_persian_digits(comparison.registry or texts.REGISTRY_NO_VALUE),
+            )
+        )
+    if source:
+        lines.append(texts.REGISTRY_SOURCE.format(source=source))
+    if suggested:
+        label = texts.CLASSIFICATION_LABELS.get(suggested, suggested)
+        line = texts.REGISTRY_SUGGESTED.format(label=label)
+        if suggested_due is not None:
+            line += " — " + texts.CARD_DUE.format(date=format_datetime(suggested_due))
+        lines.append(line)
+    return lines
 
 
 def notification(event: str, code: str, text: str = "") -> str:

@@ -8,6 +8,7 @@ are published at /keys and copied to ``public-keys.json`` for offline verificati
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import signing
@@ -104,16 +106,25 @@ class KeyRing:
         return self._current
 
     async def _load_or_create(self) -> SigningKey:
-        if self.key_path.exists():
-            pem = await asyncio.to_thread(self.key_path.read_bytes)
-            key = SigningKey.from_pem(pem, key_id=0)
-        else:
+        if not self.key_path.exists():
             log.warning(
                 "no signing key at %s: generating a new one (mode 0600); back it up", self.key_path
             )
-            key = SigningKey.generate(key_id=0)
-            await asyncio.to_thread(_write_private, self.key_path, key.to_pem())
-        key_id = await self._publish(key)
+            # Another instance sharing DATA_DIR may make it first: then use theirs.
+            with contextlib.suppress(FileExistsError):
+                await asyncio.to_thread(
+                    _write_private, self.key_path, SigningKey.generate(key_id=0).to_pem()
+                )
+        pem = await asyncio.to_thread(self.key_path.read_bytes)
+        key = SigningKey.from_pem(pem, key_id=0)
+        for _attempt in range(5):
+            try:
+                key_id = await self._publish(key)
+                break
+            except IntegrityError:
+                continue  # another instance published a key under the same id at once
+        else:
+            raise StorageError("could not publish the signing key")
         await self.export()
         return SigningKey(key.private_key, key_id)
 

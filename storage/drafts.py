@@ -17,7 +17,7 @@ from domain.deadlines import WorkCalendar, due_at
 from domain.forms import CONFIRM_STEP, FORMS, REQUEST_COLUMNS
 from storage import models
 from storage.errors import DraftNotFound, StaleStep
-from storage.filestore import FileStore
+from storage.filestore import DocumentStore
 from storage.outbox import enqueue
 from storage.views import DraftView, RequestView, draft_view, request_view
 
@@ -63,7 +63,7 @@ class DraftService:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        files: FileStore,
+        files: DocumentStore,
         calendar: WorkCalendar | None = None,
     ) -> None:
         self._sessions = sessions
@@ -245,6 +245,14 @@ class DraftService:
                 chat_id=0,
                 payload={"request_id": request.id},
                 dedupe_key=f"announce:{request.id}",
+            )
+            # The tracking code is owed to the applicant even if the bot dies right now.
+            await enqueue(
+                session,
+                kind="notify",
+                chat_id=row.chat_id,
+                payload={"event": "received", "code": code, "text": ""},
+                dedupe_key=f"received:{request.id}",
             )
             view = request_view(request, attachments)
         log.info("request %s filed (kind %s)", view.tracking_code, view.kind)

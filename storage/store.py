@@ -13,9 +13,10 @@ from storage.audit import AuditService
 from storage.confirmations import ConfirmationService, KeyRing
 from storage.db import make_engine, make_sessionmaker
 from storage.drafts import DraftService
-from storage.filestore import FileStore
+from storage.filestore import DocumentStore, FileStore, open_document_store
 from storage.inbox import InboxService
 from storage.outbox import OutboxService
+from storage.registry import RegistryService
 from storage.requests import RequestService
 from storage.staff import StaffService
 from storage.workflow import WorkflowService
@@ -27,7 +28,7 @@ class Store:
     def __init__(
         self,
         engine: AsyncEngine,
-        files_dir: Path,
+        files: str | Path,
         *,
         calendar: WorkCalendar | None = None,
         single_step_approval: bool = False,
@@ -38,19 +39,21 @@ class Store:
         calendar = calendar or WorkCalendar(frozenset())
         self.engine = engine
         self.sessions = make_sessionmaker(engine)
-        self.files = FileStore(files_dir)
+        self.files: DocumentStore = open_document_store(files)
+        if signing_key_path is None or public_keys_file is None:
+            if not isinstance(self.files, FileStore):
+                raise ValueError("with an object store, give the signing key and keys file paths")
+            signing_key_path = signing_key_path or self.files.root.parent / "signing-key.pem"
+            public_keys_file = public_keys_file or self.files.root.parent / "public-keys.json"
         self.drafts = DraftService(self.sessions, self.files, calendar)
         self.requests = RequestService(self.sessions)
         self.outbox = OutboxService(self.sessions)
         self.inbox = InboxService(self.sessions)
         self.staff = StaffService(self.sessions)
         self.audit = AuditService(self.sessions)
-        self.keys = KeyRing(
-            self.sessions,
-            signing_key_path or files_dir.parent / "signing-key.pem",
-            public_keys_file or files_dir.parent / "public-keys.json",
-        )
+        self.keys = KeyRing(self.sessions, signing_key_path, public_keys_file)
         self.confirmations = ConfirmationService(self.sessions, self.keys)
+        self.registry = RegistryService(self.sessions)
         self.workflow = WorkflowService(
             self.sessions,
             calendar=calendar,
@@ -59,14 +62,16 @@ class Store:
         )
 
     @classmethod
-    def open(cls, database_url: str, files_dir: Path, **options: Any) -> Store:
-        """Open the store at ``database_url`` with documents under ``files_dir``."""
-        return cls(make_engine(database_url), files_dir, **options)
+    def open(cls, database_url: str, files: str | Path, **options: Any) -> Store:
+        """Open the store at ``database_url`` with documents in ``files`` (a directory or an
+        ``s3://`` URL, see storage.filestore.open_document_store)."""
+        return cls(make_engine(database_url), files, **options)
 
     async def migrate(self) -> None:
         """Bring the schema up to date."""
         await migrate.upgrade(self.engine)
 
     async def close(self) -> None:
-        """Release the database connections."""
+        """Release the database connections and the document store."""
+        await self.files.close()
         await self.engine.dispose()

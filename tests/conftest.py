@@ -31,6 +31,7 @@ _OUR_SETTINGS = (
     "BOT_FILE_URL",
     "DATA_DIR",
     "DATABASE_URL",
+    "FILES_URL",
     "ADMIN_CHAT_ID",
     "DRAFT_TTL_DAYS",
     "LOG_LEVEL",

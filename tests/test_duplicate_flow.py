@@ -67,7 +67,7 @@ async def test_whole_request_is_filed_kept_and_announced_to_staff(
     assert kinds["court_letter"].mime_type == "application/pdf"
     assert kinds["photo"].mime_type == "image/jpeg"
     for attachment in request.attachments:
-        data = bot.store.files.path(attachment.stored_path).read_bytes()
+        data = await bot.store.files.read(attachment.stored_path)
         assert hashlib.sha256(data).hexdigest() == attachment.sha256
         assert attachment.file_id and attachment.file_unique_id
 
@@ -243,16 +243,17 @@ async def test_correcting_one_field_keeps_every_other_answer(
     assert texts.SUMMARY_TITLE in summary["text"]
 
     # Replacing the photo from the summary stores the new one and drops the old file.
-    old_photo = bot.store.files.path(draft.answers["photo"]["stored_path"])
-    assert old_photo.is_file()
+    old_photo = draft.answers["photo"]
+    assert await bot.store.files.check(old_photo["stored_path"], old_photo["sha256"])
     await applicant.tap_and_reply(summary, texts.LABEL_PHOTO)
     await applicant.send_photo(jpeg(750, 1000))
     summary = await applicant.reply()
     assert texts.SUMMARY_TITLE in summary["text"]
     draft = await bot.store.drafts.get(applicant.user_id)
     assert draft is not None and draft.step == "confirm"
-    assert not old_photo.exists()
-    assert bot.store.files.path(draft.answers["photo"]["stored_path"]).is_file()
+    assert not await bot.store.files.check(old_photo["stored_path"], old_photo["sha256"])
+    new_photo = draft.answers["photo"]
+    assert await bot.store.files.check(new_photo["stored_path"], new_photo["sha256"])
     assert draft.answers["mobile"] == "09121234567"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from domain.tracking import format_tracking_code, parse_tracking_code
 from tests.conftest import ADMIN_CHAT_ID, REVIEWER, SECURITY_CHAT_ID, SIGNER, STAFF, bot_settings
 from tests.driver import Applicant, jpeg, pdf
 from tests.fakebotapi import FakeBotApi
+from tests.test_process import ROOT
 from tests.test_staff_workflow import Card
 
 pytestmark = pytest.mark.timeout(120)
@@ -92,11 +95,36 @@ async def next_document(api: FakeBotApi, chat_id: int, name_start: str) -> dict[
     raise AssertionError(f"no {name_start} document in chat {chat_id}")
 
 
+REGISTRY_CSV = (
+    "کد ملی,نام,نام خانوادگی,نام پدر,حرفه,شماره گواهینامه,تاریخ آزمون,مرکز,استان\n"
+    "۰۴۹۹۳۷۰۸۹۹,رضا,محمدي,علی,جوشکاری,98765432,1388/05/10,مرکز ۲ آبادان,خوزستان\n"
+    "12345,بی,نام,,,,,,\n"
+)
+
+
 async def test_an_inquiry_with_a_centre_check_is_answered_and_copied_to_security(
-    api: FakeBotApi, office: BotRuntime
+    api: FakeBotApi, office: BotRuntime, tmp_path: Path, data_dir: Path, database_url: str
 ) -> None:
+    # The registry books, imported from the office's spreadsheet with the command line.
+    books = tmp_path / "books.csv"
+    books.write_text(REGISTRY_CSV, encoding="utf-8-sig")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "registry", "import", str(books),
+        env={"PYTHONPATH": str(ROOT), "DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin",
+             "DATABASE_URL": database_url},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output = (await process.communicate())[0].decode()
+    assert process.returncode == 0, output
+    assert await office.store.registry.count() == 1  # the row without a valid code is skipped
+
     clerk = Applicant(api, user_id=7100, first_name="زهرا")
     card = await file_inquiry(api, clerk)
+    # The card shows what the registry matched, field by field, and suggests a class.
+    text = card.current["text"]
+    assert texts.REGISTRY_RULES["certificate_and_national_code"] in text
+    assert texts.REGISTRY_OUTCOMES["match"] in text  # the name, with ي/ی unified
+    assert texts.REGISTRY_SUGGESTED.format(label=texts.CLASSIFICATION_LABELS["old_books"]) in text
     request = await office.store.workflow.find_by_code(card.code)
     assert request is not None and request.kind == "inquiry"
     assert request.details["org_type"] == "education"

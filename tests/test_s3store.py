@@ -19,6 +19,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from bot.app import BotRuntime
+from domain import texts
 from storage.filestore import (
     CorruptStoredFile,
     DocumentStore,
@@ -26,6 +28,9 @@ from storage.filestore import (
     open_document_store,
 )
 from storage.s3store import S3FileStore, S3StoreError
+from tests.conftest import ADMIN_CHAT_ID, bot_settings
+from tests.driver import Applicant
+from tests.fakebotapi import FakeBotApi
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
@@ -436,3 +441,29 @@ async def test_protocol_bad_paths(document_store: DocumentStore, relative: str) 
         await document_store.delete(relative)
     with pytest.raises(ValueError):
         await document_store.check(relative, "0" * 64)
+
+
+async def test_the_bot_keeps_every_document_in_the_object_store(
+    api: FakeBotApi, data_dir: Path, bucket: str, endpoint: str, admin: S3Client,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """FILES_URL=s3://…: uploads, the staff announcement and the export all use the bucket."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    files_url = f"s3://{bucket}/documents?endpoint={endpoint}&region={REGION}"
+    runtime = BotRuntime(bot_settings(api, data_dir, files_url=files_url))
+    await runtime.start()
+    try:
+        applicant = Applicant(api, user_id=5151, first_name="سمیرا")
+        summary = await applicant.file_to_summary()
+        await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
+        card = await api.next_message(ADMIN_CHAT_ID)
+        letter = await api.next_message(ADMIN_CHAT_ID)
+        assert letter["reply_to_message"]["message_id"] == card["message_id"]
+        [request] = await runtime.store.requests.list_for_user(applicant.user_id)
+        stored = (await runtime.store.requests.get(request.id)).attachments
+    finally:
+        await runtime.stop()
+    in_bucket = keys(admin, bucket)
+    assert {f"documents/{a.stored_path}" for a in stored} <= set(in_bucket)
+    assert not (data_dir / "files").exists()  # nothing was written to local disk

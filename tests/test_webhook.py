@@ -64,6 +64,7 @@ async def test_updates_arrive_by_webhook_and_the_secret_is_checked(
     # Anyone else posting to the webhook is refused before the body is looked at.
     forged = {"update_id": 999_999, "message": {"message_id": 1}}
     url = api.webhook_url
+    assert url is not None
     assert await _post(url, forged, {}) == 401
     assert await _post(url, forged, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}) == 401
     assert not await webhook_bot.store.inbox.contains(999_999)
@@ -86,7 +87,7 @@ async def test_updates_arrive_by_webhook_and_the_secret_is_checked(
 async def test_bale_gets_the_secret_in_the_path(
     api: FakeBotApi, webhook_bot: BotRuntime, applicant: Applicant
 ) -> None:
-    assert api.webhook_url.endswith(f"/telegram/hook/{SECRET}")
+    assert api.webhook_url is not None and api.webhook_url.endswith(f"/telegram/hook/{SECRET}")
     welcome = await applicant.command("start")
     assert welcome["text"].startswith("سلام")
     wrong = api.webhook_url.replace(SECRET, "x" * len(SECRET))
