@@ -137,8 +137,11 @@ class OutboxSender:
             seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
             await outbox.retry_later(item.id, dt.timedelta(seconds=seconds + 1), "429")
         except Forbidden as exc:
+            # Blocked by the user (or removed from the group): retrying cannot help.
             log.info("outbox item %s undeliverable: %s", item.id, exc.message)
             await outbox.mark_failed(item.id, f"403 {exc.message}")
+            if item.chat_id > 0:
+                await outbox.give_up_on_chat(item.chat_id, f"403 {exc.message}")
         except BadRequest as exc:
             log.error("outbox item %s refused: %s", item.id, exc.message)
             await outbox.mark_failed(item.id, f"400 {exc.message}")

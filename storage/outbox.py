@@ -110,6 +110,35 @@ class OutboxService:
                 .values(failed_at=models.utcnow(), last_error=error[:500])
             )
 
+    async def give_up_on_chat(self, chat_id: int, error: str) -> int:
+        """The chat blocked the bot: stop every message still owed to it (not retried)."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(models.Outbox)
+                .where(
+                    models.Outbox.chat_id == chat_id,
+                    models.Outbox.sent_at.is_(None),
+                    models.Outbox.failed_at.is_(None),
+                )
+                .values(failed_at=models.utcnow(), last_error=error[:500])
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    async def failed(self) -> list[tuple[str, int, int, str | None]]:
+        """Messages given up on: (kind, chat id, attempts, last error)."""
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(
+                        models.Outbox.kind,
+                        models.Outbox.chat_id,
+                        models.Outbox.attempts,
+                        models.Outbox.last_error,
+                    ).where(models.Outbox.failed_at.is_not(None))
+                )
+            ).all()
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
     async def next_due_in(self) -> dt.timedelta | None:
         """How long until the next row is due, or None when nothing is pending."""
         async with self._sessions() as session:

@@ -437,3 +437,26 @@ async def test_the_audit_command_prints_a_requests_history(
         "review" in lines[1] and "submitted -> in_review" in lines[1] and str(REVIEWER) in lines[1]
     )
     assert "reject" in lines[2] and "مدرک ناقص است" in lines[2]
+
+
+async def test_an_applicant_who_blocked_the_bot_is_marked_and_not_retried(
+    api: FakeBotApi, staff_bot: BotRuntime, applicant: Applicant
+) -> None:
+    card = await file_request(api, applicant)  # the tracking code has come
+    api.block(applicant.user_id, notify=False)
+    await card.press_and_answer(REVIEWER, "review")
+    await card.wait_status("in_review")
+    for _ in range(100):
+        failed = await staff_bot.store.outbox.failed()
+        if failed:
+            break
+        await asyncio.sleep(0.05)
+    assert [(kind, chat, attempts) for kind, chat, attempts, _ in failed] == [
+        ("notify", applicant.user_id, 1)
+    ]
+    assert "403" in str(failed[0][3])
+    tries = [c for c in api.calls_of("sendMessage") if int(c["chat_id"]) == applicant.user_id]
+    await asyncio.sleep(0.6)  # several sender passes later, no new attempt
+    assert len(
+        [c for c in api.calls_of("sendMessage") if int(c["chat_id"]) == applicant.user_id]
+    ) == len(tries)
