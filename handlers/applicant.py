@@ -16,10 +16,13 @@ from telegram.ext import (
 
 from domain import texts
 from domain.tracking import parse_tracking_code
+from domain.workflow import OPEN
 from handlers import callbacks, form_engine, keyboards, verify
+from handlers.callbacks import Action
 from handlers.deps import HandlerList, deps
 from handlers.errors import answer_query
 from rendering.chat import status_detail, status_line, tracking_code
+from storage.errors import RequestNotFound
 from storage.views import RequestView
 from storage.workflow import Actor, AlreadyHandled
 
@@ -80,11 +83,13 @@ async def show_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if found is None:
             await context.bot.send_message(chat.id, texts.STATUS_NOT_FOUND)
             return
+        open_now = found.status in {s.value for s in OPEN}
         await context.bot.send_message(
             chat.id,
             status_detail(
                 found.tracking_code, found.kind, found.status, found.created_at, found.updated_at
             ),
+            reply_markup=keyboards.withdraw(found.id) if open_now else None,
         )
         return
     requests = await store.requests.list_for_user(user.id)
@@ -171,10 +176,45 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None
     press = callbacks.parse(query.data)
-    if press is None or press.action not in callbacks.FORM_ACTIONS:
+    if press is None or press.action not in callbacks.APPLICANT_ACTIONS:
         await answer_query(query, texts.BUTTON_STALE)
         return
+    if press.action in (Action.WITHDRAW_ASK, Action.WITHDRAW_YES):
+        await withdraw(update, context, press.action, press.arg)
+        return
     await form_engine.on_button(update, context, press)
+
+
+async def withdraw(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, action: Action, arg: str
+) -> None:
+    """Asks, then withdraws the user's own open request."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    store = deps(context).store
+    request_id = int(arg) if arg.isdigit() else -1
+    if action is Action.WITHDRAW_ASK:
+        mine = [r for r in await store.requests.list_for_user(user.id) if r.id == request_id]
+        if not mine:
+            await answer_query(query, texts.STATUS_NOT_FOUND)
+            return
+        await answer_query(query)
+        await context.bot.send_message(
+            mine[0].applicant_chat_id,
+            texts.WITHDRAW_CONFIRM.format(code=tracking_code(mine[0].tracking_code)),
+            reply_markup=keyboards.withdraw(request_id, confirm=True),
+        )
+        return
+    try:
+        await store.workflow.withdraw(request_id, Actor(user.id, user.full_name))
+    except RequestNotFound:
+        await answer_query(query, texts.STATUS_NOT_FOUND)
+        return
+    except AlreadyHandled:
+        await answer_query(query, texts.BUTTON_STALE)
+        return
+    deps(context).wake_outbox()
+    await answer_query(query)
 
 
 async def on_unknown_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:

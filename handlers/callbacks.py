@@ -18,6 +18,8 @@ class Action(enum.StrEnum):
     CANCEL_ASK = "cxa"  # arg: draft id
     CANCEL_YES = "cxy"  # arg: draft id
     CANCEL_NO = "cxn"  # arg: draft id
+    WITHDRAW_ASK = "wda"  # arg: request id (the applicant's own)
+    WITHDRAW_YES = "wdy"  # arg: request id
     # Staff actions on a request card; arg: request id.
     REVIEW = "rv"
     CLASSIFY_BOOKS = "c1"
@@ -95,5 +97,6 @@ def _pattern(actions: object) -> re.Pattern[str]:
 FORM_ACTIONS = frozenset(
     {Action.SUBMIT, Action.EDIT, Action.CANCEL_ASK, Action.CANCEL_YES, Action.CANCEL_NO}
 )
-FORM_PATTERN = _pattern(FORM_ACTIONS)
+APPLICANT_ACTIONS = FORM_ACTIONS | {Action.WITHDRAW_ASK, Action.WITHDRAW_YES}
+FORM_PATTERN = _pattern(APPLICANT_ACTIONS)
 STAFF_PATTERN = _pattern(STAFF_ACTS)

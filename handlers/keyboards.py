@@ -96,3 +96,19 @@ def staff_card(request_id: int, acts: Sequence[str]) -> InlineKeyboardMarkup | N
     if not buttons:
         return None
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def withdraw(request_id: int, *, confirm: bool = False) -> InlineKeyboardMarkup:
+    """Offer (or confirm) withdrawing one's own open request."""
+    if confirm:
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(
+                texts.BUTTON_WITHDRAW_YES,
+                callback_data=callbacks.build(Action.WITHDRAW_YES, request_id),
+            )]]
+        )  # fmt: skip
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(
+            texts.BUTTON_WITHDRAW, callback_data=callbacks.build(Action.WITHDRAW_ASK, request_id)
+        )]]
+    )  # fmt: skip

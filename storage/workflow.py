@@ -306,6 +306,38 @@ class WorkflowService:
             ).first()
             return request_view(row) if row else None
 
+    async def withdraw(self, request_id: int, actor: Actor) -> RequestView:
+        """The applicant withdraws their own open request.
+
+        Raises:
+            RequestNotFound: no such request, or not theirs.
+            AlreadyHandled: it is no longer open.
+        """
+        now = models.utcnow()
+        async with self._sessions.begin() as session:
+            row = await session.get(models.Request, request_id)
+            if row is None or row.applicant_user_id != actor.user_id:
+                raise RequestNotFound(request_id)
+            from_status = row.status
+            result = await session.execute(
+                update(models.Request)
+                .where(
+                    models.Request.id == request_id,
+                    models.Request.status.in_([s.value for s in OPEN]),
+                )
+                .values(status=Status.WITHDRAWN.value, updated_at=now, decided_at=now)
+            )
+            if not getattr(result, "rowcount", 0):
+                raise AlreadyHandled(from_status, await last_done(session, request_id))
+            entry = await record(
+                session, actor_id=actor.user_id, actor_name=actor.name,
+                action=Act.WITHDRAW.value, outcome="done", request_id=request_id,
+                from_status=from_status, to_status=Status.WITHDRAWN.value,
+            )  # fmt: skip
+            await self._owe(session, row, Act.WITHDRAW, entry, None)
+            await session.refresh(row)
+            return request_view(row)
+
     async def answer(
         self, request_id: int, actor: Actor, *, text: str | None, upload: StoredUpload | None
     ) -> RequestView:

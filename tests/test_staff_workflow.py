@@ -460,3 +460,28 @@ async def test_an_applicant_who_blocked_the_bot_is_marked_and_not_retried(
     assert len(
         [c for c in api.calls_of("sendMessage") if int(c["chat_id"]) == applicant.user_id]
     ) == len(tries)
+
+
+async def test_the_applicant_can_withdraw_an_open_request_and_nobody_else_can(
+    api: FakeBotApi, staff_bot: BotRuntime, applicant: Applicant
+) -> None:
+    card = await file_request(api, applicant)
+    other = Applicant(api, user_id=6070, first_name="دیگری")
+    request = await staff_bot.store.workflow.find_by_code(card.code)
+    assert request is not None
+    forged = api.press(other.user_id, {"message_id": 1, "chat": {"id": other.user_id,
+                       "type": "private"}, "date": 0}, f"wdy:{request.id}",
+                       chat_id=other.user_id, check=False)  # fmt: skip
+    assert (await api.wait_callback_answer(forged)).get("text") == texts.STATUS_NOT_FOUND
+
+    detail = await applicant.command("status", args=card.code)
+    ask = await applicant.tap_and_reply(detail, texts.BUTTON_WITHDRAW)
+    assert ask["text"] == texts.WITHDRAW_CONFIRM.format(code=format_tracking_code(card.code))
+    done = await applicant.tap_and_reply(ask, texts.BUTTON_WITHDRAW_YES)
+    assert done["text"] == texts.NOTIFY["withdrawn"].format(code=format_tracking_code(card.code))
+    await card.wait_status("withdrawn")
+    assert card.labels() == []
+    again = api.press(applicant.user_id, ask, f"wdy:{request.id}", check=False)
+    assert (await api.wait_callback_answer(again)).get("text") == texts.BUTTON_STALE
+    history = await staff_bot.store.audit.history(request.id)
+    assert [(e.action, e.actor_id) for e in history] == [("withdraw", applicant.user_id)]
