@@ -136,14 +136,17 @@ def _log(message: str) -> None:
     print(message, flush=True)
 
 
-async def _run(args: argparse.Namespace, ctx: Context) -> tuple[list[Figure], dict[str, str]]:
+async def _run(
+    args: argparse.Namespace, ctx: Context, loads: dict[str, list[float]]
+) -> tuple[list[Figure], dict[str, str]]:
     figures: list[Figure] = []
     failures: dict[str, str] = {}
     for name in args.only or list(BENCHMARKS):
         module = import_module(BENCHMARKS[name])
         runner: Callable[[Context], Awaitable[list[Figure]]] = module.run
         started = time.perf_counter()
-        _log(f"== {name}")
+        before = os.getloadavg()[0]
+        _log(f"== {name} (load average {before:.1f} on {os.cpu_count()} CPUs)")
         try:
             got = await runner(ctx)
         except Exception:
@@ -151,6 +154,7 @@ async def _run(args: argparse.Namespace, ctx: Context) -> tuple[list[Figure], di
             _log(f"!! {name} failed:\n{failures[name]}")
             continue
         figures += got
+        loads[name] = [round(before, 2), round(os.getloadavg()[0], 2)]
         _log(f"== {name} done in {time.perf_counter() - started:.1f} s")
     return figures, failures
 
@@ -170,8 +174,9 @@ def main(argv: list[str] | None = None) -> int:
         log=_log,
     )
     started = time.perf_counter()
+    loads: dict[str, list[float]] = {}
     try:
-        figures, failures = asyncio.run(_run(args, ctx))
+        figures, failures = asyncio.run(_run(args, ctx, loads))
     finally:
         if args.keep:
             _log(f"working directory kept: {workdir}")
@@ -192,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
             "python": platform.python_version(),
             "machine": f"{platform.machine()}, {os.cpu_count()} CPU(s)",
             "seconds": round(elapsed, 1),
+            # 1-minute load average before and after each benchmark: other work on the
+            # machine shows up here (every figure has its baseline from the same run).
+            "load_average": loads,
         },
         "figures": [f.to_dict() for f in figures],
         "missed": [f.name for f in missed],

@@ -94,8 +94,7 @@ class Figure:
 class Sizes:
     """How big each benchmark is: the full run, or ``--quick`` for a smoke run."""
 
-    pipeline_users: tuple[int, ...]
-    pipeline_rounds: int
+    pipeline: tuple[tuple[int, int], ...]  # (simulated users, rounds)
     verify_confirmations: int
     verify_sign_budget_s: float
     verify_seconds: float
@@ -106,15 +105,15 @@ class Sizes:
     registry_lookups: int
     registry_rounds: int
     memory_drafts: int
+    memory_idle_s: float
     burst: int
     burst_window_s: float
 
 
 FULL = Sizes(
-    pipeline_users=(1, 50, 500),
-    pipeline_rounds=3,
+    pipeline=((1, 5), (50, 3), (500, 1)),
     verify_confirmations=1_000_000,
-    verify_sign_budget_s=45.0,
+    verify_sign_budget_s=30.0,
     verify_seconds=4.0,
     verify_rounds=3,
     verify_connections=10,
@@ -123,13 +122,13 @@ FULL = Sizes(
     registry_lookups=300,
     registry_rounds=3,
     memory_drafts=10_000,
+    memory_idle_s=2.0,
     burst=1_000,
     burst_window_s=0.25,
 )
 
 QUICK = Sizes(
-    pipeline_users=(1, 20),
-    pipeline_rounds=1,
+    pipeline=((1, 1), (20, 1)),
     verify_confirmations=10_000,
     verify_sign_budget_s=5.0,
     verify_seconds=1.0,
@@ -140,6 +139,7 @@ QUICK = Sizes(
     registry_lookups=50,
     registry_rounds=1,
     memory_drafts=1_000,
+    memory_idle_s=0.5,
     burst=100,
     burst_window_s=0.2,
 )

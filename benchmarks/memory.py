@@ -38,7 +38,6 @@ from storage import models
 
 TARGET_MB = 300.0
 IN_FLIGHT = 200
-IDLE_SECONDS = 2.0
 FIRST_USER = 300_000
 _OUR_SETTINGS = (
     "BOT_TOKEN", "BOT_PLATFORM", "BOT_API_URL", "BOT_FILE_URL", "DATA_DIR", "DATABASE_URL",
@@ -136,7 +135,7 @@ async def run(ctx: Context) -> list[Figure]:
         )
     try:
         await api.wait_for(lambda c: c.method == "getUpdates", timeout=120)
-        await asyncio.sleep(IDLE_SECONDS)
+        await asyncio.sleep(ctx.sizes.memory_idle_s)
         idle_kib = status_kib(process.pid, "VmHWM")
         ctx.log(f"  idle, no drafts: peak RSS {idle_kib / 1024:.0f} MB")
 

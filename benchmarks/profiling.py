@@ -118,6 +118,22 @@ def summarize(session: Any, top: int = 25) -> str:
             visit(child, active)
 
     visit(root, frozenset())
+
+    # Each sample goes to the innermost of our functions on its stack: the time a function
+    # spends in libraries (SQLAlchemy, httpx, PTB...) on its own behalf.
+    innermost: dict[str, float] = defaultdict(float)
+
+    def under_ours(frame: Any) -> float:
+        """Time of ``frame``'s subtree that lies under one of our functions (and files it)."""
+        if _synthetic(frame):
+            return 0.0
+        below = sum(under_ours(child) for child in frame.children)
+        if _is_ours(frame.file_path):
+            innermost[_where(frame)] += float(frame.time) - below
+            return float(frame.time)
+        return below
+
+    under_ours(root)
     lines = [
         f"sampled {total:.2f} s of the bot's main thread: idle (waiting in epoll) {idle:.2f} s, "
         f"busy {busy:.2f} s",
@@ -129,6 +145,13 @@ def summarize(session: Any, top: int = 25) -> str:
             lines.append(f"  {seconds:7.2f} s  {seconds / busy:5.1%}  {name}")
     lines += ["", f"our functions by inclusive busy time (top {top}):"]
     for key, seconds in sorted(inclusive.items(), key=lambda kv: -kv[1])[:top]:
+        lines.append(f"  {seconds:7.2f} s  {seconds / busy:5.1%}  {key}")
+    lines += [
+        "",
+        f"our innermost functions (top {top}): time in the libraries they call directly, "
+        "not through another of our functions:",
+    ]
+    for key, seconds in sorted(innermost.items(), key=lambda kv: -kv[1])[:top]:
         lines.append(f"  {seconds:7.2f} s  {seconds / busy:5.1%}  {key}")
     lines += ["", f"our functions by self time (top {top // 2}):"]
     for key, seconds in sorted(own.items(), key=lambda kv: -kv[1])[: top // 2]:
