@@ -31,6 +31,7 @@ from rendering.chat import (
     request_card,
     tracking_code,
 )
+from storage.confirmations import NotApproved
 from storage.models import utcnow
 from storage.outbox import OutboxItem
 from storage.store import Store
@@ -39,6 +40,9 @@ from storage.views import AttachmentView, RequestView
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = dt.timedelta(minutes=10)
+MAX_ATTEMPTS = 8
+# Kinds sent only to their row's chat: a 403 there means that chat blocked the bot.
+DIRECT_KINDS = frozenset({"notify", "text", "draft_expired"})
 CARD_HISTORY = 5
 # Documents filed with the request, posted under its card (answers are posted as they come).
 ANNOUNCED_ATTACHMENTS = frozenset({"court_letter", "photo", "org_letter", "certificate_image"})
@@ -140,13 +144,20 @@ class OutboxSender:
             # Blocked by the user (or removed from the group): retrying cannot help.
             log.info("outbox item %s undeliverable: %s", item.id, exc.message)
             await outbox.mark_failed(item.id, f"403 {exc.message}")
-            if item.chat_id > 0:
+            if item.kind in DIRECT_KINDS and item.chat_id > 0:
                 await outbox.give_up_on_chat(item.chat_id, f"403 {exc.message}")
         except BadRequest as exc:
             log.error("outbox item %s refused: %s", item.id, exc.message)
             await outbox.mark_failed(item.id, f"400 {exc.message}")
         except (TimedOut, NetworkError) as exc:
             await outbox.retry_later(item.id, _backoff(item.attempts), type(exc).__name__)
+        except Exception as exc:
+            # A bug or an unexpected answer must not block the rest of the outbox forever.
+            log.exception("outbox item %s (%s) failed", item.id, item.kind)
+            if item.attempts >= MAX_ATTEMPTS:
+                await outbox.mark_failed(item.id, f"{type(exc).__name__}: {exc}")
+            else:
+                await outbox.retry_later(item.id, _backoff(item.attempts), type(exc).__name__)
         else:
             await outbox.mark_sent(item.id)
 
@@ -320,7 +331,15 @@ class OutboxSender:
         extension = attachment.stored_path.rsplit(".", 1)[-1]
         upload = InputFile(data, filename=f"{stem}.{extension}")
         if attachment.mime_type.startswith("image/"):
-            await self._bot.send_photo(
+            try:
+                await self._bot.send_photo(
+                    chat_id, upload, caption=caption, reply_to_message_id=reply_to
+                )
+                return
+            except BadRequest as exc:  # Telegram's photo limits (dimensions, ratio, size)
+                log.info("photo refused (%s); sending it as a file", exc.message)
+                upload = InputFile(data, filename=f"{stem}.{extension}")
+            await self._bot.send_document(
                 chat_id, upload, caption=caption, reply_to_message_id=reply_to
             )
         else:
@@ -331,7 +350,10 @@ class OutboxSender:
     async def _issue(self, item: OutboxItem) -> None:
         if self._issuer is None:
             raise RuntimeError("no issuer configured")
-        await self._issuer.issue(int(item.payload["request_id"]))
+        try:
+            await self._issuer.issue(int(item.payload["request_id"]))
+        except NotApproved:
+            log.info("request %s no longer approved: nothing to issue", item.payload)
 
     async def _centre_letter(self, item: OutboxItem) -> None:
         if self._issuer is None:
@@ -355,11 +377,11 @@ class OutboxSender:
         organisation = str(request.details.get("org_name") or "")
         pdf, name = await self._issuer.letter(request, "not_authentic", organisation)
         caption = texts.NOTIFY["not_authentic"].format(code=tracking_code(request.tracking_code))
-        await self._bot.send_document(item.chat_id, InputFile(pdf, filename=name), caption=caption)
-        if self._security_chat_id is not None:
+        if self._security_chat_id is not None:  # the security unit's copy first
             await self._bot.send_document(
                 self._security_chat_id, InputFile(pdf, filename=name), caption=caption
             )
+        await self._bot.send_document(item.chat_id, InputFile(pdf, filename=name), caption=caption)
 
     async def _digest(self, item: OutboxItem) -> None:
         sections = []

@@ -132,17 +132,14 @@ class Issuer:
             serial=to_persian_digits(serial), code=tracking_code(request.tracking_code)
         )
         name = f"confirmation-{serial}"
-        await self._bot.send_photo(
-            request.applicant_chat_id, InputFile(png, filename=f"{name}.png"), caption=caption
-        )
-        await self._bot.send_document(
-            request.applicant_chat_id, InputFile(pdf, filename=f"{name}.pdf"), caption=caption
-        )
+        # Staff and the security unit first: an applicant who blocked the bot must not keep
+        # the office's own copies from being posted.
         await self._bot.send_document(
             self._settings.admin_chat_id,
             InputFile(pdf, filename=f"{name}.pdf"),
             caption=caption,
             reply_to_message_id=request.admin_message_id,
+            allow_sending_without_reply=True,
         )
         if request.kind == "inquiry" and self._settings.security_chat_id is not None:
             # The seeds' rule: every inquiry answer is copied to the security unit.
@@ -151,6 +148,12 @@ class Issuer:
                 InputFile(pdf, filename=f"{name}.pdf"),
                 caption=caption,
             )
+        await self._bot.send_photo(
+            request.applicant_chat_id, InputFile(png, filename=f"{name}.png"), caption=caption
+        )
+        await self._bot.send_document(
+            request.applicant_chat_id, InputFile(pdf, filename=f"{name}.pdf"), caption=caption
+        )
 
     async def letter(self, request: RequestView, kind: str, recipient: str) -> tuple[bytes, str]:
         """Render one of the office's letters about ``request``; returns the PDF and its name."""

@@ -447,9 +447,17 @@ def add_webhook(
         if not hmac.compare_digest(given.encode(), expected):
             log.warning("webhook call with a wrong secret refused")
             return web.Response(status=401)
-        body = await request.content.read(_MAX_UPDATE_BYTES + 1)
-        if len(body) > _MAX_UPDATE_BYTES:
+        if (request.content_length or 0) > _MAX_UPDATE_BYTES:
             return web.Response(status=413)
+        chunks: list[bytes] = []
+        size = 0
+        # read() returns what has arrived so far; a body may come in several pieces.
+        while chunk := await request.content.read(65536):
+            size += len(chunk)
+            if size > _MAX_UPDATE_BYTES:
+                return web.Response(status=413)
+            chunks.append(chunk)
+        body = b"".join(chunks)
         try:
             update = json.loads(body)
         except ValueError:

@@ -82,6 +82,10 @@ PDFIUM_LOCK: Final = threading.Lock()
 """PDFium is not thread-safe; every call into pypdfium2 happens under this lock."""
 
 _MIB: Final = 1024 * 1024
+MAX_KEPT_SIDE: Final = 3508
+"""Cleaned images are scaled down to this longest side (A4 at 300 dpi)."""
+MAX_PDF_PAGE_POINTS: Final = 3400
+"""The longest page side a PDF may declare, in points: a little over A0 (3370 pt)."""
 
 
 class UploadRejected(ValueError):
@@ -259,6 +263,9 @@ def clean_image(data: bytes, *, max_pixels: int = MAX_IMAGE_PIXELS) -> CleanFile
             _check_pixels(opened.width, opened.height, max_pixels)
             opened.load()  # decodes the first frame only
             pixels = _flatten_to_rgb(_apply_orientation(opened))
+        if max(pixels.size) > MAX_KEPT_SIDE:
+            # Big enough to read a scan at 300 dpi, small enough for Telegram's photo limits.
+            pixels.thumbnail((MAX_KEPT_SIDE, MAX_KEPT_SIDE), Image.Resampling.LANCZOS)
         out = io.BytesIO()
         pixels.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
     except UploadRejected:
@@ -353,6 +360,11 @@ def _check_pdf_structure(data: bytes) -> None:
             )
         try:
             pdf.get_page(0).close()
+            # A tiny file can declare enormous pages that would take gigabytes to render.
+            for index in range(pages):
+                width, height = pdf.get_page_size(index)
+                if max(width, height) > MAX_PDF_PAGE_POINTS:
+                    raise UploadRejected(texts.ERR_PDF_PAGE_TOO_LARGE)
         except pypdfium2.PdfiumError:
             raise UploadRejected(texts.ERR_PDF_BROKEN) from None
     finally:

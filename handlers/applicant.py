@@ -121,7 +121,9 @@ async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE)
     assert user is not None and chat is not None and message is not None
     store = deps(context).store
     draft = await store.drafts.get(user.id)
-    waiting = await store.workflow.waiting_for(user.id)
+    waiting = await store.workflow.waiting_for(user.id, _code_replied_to(message))
+    if waiting is None and _code_replied_to(message) is not None:
+        waiting = await store.workflow.waiting_for(user.id)
     if waiting is not None and (draft is None or _replies_to_bot(message)):
         await answer_staff(update, context, waiting)
         return
@@ -132,6 +134,18 @@ async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await context.bot.send_message(chat.id, texts.USE_MENU, reply_markup=keyboards.main_menu())
         return
     await form_engine.receive(update, context, draft)
+
+
+def _code_replied_to(message: Message) -> str | None:
+    """The tracking code in the bot's message this one replies to (a staff question)."""
+    reply = message.reply_to_message
+    if reply is None or not reply.text:
+        return None
+    for word in reply.text.split():
+        code = parse_tracking_code(word)
+        if code is not None:
+            return code
+    return None
 
 
 def _replies_to_bot(message: Message) -> bool:
@@ -194,14 +208,14 @@ async def withdraw(
     store = deps(context).store
     request_id = int(arg) if arg.isdigit() else -1
     if action is Action.WITHDRAW_ASK:
-        mine = [r for r in await store.requests.list_for_user(user.id) if r.id == request_id]
-        if not mine:
+        mine = await store.requests.owned_by(user.id, request_id)
+        if mine is None:
             await answer_query(query, texts.STATUS_NOT_FOUND)
             return
         await answer_query(query)
         await context.bot.send_message(
-            mine[0].applicant_chat_id,
-            texts.WITHDRAW_CONFIRM.format(code=tracking_code(mine[0].tracking_code)),
+            mine.applicant_chat_id,
+            texts.WITHDRAW_CONFIRM.format(code=tracking_code(mine.tracking_code)),
             reply_markup=keyboards.withdraw(request_id, confirm=True),
         )
         return

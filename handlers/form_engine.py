@@ -230,19 +230,28 @@ def _expect(field: Field) -> str:
 async def _read_upload(
     field: Field, message: Message, context: ContextTypes.DEFAULT_TYPE
 ) -> dict[str, Any]:
-    stored = await read_upload(message, context, photo=field.kind is InputKind.PHOTO)
+    stored = await read_upload(
+        message,
+        context,
+        photo=field.kind is InputKind.PHOTO,
+        expect=texts.EXPECT_FILE.format(label=field.label),
+    )
     return stored.as_answer()
 
 
 async def read_upload(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, *, photo: bool = False
+    message: Message,
+    context: ContextTypes.DEFAULT_TYPE,
+    *,
+    photo: bool = False,
+    expect: str | None = None,
 ) -> StoredUpload:
     """Check, download, clean and store the photo or document in ``message``.
 
     Raises:
         Rejected: with the Persian reason when the upload cannot be taken.
     """
-    clean, media = await download_clean(message, context, photo=photo)
+    clean, media = await download_clean(message, context, photo=photo, expect=expect)
     stored = await deps(context).store.files.put(clean.data, clean.extension)
     return StoredUpload(
         stored_path=stored.relative_path,
@@ -255,7 +264,11 @@ async def read_upload(
 
 
 async def download_clean(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, *, photo: bool = False
+    message: Message,
+    context: ContextTypes.DEFAULT_TYPE,
+    *,
+    photo: bool = False,
+    expect: str | None = None,
 ) -> tuple[uploads.CleanFile, Any]:
     """Check the size, download and clean the photo or document in ``message``.
 
@@ -264,7 +277,8 @@ async def download_clean(
     Raises:
         Rejected: with the Persian reason when the upload cannot be taken.
     """
-    expect = texts.EXPECT_PHOTO if photo else texts.EXPECT_FILE
+    if expect is None:
+        expect = texts.EXPECT_PHOTO if photo else texts.EXPECT_ANSWER
     if message.photo:
         media: Any = message.photo[-1]
         declared_mime: str | None = "image/jpeg"

@@ -63,5 +63,12 @@ def lines(records: Iterator[Mapping[str, Any]], fmt: str) -> Iterator[str]:
 
 def _csv_line(row: Mapping[str, Any]) -> str:
     buffer = io.StringIO()
-    csv.DictWriter(buffer, fieldnames=FIELDS).writerow(dict(row))
+    csv.DictWriter(buffer, fieldnames=FIELDS).writerow({k: _cell(v) for k, v in row.items()})
     return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    """Neutralise text a spreadsheet would run as a formula (what applicants typed)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

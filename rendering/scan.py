@@ -11,6 +11,7 @@ from PIL import Image
 from domain.uploads import PDFIUM_LOCK
 
 RASTER_DPI = 150
+MAX_RASTER_PIXELS = 20_000_000
 
 
 def qr_texts(data: bytes) -> list[str]:
@@ -20,7 +21,7 @@ def qr_texts(data: bytes) -> list[str]:
     refuses decompression bombs and anything that is not JPEG, PNG, WebP or a sound PDF.
     """
     if data.startswith(b"%PDF-"):
-        return [text for image in _pdf_pages(data) for text in _decode(image)]
+        return _pdf_texts(data)
     try:
         with Image.open(io.BytesIO(data), formats=["JPEG", "PNG", "WEBP"]) as image:
             return _decode(image)
@@ -37,18 +38,22 @@ def _decode(image: Image.Image) -> list[str]:
     return found
 
 
-def _pdf_pages(data: bytes, limit: int = 3) -> list[Image.Image]:
-    with PDFIUM_LOCK:
-        try:
-            document = pdfium.PdfDocument(data)
-        except pdfium.PdfiumError:
-            return []
-        try:
-            pages = []
-            for index in range(min(len(document), limit)):
-                page = document[index]
-                bitmap = page.render(scale=RASTER_DPI / 72)
-                pages.append(bitmap.to_pil())
-            return pages
-        finally:
-            document.close()
+def _pdf_texts(data: bytes, limit: int = 3) -> list[str]:
+    """Render the first pages one at a time, bounded in pixels, and decode each."""
+    found: list[str] = []
+    for index in range(limit):
+        with PDFIUM_LOCK:
+            try:
+                document = pdfium.PdfDocument(data)
+            except pdfium.PdfiumError:
+                return found
+            try:
+                if index >= len(document):
+                    return found
+                width, height = document.get_page_size(index)
+                scale = min(RASTER_DPI / 72, (MAX_RASTER_PIXELS / max(width * height, 1)) ** 0.5)
+                image = document[index].render(scale=scale).to_pil()
+            finally:
+                document.close()
+        found += _decode(image)
+    return found

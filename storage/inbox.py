@@ -32,39 +32,31 @@ class InboxService:
         """Write updates down; returns the ids that were new (re-deliveries are dropped)."""
         if not updates:
             return []
-        ids = [update_id for update_id, _ in updates]
         async with self._sessions.begin() as session:
-            known = set(
-                (
-                    await session.scalars(
-                        select(models.InboxUpdate.update_id).where(
-                            models.InboxUpdate.update_id.in_(ids)
-                        )
-                    )
-                ).all()
-            )
-            fresh = [(i, p) for i, p in updates if i not in known]
-            if fresh:
-                dialect = session.bind.dialect.name if session.bind else "sqlite"
-                insert = pg_insert if dialect == "postgresql" else sqlite_insert
-                now = models.utcnow()
-                await session.execute(
-                    insert(models.InboxUpdate)
-                    .values(
-                        [
-                            {
-                                "update_id": i,
-                                "payload": p,
-                                "received_at": now,
-                                "claimed_at": now,
-                                "attempts": 1,
-                            }
-                            for i, p in fresh
-                        ]
-                    )
-                    .on_conflict_do_nothing()
+            dialect = session.bind.dialect.name if session.bind else "sqlite"
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            now = models.utcnow()
+            # RETURNING names only the rows this call inserted: of two instances given the
+            # same update at once, exactly one handles it.
+            inserted = await session.scalars(
+                insert(models.InboxUpdate)
+                .values(
+                    [
+                        {
+                            "update_id": i,
+                            "payload": p,
+                            "received_at": now,
+                            "claimed_at": now,
+                            "attempts": 1,
+                        }
+                        for i, p in updates
+                    ]
                 )
-        return [i for i, _ in fresh]
+                .on_conflict_do_nothing()
+                .returning(models.InboxUpdate.update_id)
+            )
+            fresh = set(inserted.all())
+        return [i for i, _ in updates if i in fresh]
 
     async def unprocessed(
         self, *, lease: dt.timedelta = dt.timedelta(0), limit: int = 1000

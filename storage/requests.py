@@ -45,6 +45,14 @@ class RequestService:
             ).first()
             return request_view(row) if row else None
 
+    async def owned_by(self, user_id: int, request_id: int) -> RequestView | None:
+        """One of the user's own requests by id; another user's is never found."""
+        async with self._sessions() as session:
+            row = await session.get(models.Request, request_id)
+            if row is None or row.applicant_user_id != user_id:
+                return None
+            return request_view(row)
+
     async def get(self, request_id: int) -> RequestView:
         """A request with its attachments.
 

@@ -42,9 +42,24 @@ class StaffService:
             return await roles_in(session, user_id)
 
     async def seed(self, staff: Mapping[int, frozenset[Role]]) -> None:
-        """Make sure everyone in the STAFF setting holds at least those roles."""
+        """Make sure everyone in the STAFF setting holds at least those roles.
+
+        Someone an admin removed with ``/staff remove`` stays removed: the setting does not
+        bring them back at the next start.
+        """
         async with self._sessions.begin() as session:
+            removed = set(
+                (
+                    await session.scalars(
+                        select(models.AuditEntry.reason).where(
+                            models.AuditEntry.action == "staff_remove"
+                        )
+                    )
+                ).all()
+            )
             for user_id, roles in staff.items():
+                if str(user_id) in removed:
+                    continue
                 held = await roles_in(session, user_id)
                 for role in roles - held:
                     session.add(models.StaffRole(user_id=user_id, role=role.value))

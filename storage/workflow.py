@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.deadlines import Classification, WorkCalendar, due_at
 from domain.jalali import to_tehran
-from domain.workflow import OPEN, Act, Role, Status, may, transition
+from domain.workflow import OPEN, Act, Role, Status, Transition, may, transition
 from storage import models
 from storage.audit import AuditView, last_done, record
 from storage.drafts import StoredUpload
@@ -28,6 +28,7 @@ from storage.views import RequestView, request_view
 log = logging.getLogger(__name__)
 
 DUE_SOON = dt.timedelta(days=1)
+CLASSIFY_ACTS = frozenset({Act.CLASSIFY_BOOKS, Act.CLASSIFY_CENTRE, Act.CLASSIFY_MECHANIZED})
 
 
 @dataclass(frozen=True)
@@ -148,66 +149,97 @@ class WorkflowService:
         if move.needs_file and upload is None:
             raise ValueError(f"{act} needs a file")
         now = models.utcnow()
+        try:
+            view = await self._apply(request_id, act, actor, move, now, text, upload)
+        except FourEyes:
+            await self.deny(actor, act.value, request_id, "four-eyes")
+            raise
+        log.info("request %s: %s by %s", view.tracking_code, act.value, actor.user_id)
+        return view
+
+    async def _apply(
+        self,
+        request_id: int,
+        act: Act,
+        actor: Actor,
+        move: Transition,
+        now: dt.datetime,
+        text: str | None,
+        upload: StoredUpload | None,
+    ) -> RequestView:
         async with self._sessions.begin() as session:
             row = await session.get(models.Request, request_id)
             if row is None:
                 raise RequestNotFound(request_id)
             from_status = row.status  # before the UPDATE refreshes the row in the session
             if act is Act.APPROVE and not self.single_step and row.recommended_by == actor.user_id:
-                refused = True
-            else:
-                refused = False
-                values: dict[str, Any] = {"status": move.target.value, "updated_at": now}
-                conditions = [
-                    models.Request.id == request_id,
-                    models.Request.status.in_([s.value for s in move.sources]),
-                ]
-                if move.classification is not None:
-                    values["classification"] = move.classification.value
-                    values["due_at"] = due_at(row.kind, move.classification, now, self.calendar)
+                raise FourEyes(act.value)
+            values: dict[str, Any] = {"status": move.target.value, "updated_at": now}
+            conditions = [
+                models.Request.id == request_id,
+                models.Request.status.in_([s.value for s in move.sources]),
+            ]
+            if move.classification is not None:
+                # Deadlines count from filing, so classifying late does not buy time.
+                values["classification"] = move.classification.value
+                values["due_at"] = due_at(
+                    row.kind, move.classification, row.created_at, self.calendar
+                )
+                if act in CLASSIFY_ACTS:  # pressing the same class twice is one move
                     conditions.append(
                         or_(
                             models.Request.classification.is_(None),
                             models.Request.classification != move.classification.value,
                         )
                     )
-                if act is Act.RECOMMEND:
-                    values["recommended_by"] = actor.user_id
-                if move.target in (Status.APPROVED, Status.REJECTED, Status.FORGED):
-                    values.update(decided_by=actor.user_id, decided_at=now, decision_note=text)
-                result = await session.execute(
-                    update(models.Request).where(*conditions).values(**values)
+            if act is Act.APPROVE and not self.single_step:
+                # Four eyes, inside the compare-and-set: the recommender cannot approve.
+                conditions.append(
+                    or_(
+                        models.Request.recommended_by.is_(None),
+                        models.Request.recommended_by != actor.user_id,
+                    )
                 )
-                if not getattr(result, "rowcount", 0):
-                    by = await last_done(session, request_id)
-                    raise AlreadyHandled(from_status, by)
-                entry = await record(
-                    session, actor_id=actor.user_id, actor_name=actor.name, action=act.value,
-                    outcome="done", request_id=request_id, from_status=from_status,
-                    to_status=move.target.value, reason=text,
+            if act is Act.RECOMMEND:
+                values["recommended_by"] = actor.user_id
+            if move.target in (Status.APPROVED, Status.REJECTED, Status.FORGED):
+                values.update(decided_by=actor.user_id, decided_at=now, decision_note=text)
+            result = await session.execute(
+                update(models.Request).where(*conditions).values(**values)
+            )
+            if not getattr(result, "rowcount", 0):
+                current = await session.get(models.Request, request_id, populate_existing=True)
+                if (
+                    act is Act.APPROVE
+                    and current is not None
+                    and current.status in {s.value for s in move.sources}
+                    and current.recommended_by == actor.user_id
+                ):
+                    raise FourEyes(act.value)
+                raise AlreadyHandled(from_status, await last_done(session, request_id))
+            entry = await record(
+                session, actor_id=actor.user_id, actor_name=actor.name, action=act.value,
+                outcome="done", request_id=request_id, from_status=from_status,
+                to_status=move.target.value, reason=text,
+            )  # fmt: skip
+            attachment_id = None
+            if upload is not None:
+                attachment = _attachment(request_id, "centre_answer", upload)
+                session.add(attachment)
+                await session.flush()
+                attachment_id = attachment.id
+            if act is Act.REVOKE:
+                await session.execute(
+                    update(models.Confirmation)
+                    .where(models.Confirmation.request_id == request_id)
+                    .values(
+                        status="revoked", revoked_at=now, revoke_reason=text,
+                        revoked_by=actor.user_id,
+                    )
                 )  # fmt: skip
-                attachment_id = None
-                if upload is not None:
-                    attachment = _attachment(request_id, "centre_answer", upload)
-                    session.add(attachment)
-                    await session.flush()
-                    attachment_id = attachment.id
-                if act is Act.REVOKE:
-                    await session.execute(
-                        update(models.Confirmation)
-                        .where(models.Confirmation.request_id == request_id)
-                        .values(
-                            status="revoked", revoked_at=now, revoke_reason=text,
-                            revoked_by=actor.user_id,
-                        )
-                    )  # fmt: skip
-                await self._owe(session, row, act, entry, text, attachment_id)
-                await session.refresh(row)
-                view = request_view(row)
-        if refused:
-            await self.deny(actor, act.value, request_id, "four-eyes")
-            raise FourEyes(act.value)
-        log.info("request %s: %s by %s", view.tracking_code, act.value, actor.user_id)
+            await self._owe(session, row, act, entry, text, attachment_id)
+            await session.refresh(row)
+            view = request_view(row)
         return view
 
     async def _owe(
@@ -250,7 +282,7 @@ class WorkflowService:
             await enqueue(
                 session,
                 kind="issue",
-                chat_id=row.applicant_chat_id,
+                chat_id=0,  # several recipients: not tied to (nor given up with) one chat
                 payload={"request_id": row.id},
                 dedupe_key=f"issue:{row.id}",
             )
@@ -290,16 +322,20 @@ class WorkflowService:
                 dedupe_key=f"answer:{entry.id}",
             )
 
-    async def waiting_for(self, user_id: int) -> RequestView | None:
-        """The applicant's request that waits for their answer, if any."""
+    async def waiting_for(self, user_id: int, code: str | None = None) -> RequestView | None:
+        """The applicant's request that waits for their answer: the one with tracking code
+        ``code`` when given (the question they replied to), else the latest asked."""
         async with self._sessions() as session:
+            conditions = [
+                models.Request.applicant_user_id == user_id,
+                models.Request.status == Status.WAITING_APPLICANT.value,
+            ]
+            if code is not None:
+                conditions.append(models.Request.tracking_code == code)
             row = (
                 await session.scalars(
                     select(models.Request)
-                    .where(
-                        models.Request.applicant_user_id == user_id,
-                        models.Request.status == Status.WAITING_APPLICANT.value,
-                    )
+                    .where(*conditions)
                     .order_by(models.Request.updated_at.desc())
                     .limit(1)
                 )
@@ -325,7 +361,7 @@ class WorkflowService:
                     models.Request.id == request_id,
                     models.Request.status.in_([s.value for s in OPEN]),
                 )
-                .values(status=Status.WITHDRAWN.value, updated_at=now, decided_at=now)
+                .values(status=Status.WITHDRAWN.value, updated_at=now)
             )
             if not getattr(result, "rowcount", 0):
                 raise AlreadyHandled(from_status, await last_done(session, request_id))

@@ -168,12 +168,18 @@ async def test_wrong_uploads_are_refused_with_what_is_expected(
     await applicant.answer_text_fields()
     user = applicant.user_id
 
-    assert (await applicant.say("این نامه است"))["text"] == texts.EXPECT_FILE
+    assert (await applicant.say("این نامه است"))["text"] == texts.EXPECT_FILE.format(
+        label=texts.LABEL_COURT_LETTER
+    )
     for send in (api.send_sticker, api.send_voice, api.send_video):
         send(user)
-        assert (await applicant.reply())["text"] == texts.EXPECT_FILE
+        assert (await applicant.reply())["text"] == texts.EXPECT_FILE.format(
+            label=texts.LABEL_COURT_LETTER
+        )
     api.send_location(user, 31.3, 48.7)
-    assert (await applicant.reply())["text"] == texts.EXPECT_FILE
+    assert (await applicant.reply())["text"] == texts.EXPECT_FILE.format(
+        label=texts.LABEL_COURT_LETTER
+    )
 
     # Too large: refused from the declared size, before anything is downloaded.
     calls_before = len([c for c in api.calls if c[0] == "getFile"])

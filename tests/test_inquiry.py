@@ -134,7 +134,9 @@ async def test_an_inquiry_with_a_centre_check_is_answered_and_copied_to_security
         "org_letter",
     ]
 
-    # Records archived at a training centre: the letter to the centre, then its answer.
+    # Records archived at a training centre: classified so, then the letter to the centre.
+    await card.press_and_answer(REVIEWER, "classify_old_centre")
+    await card.wait_status("in_review")
     await card.press_and_answer(REVIEWER, "ask_centre")
     await card.reply_to_prompt(REVIEWER, "مرکز شمارهٔ ۲ آبادان")
     letter = await next_document(api, ADMIN_CHAT_ID, "centre_inquiry-")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.app import BotRuntime
+from bot.settings import parse_staff
 from domain import texts
 from domain.tracking import format_tracking_code, parse_tracking_code
 from tests.conftest import (
@@ -19,6 +20,7 @@ from tests.conftest import (
     SECOND_SIGNER,
     SECURITY_CHAT_ID,
     SIGNER,
+    STAFF,
     bot_settings,
 )
 from tests.driver import Applicant, buttons
@@ -307,8 +309,6 @@ async def test_a_forgery_report_reaches_the_security_chat_with_the_documents(
 async def test_a_restart_between_approval_and_notification_loses_nothing(
     api: FakeBotApi, data_dir: Any, applicant: Applicant, database_url: str
 ) -> None:
-    from tests.conftest import STAFF
-
     settings = bot_settings(
         api, data_dir, staff=STAFF, single_step_approval=True, database_url=database_url
     )
@@ -361,6 +361,13 @@ async def test_staff_are_managed_by_admins_only(api: FakeBotApi, staff_bot: BotR
         user_id=7777
     )
     assert await staff_bot.store.staff.roles_of(7777) == frozenset()
+
+    # Someone in the STAFF setting whom an admin removed stays removed after a restart.
+    say(ADMIN, f"/staff remove {SECOND_SIGNER}")
+    await api.next_message(ADMIN_CHAT_ID)
+    await staff_bot.store.staff.seed(parse_staff(STAFF))  # what every start does
+    assert await staff_bot.store.staff.roles_of(SECOND_SIGNER) == frozenset()
+    assert await staff_bot.store.staff.roles_of(REVIEWER) == {"reviewer"}
 
 
 async def test_no_staff_configured_means_nobody_can_act(

@@ -563,3 +563,16 @@ def test_exif_rotated_portrait_counts_as_portrait() -> None:
 
 def test_pdf_is_not_a_photo() -> None:
     assert rejected(check_portrait_photo, clean_pdf(minimal_pdf())) == texts.ERR_FILE_NOT_IMAGE
+
+
+def test_a_tiny_pdf_with_enormous_pages_is_refused_before_anything_renders_it() -> None:
+    """801 bytes that would take gigabytes to rasterise: the page size gives it away."""
+    huge = (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 14400 14400]>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+    with pytest.raises(UploadRejected) as refused:
+        clean_document(huge, "application/pdf", "letter.pdf")
+    assert refused.value.message == texts.ERR_PDF_PAGE_TOO_LARGE
