@@ -185,9 +185,9 @@ class BotRuntime:
     async def stop(self) -> None:
         """Stop receiving, finish what is in hand, then close everything."""
         await self.poller.stop()
+        await self.web.stop()  # no more webhook updates; Telegram re-sends to other instances
         await self.intake.drain()
         await self.sender.stop()
-        await self.web.stop()
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()

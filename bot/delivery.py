@@ -102,7 +102,7 @@ class OutboxSender:
         self._stopping = True
         self._wake.set()
         if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(self._task, timeout=30)
             self._task = None
 
@@ -119,8 +119,12 @@ class OutboxSender:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
 
-    async def deliver_due(self, limit: int = 20) -> int:
-        """Send every due message once; returns how many were claimed."""
+    async def deliver_due(self, limit: int = 1) -> int:
+        """Send due messages; returns how many were claimed.
+
+        One at a time by default: a claim's lease must not run out while the rate limiter
+        holds it back, or another instance would send it too.
+        """
         items = await self._store.outbox.claim_due(limit=limit, lease=self._lease)
         for item in items:
             if self._stopping:

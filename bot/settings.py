@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain import texts
 from domain.deadlines import WorkCalendar, parse_holidays
 from domain.workflow import Role
 
@@ -94,7 +95,7 @@ class VerifySettings(StorageSettings):
     verify_trust_proxy: bool = False
     verify_per_minute: int = Field(default=60, ge=1)
     verify_check_per_minute: int = Field(default=10, ge=1)
-    office_name: str = "حوزه سنجش و ارزشیابی مهارت استان خوزستان"
+    office_name: str = texts.DEFAULT_OFFICE_NAME
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
@@ -119,7 +120,7 @@ class Settings(VerifySettings):
     holidays: str = ""
     digest_time: dt.time = dt.time(8, 0)
     verify_base_url: str | None = None
-    signer_title: str = "مدیرکل آموزش فنی و حرفه‌ای استان خوزستان"
+    signer_title: str = texts.DEFAULT_SIGNER_TITLE
     poll_timeout: int = Field(default=30, ge=0, le=120)
     group_messages_per_minute: int = Field(default=20, ge=1)
     group_rate_period_seconds: float = Field(default=60.0, gt=0)

@@ -176,7 +176,8 @@ async def answer_staff(
     except AlreadyHandled:
         if upload is not None:
             await d.store.files.delete(upload.stored_path)
-        await message.reply_text(texts.USE_MENU, reply_markup=keyboards.main_menu())
+        late = texts.ALBUM_ONE_FILE if message.media_group_id else texts.ANSWER_TOO_LATE
+        await message.reply_text(late, reply_markup=keyboards.main_menu())
         return
     d.wake_outbox()
     await message.reply_text(

@@ -31,6 +31,8 @@ from storage.views import DraftView
 
 log = logging.getLogger(__name__)
 
+ALBUM_KEY = "__album"  # draft meta: the media group of the last upload taken
+
 
 class Rejected(Exception):
     """An answer that cannot be taken; ``message`` says why, in Persian."""
@@ -84,6 +86,12 @@ async def receive(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Dra
         return
     field = form.field(draft.step)
     assert field is not None
+    album = message.media_group_id
+    if album is not None and draft.answers.get(ALBUM_KEY) == album:
+        # The next picture of an album whose first picture was the last answer: not an
+        # answer to this question (it would put page 2 of a letter where the photo goes).
+        await message.reply_text(texts.ALBUM_ONE_FILE, reply_markup=keyboards.for_field(field))
+        return
     try:
         value = await _read_answer(field, message, context)
     except Rejected as rejected:
@@ -92,8 +100,9 @@ async def receive(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Dra
     store = deps(context).store
     try:
         draft = await store.drafts.answer(
-            draft.user_id, field.key, field.key, value, message.message_id
-        )
+            draft.user_id, field.key, field.key, value, message.message_id,
+            meta={ALBUM_KEY: album} if album is not None else None,
+        )  # fmt: skip
     except (StaleStep, DraftNotFound):
         if isinstance(value, dict) and value.get("stored_path"):
             await store.files.delete(str(value["stored_path"]))

@@ -104,7 +104,14 @@ class DraftService:
         return draft_view(row), True
 
     async def answer(
-        self, user_id: int, step: str, key: str, value: Any, message_id: int | None = None
+        self,
+        user_id: int,
+        step: str,
+        key: str,
+        value: Any,
+        message_id: int | None = None,
+        *,
+        meta: dict[str, Any] | None = None,
     ) -> DraftView:
         """Record ``value`` for ``key`` and move to the next unanswered step.
 
@@ -126,6 +133,9 @@ class DraftService:
             if isinstance(old, dict) and old.get("stored_path"):
                 replaced = str(old["stored_path"])
             answers[key] = value
+            for meta_key in [k for k in answers if k.startswith("__")]:
+                del answers[meta_key]  # meta describes only the latest answer
+            answers.update(meta or {})
             row.answers = answers
             if message_id is not None:
                 row.last_message_id = message_id
@@ -200,7 +210,9 @@ class DraftService:
             file_keys = {f.key for f in form.attachment_fields()}
             columns = {k: v for k, v in answers.items() if k in REQUEST_COLUMNS}
             details = {
-                k: v for k, v in answers.items() if k not in REQUEST_COLUMNS and k not in file_keys
+                k: v
+                for k, v in answers.items()
+                if k not in REQUEST_COLUMNS and k not in file_keys and not k.startswith("__")
             }
             now = models.utcnow()
             request = models.Request(
@@ -265,17 +277,29 @@ class DraftService:
     async def expire(self, older_than: dt.datetime) -> list[DraftView]:
         """Drop drafts untouched since ``older_than``, telling each user through the outbox."""
         async with self._sessions.begin() as session:
+            # DELETE … RETURNING: only drafts really removed here lose their files; one filed
+            # or touched at this very moment (by another instance, say) keeps them.
             rows = (
-                await session.scalars(
-                    select(models.Draft).where(models.Draft.updated_at < older_than)
+                await session.execute(
+                    delete(models.Draft)
+                    .where(models.Draft.updated_at < older_than)
+                    .returning(
+                        models.Draft.id,
+                        models.Draft.user_id,
+                        models.Draft.chat_id,
+                        models.Draft.kind,
+                        models.Draft.step,
+                        models.Draft.answers,
+                        models.Draft.updated_at,
+                    )
                 )
             ).all()
-            dropped = [draft_view(r) for r in rows]
-            paths = [p for r in rows for p in _file_paths(r.answers or {})]
-            if rows:
-                await session.execute(
-                    delete(models.Draft).where(models.Draft.id.in_([r.id for r in rows]))
-                )
+            dropped = [
+                DraftView(id=r[0], user_id=r[1], chat_id=r[2], kind=r[3], step=r[4],
+                          answers=dict(r[5] or {}), updated_at=r[6])
+                for r in rows
+            ]  # fmt: skip
+            paths = [p for d in dropped for p in _file_paths(d.answers)]
             for draft in dropped:
                 await enqueue(
                     session,

@@ -385,3 +385,22 @@ def _records(output: str) -> list[dict[str, Any]]:
 
 
 pytestmark = pytest.mark.timeout(120)
+
+
+async def test_an_album_gives_one_answer_not_the_next_ones(
+    api: FakeBotApi, bot: BotRuntime, applicant: Applicant
+) -> None:
+    """Two pages of a letter sent together: page 2 must not become the 3×4 photo."""
+    await applicant.open_duplicate_request()
+    await applicant.answer_text_fields()
+    api.send_photo(applicant.user_id, jpeg(900, 1200), media_group_id="album-1")
+    api.send_photo(applicant.user_id, jpeg(600, 800), media_group_id="album-1")
+    replies = [await applicant.reply() for _ in range(3)]
+    texts_seen = [r["text"] for r in replies]
+    assert texts_seen[0].startswith("✅")  # the letter
+    assert texts.PROMPT_PHOTO in texts_seen[1]
+    assert texts_seen[2] == texts.ALBUM_ONE_FILE
+    draft = await bot.store.drafts.get(applicant.user_id)
+    assert draft is not None and draft.step == "photo"
+    accepted = await applicant.send_photo(jpeg(600, 800))  # on its own: taken
+    assert accepted["text"].startswith("✅")
