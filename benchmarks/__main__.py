@@ -97,7 +97,7 @@ def _table(figures: list[Figure]) -> str:
     header = ("benchmark", "ours", "baseline", "ratio", "target", "result")
     rows: list[tuple[str, ...]] = []
     for f in figures:
-        unit = f" {f.unit}" if f.unit else ""
+        unit = "" if not f.unit else f.unit if f.unit.startswith("/") else f" {f.unit}"
         ratio = "-" if f.ratio is None else f"{f.ratio:.2f}x"
         result = {None: "", True: "pass", False: "FAIL"}[f.passed]
         rows.append(

@@ -347,12 +347,12 @@ def _figures(
     return [
         figure(
             "updates/s",
-            "1/s",
+            "/s",
             lambda r: r.updates_per_s,
             target=Target("ratio_min", TARGET_RATIO),
             note=cpu,
         ),
-        figure("conversations/s", "1/s", lambda r: r.conversations_per_s),
+        figure("conversations/s", "/s", lambda r: r.conversations_per_s),
         figure("reply p50", "ms", lambda r: percentile(r.latencies, 50) * 1e3),
         figure("reply p99", "ms", lambda r: percentile(r.latencies, 99) * 1e3),
         failed,

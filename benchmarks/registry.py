@@ -16,6 +16,8 @@ import random
 import time
 from pathlib import Path
 
+from sqlalchemy import text
+
 from benchmarks.common import (
     Context,
     Figure,
@@ -86,8 +88,7 @@ async def _measure(ctx: Context, url: str, csv_path: Path, label: str) -> list[F
 
         rng = random.Random(11)
         picks = [rng.randrange(sizes.registry_rows) for _ in range(sizes.registry_lookups)]
-        placeholder = "%s" if label == "postgresql" else "?"
-        plain = f"SELECT * FROM registry WHERE national_code = {placeholder}"
+        plain = text("SELECT * FROM registry WHERE national_code = :code")
         ours: list[float] = []
         base: list[float] = []
         missed = 0
@@ -100,7 +101,7 @@ async def _measure(ctx: Context, url: str, csv_path: Path, label: str) -> list[F
             match_ms = (time.perf_counter() - started) * 1e3
             started = time.perf_counter()
             async with store.engine.connect() as connection:
-                found = (await connection.exec_driver_sql(plain, (row[0],))).fetchall()
+                found = (await connection.execute(plain, {"code": row[0]})).fetchall()
             select_ms = (time.perf_counter() - started) * 1e3
             ours.append(match_ms)
             base.append(select_ms)

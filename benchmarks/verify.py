@@ -321,7 +321,7 @@ async def run(ctx: Context) -> list[Figure]:
         Figure(
             benchmark="verify",
             name=f"verify GET /v/<token> JSON ({sizes.verify_confirmations:,} issued) req/s",
-            unit="1/s",
+            unit="/s",
             ours=median([r.per_second for r in ours]),
             baseline=median([r.per_second for r in base]),
             baseline_label="aiohttp hello world",
