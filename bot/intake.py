@@ -23,6 +23,8 @@ from storage.inbox import InboxService
 
 log = logging.getLogger(__name__)
 
+MARK_DELAY = 0.2  # seconds handled updates are gathered before being marked in the inbox
+
 
 class UpdateIntake:
     """Feeds updates from the inbox to the application, one chat at a time, in order."""
@@ -40,6 +42,10 @@ class UpdateIntake:
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_hand: set[int] = set()
+        # Handled update ids, written in one statement a moment later: handling one again
+        # after a crash is harmless (answers are idempotent), a write per update is not free.
+        self._handled: list[int] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     async def accept(self, payloads: list[dict[str, Any]]) -> None:
         """Record updates (from polling or a webhook) and start handling the new ones."""
@@ -60,9 +66,12 @@ class UpdateIntake:
         return len(pending)
 
     async def drain(self) -> None:
-        """Wait until every update in hand is handled."""
+        """Wait until every update in hand is handled, and record it."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if self._flusher is not None:
+            await asyncio.gather(self._flusher, return_exceptions=True)
+        await self.flush()
 
     def _dispatch(self, update_id: int, payload: dict[str, Any]) -> None:
         if update_id in self._in_hand:
@@ -84,10 +93,25 @@ class UpdateIntake:
                 await self._app.process_update(update)
             except Exception:
                 log.exception("update %s failed", update_id)
+            self._handled.append(update_id)
+            if self._flusher is None:
+                self._flusher = asyncio.create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        try:
+            await asyncio.sleep(MARK_DELAY)
+            await self.flush()
+        finally:
+            self._flusher = None
+
+    async def flush(self) -> None:
+        """Record as handled every update handled so far."""
+        handled, self._handled = self._handled, []
+        if handled:
             try:
-                await self._inbox.mark_processed(update_id)
+                await self._inbox.mark_processed(*handled)
             finally:
-                self._in_hand.discard(update_id)
+                self._in_hand.difference_update(handled)
 
 
 def _serial_key(update: Update) -> int:

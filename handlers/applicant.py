@@ -121,12 +121,15 @@ async def on_private_message(update: Update, context: ContextTypes.DEFAULT_TYPE)
     assert user is not None and chat is not None and message is not None
     store = deps(context).store
     draft = await store.drafts.get(user.id)
-    waiting = await store.workflow.waiting_for(user.id, _code_replied_to(message))
-    if waiting is None and _code_replied_to(message) is not None:
-        waiting = await store.workflow.waiting_for(user.id)
-    if waiting is not None and (draft is None or _replies_to_bot(message)):
-        await answer_staff(update, context, waiting)
-        return
+    if draft is None or _replies_to_bot(message):
+        # Only then can it be an answer to a staff question (spares a query per answer).
+        code = _code_replied_to(message)
+        waiting = await store.workflow.waiting_for(user.id, code)
+        if waiting is None and code is not None:
+            waiting = await store.workflow.waiting_for(user.id)
+        if waiting is not None:
+            await answer_staff(update, context, waiting)
+            return
     if draft is None:
         if message.photo or message.document:
             await verify.verify_scan(update, context)

@@ -13,7 +13,9 @@ import datetime as dt
 import json
 import logging
 import os
+import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +33,9 @@ from storage import models
 from storage.errors import RequestNotFound, StorageError
 
 log = logging.getLogger(__name__)
+
+KEYS_TTL = 10.0  # seconds the published keys are cached in memory
+COUNT_FLUSH = 2.0  # seconds verification counts are gathered before they are written
 
 
 class NotApproved(StorageError):
@@ -98,6 +103,7 @@ class KeyRing:
         self.key_path = key_path
         self.public_file = public_file
         self._current: SigningKey | None = None
+        self._published: tuple[float, dict[int, PublicKeyInfo]] | None = None
 
     async def current(self) -> SigningKey:
         """The key new confirmations are signed with; generated on first use if missing."""
@@ -146,6 +152,7 @@ class KeyRing:
             if key_id > 255:
                 raise StorageError("no key ids left (255 keys published)")
             session.add(models.SigningKeyRecord(key_id=key_id, public_key=public_hex))
+            self._published = None
             return key_id
 
     async def rotate(self) -> SigningKey:
@@ -160,6 +167,7 @@ class KeyRing:
 
     async def withdraw(self, key_id: int) -> bool:
         """Stop trusting a key (after a compromise, say): its tokens no longer verify."""
+        self._published = None
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(models.SigningKeyRecord)
@@ -169,11 +177,24 @@ class KeyRing:
                 )
                 .values(withdrawn_at=models.utcnow())
             )
+        self._published = None
         await self.export()
         return bool(getattr(result, "rowcount", 0))
 
     async def public_keys(self) -> dict[int, PublicKeyInfo]:
-        """Every published key by id, withdrawn ones included (marked)."""
+        """Every published key by id, withdrawn ones included (marked).
+
+        Kept for :data:`KEYS_TTL` seconds: every verification needs them, and a withdrawal
+        made by another instance is seen within that time.
+        """
+        now = time.monotonic()
+        if self._published is not None and now - self._published[0] < KEYS_TTL:
+            return self._published[1]
+        keys = await self._load_public_keys()
+        self._published = (now, keys)
+        return keys
+
+    async def _load_public_keys(self) -> dict[int, PublicKeyInfo]:
         async with self._sessions() as session:
             rows = (await session.scalars(select(models.SigningKeyRecord))).all()
         return {
@@ -212,6 +233,11 @@ class ConfirmationService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], keys: KeyRing) -> None:
         self._sessions = sessions
         self.keys = keys
+        # Verifications are counted in memory and written every COUNT_FLUSH seconds: one
+        # write per busy serial instead of one per scan (a crash loses a few seconds' counts).
+        self._counts: Counter[int] = Counter()
+        self._flushed_at = time.monotonic()
+        self._flushing: asyncio.Task[None] | None = None
 
     async def issue(
         self, request_id: int, *, office: str, signer_name: str | None
@@ -318,15 +344,31 @@ class ConfirmationService:
         return await self.verify(record.token), record.token
 
     async def _count(self, serial: int) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(models.Confirmation)
-                .where(models.Confirmation.serial == serial)
-                .values(verify_count=models.Confirmation.verify_count + 1)
-            )
+        self._counts[serial] += 1
+        if time.monotonic() - self._flushed_at >= COUNT_FLUSH and self._flushing is None:
+            self._flushing = asyncio.create_task(self.flush_counts())
+
+    async def flush_counts(self) -> None:
+        """Write the verification counts gathered so far."""
+        counts, self._counts = self._counts, Counter()
+        self._flushed_at = time.monotonic()
+        try:
+            if counts:
+                async with self._sessions.begin() as session:
+                    for serial, n in counts.items():
+                        await session.execute(
+                            update(models.Confirmation)
+                            .where(models.Confirmation.serial == serial)
+                            .values(verify_count=models.Confirmation.verify_count + n)
+                        )
+        finally:
+            self._flushing = None
 
     async def verify_count(self, serial: int) -> int:
         """How often a confirmation was checked."""
+        if self._flushing is not None:
+            await self._flushing
+        await self.flush_counts()
         async with self._sessions() as session:
             row = await session.get(models.Confirmation, serial)
             return row.verify_count if row else 0

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+READONLY_OPTION = "tvto_readonly"
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -29,7 +30,12 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 def _on_sqlite_begin(connection: Any) -> None:
     # Take the write lock at BEGIN: a deferred transaction that reads and then writes fails
     # at once with SQLITE_BUSY when another writer committed meanwhile, whatever the timeout.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Sessions made for reading only (make_sessionmaker(..., readonly=True)) begin deferred,
+    # so readers never wait for writers (WAL lets them read the last commit).
+    if connection.get_execution_options().get(READONLY_OPTION):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -51,6 +57,33 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """One session factory per process; a session per unit of work."""
+def make_sessionmaker(
+    engine: AsyncEngine, *, readonly: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """One session factory per process; a session per unit of work.
+
+    ``readonly`` sessions are for queries only: on SQLite they begin deferred instead of
+    taking the write lock.
+    """
+    if readonly:
+        engine = engine.execution_options(**{READONLY_OPTION: True})
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class Sessions(async_sessionmaker[AsyncSession]):
+    """The session factory the use cases share: ``sessions()`` for reading, and
+    ``sessions.begin()`` for a unit of work that writes.
+
+    On SQLite, reading sessions begin deferred (readers never queue behind writers), writing
+    ones take the write lock at BEGIN. On PostgreSQL the two are the same.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine, expire_on_commit=False)
+        self._readers = make_sessionmaker(engine, readonly=True)
+
+    def __call__(self, **local_kw: Any) -> AsyncSession:
+        return self._readers(**local_kw)
+
+    def begin(self) -> Any:
+        return super().__call__()._maker_context_manager()

@@ -101,12 +101,12 @@ class InboxService:
         async with self._sessions() as session:
             return await session.get(models.InboxUpdate, update_id) is not None
 
-    async def mark_processed(self, update_id: int) -> None:
-        """The update was handled."""
+    async def mark_processed(self, *update_ids: int) -> None:
+        """The updates were handled."""
         async with self._sessions.begin() as session:
             await session.execute(
                 update(models.InboxUpdate)
-                .where(models.InboxUpdate.update_id == update_id)
+                .where(models.InboxUpdate.update_id.in_(update_ids))
                 .values(processed_at=models.utcnow())
             )
 

@@ -11,7 +11,7 @@ from domain.deadlines import WorkCalendar
 from storage import migrate
 from storage.audit import AuditService
 from storage.confirmations import ConfirmationService, KeyRing
-from storage.db import make_engine, make_sessionmaker
+from storage.db import Sessions, make_engine
 from storage.drafts import DraftService
 from storage.filestore import DocumentStore, FileStore, open_document_store
 from storage.inbox import InboxService
@@ -38,7 +38,7 @@ class Store:
     ) -> None:
         calendar = calendar or WorkCalendar(frozenset())
         self.engine = engine
-        self.sessions = make_sessionmaker(engine)
+        self.sessions = Sessions(engine)
         self.files: DocumentStore = open_document_store(files)
         if signing_key_path is None or public_keys_file is None:
             if not isinstance(self.files, FileStore):
@@ -73,5 +73,6 @@ class Store:
 
     async def close(self) -> None:
         """Release the database connections and the document store."""
+        await self.confirmations.flush_counts()
         await self.files.close()
         await self.engine.dispose()
