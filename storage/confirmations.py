@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -85,6 +85,23 @@ def _record(row: models.Confirmation) -> Record:
         revoke_reason=row.revoke_reason, superseded_by=row.superseded_by,
         superseded_at=row.superseded_at,
     )  # fmt: skip
+
+
+_RECORD_QUERY = select(
+    models.Confirmation.serial,
+    models.Confirmation.kind,
+    models.Confirmation.token,
+    models.Confirmation.status,
+    models.Confirmation.issued_at,
+    models.Confirmation.holder_name,
+    models.Confirmation.trade,
+    models.Confirmation.certificate_number,
+    models.Confirmation.office,
+    models.Confirmation.revoked_at,
+    models.Confirmation.revoke_reason,
+    models.Confirmation.superseded_by,
+    models.Confirmation.superseded_at,
+).where(models.Confirmation.serial == bindparam("serial"))
 
 
 def certificate_key(request: models.Request) -> str:
@@ -314,10 +331,13 @@ class ConfirmationService:
             return _view(row) if row else None
 
     async def record(self, serial: int) -> Record | None:
-        """What the store knows of a serial."""
+        """What the store knows of a serial (the hot path of every verification: one indexed
+        Core query, no ORM identity map)."""
         async with self._sessions() as session:
-            row = await session.get(models.Confirmation, serial)
-            return _record(row) if row else None
+            row = (await session.execute(_RECORD_QUERY, {"serial": serial})).first()
+        if row is None:
+            return None
+        return Record(**row._mapping)
 
     async def verify(self, token: str, *, count: bool = True) -> Result:
         """The verdict on a token, counting the check for the security unit."""
