@@ -95,7 +95,7 @@ async def _ask_for_text(
     prompt = await context.bot.send_message(
         d.admin_chat_id,
         texts.STAFF_PROMPTS[act.value].format(code=tracking_code(request.tracking_code)),
-        reply_markup=ForceReply(selective=True),
+        reply_markup=ForceReply(selective=False),
         reply_to_message_id=request.admin_message_id,
     )
     await d.store.workflow.open_prompt(
