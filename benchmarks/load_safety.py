@@ -34,24 +34,13 @@ from domain.tracking import format_tracking_code, new_tracking_code
 from storage import models
 from storage.drafts import StoredUpload
 from storage.store import Store
-from tests.driver import jpeg, pdf
+from tests.driver import STORED_ANSWERS, jpeg, pdf
 
 GROUP_LIMIT = 20
 MESSAGES_PER_REQUEST = 3
 INJECTED_429 = 3
 FIRST_USER = 500_000
-ANSWERS: dict[str, Any] = {
-    "full_name": "مریم احمدی",
-    "father_name": "حسین",
-    "national_code": "0013542419",
-    "birth_date": "1370/05/03",
-    "mobile": "09121234567",
-    "trade": "جوشکار",
-    "certificate_number": None,
-    "certificate_year": None,
-    "training_centre": None,
-    "certificate_format": "unknown",
-}
+ANSWERS: dict[str, Any] = STORED_ANSWERS
 
 
 class _Errors(logging.Handler):

@@ -8,6 +8,11 @@ from typing import Any
 from PIL import Image
 
 from domain import texts
+from domain.forms import DUPLICATE_FORM, InputKind
+from domain.tracking import new_tracking_code
+from storage.drafts import StoredUpload
+from storage.store import Store
+from storage.views import RequestView
 from tests.fakebotapi import FakeBotApi
 
 REPLY_TIMEOUT = 15.0
@@ -144,3 +149,43 @@ class Applicant:
         summary = await self.reply()
         assert texts.SUMMARY_TITLE in summary["text"], summary
         return summary
+
+
+# A complete request as storage values (what the chat's answers parse to).
+STORED_ANSWERS: dict[str, Any] = {
+    "full_name": "مریم احمدی",
+    "father_name": "حسین",
+    "national_code": "0013542419",
+    "birth_date": "1370/05/03",
+    "mobile": "09121234567",
+    "trade": "جوشکار",
+    "certificate_number": None,
+    "certificate_year": None,
+    "training_centre": None,
+    "certificate_format": "unknown",
+}
+
+
+async def file_directly(
+    store: Store, user_id: int, letter: bytes, photo: bytes, **answers: Any
+) -> RequestView:
+    """File a complete request through the storage use cases, as the chat would."""
+    values = {**STORED_ANSWERS, **answers}
+    draft, _ = await store.drafts.start(user_id, user_id, "duplicate")
+    for field in DUPLICATE_FORM.fields:
+        value: Any
+        if field.kind in (InputKind.DOCUMENT, InputKind.PHOTO):
+            data, mime, ext = (
+                (letter, "application/pdf", "pdf")
+                if field.kind is InputKind.DOCUMENT
+                else (photo, "image/jpeg", "jpg")
+            )
+            stored = await store.files.put(data, ext)
+            value = StoredUpload(
+                stored.relative_path, stored.sha256, stored.size, mime, None, None
+            ).as_answer()
+        else:
+            value = values[field.key]
+        draft = await store.drafts.answer(user_id, field.key, field.key, value)
+    result = await store.drafts.submit(user_id, draft.id, new_tracking_code)
+    return result.request

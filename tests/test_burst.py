@@ -4,56 +4,25 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.app import BotRuntime
-from domain.forms import DUPLICATE_FORM, InputKind
-from domain.tracking import format_tracking_code, new_tracking_code
-from storage.drafts import StoredUpload
+from domain.tracking import format_tracking_code
 from storage.store import Store
 from tests.conftest import ADMIN_CHAT_ID, bot_settings
+from tests.driver import file_directly as file_request_directly
 from tests.driver import jpeg, pdf
 from tests.fakebotapi import FakeBotApi
 
 pytestmark = pytest.mark.timeout(180)
 
 BURST = 200
-ANSWERS = {
-    "full_name": "مریم احمدی",
-    "father_name": "حسین",
-    "national_code": "0013542419",
-    "birth_date": "1370/05/03",
-    "mobile": "09121234567",
-    "trade": "جوشکار",
-    "certificate_number": None,
-    "certificate_year": None,
-    "training_centre": None,
-    "certificate_format": "unknown",
-}
 
 
 async def file_directly(store: Store, user_id: int, letter: bytes, photo: bytes) -> str:
-    """File a complete request through the storage use cases, as the chat would."""
-    draft, _ = await store.drafts.start(user_id, user_id, "duplicate")
-    for field in DUPLICATE_FORM.fields:
-        value: Any
-        if field.kind in (InputKind.DOCUMENT, InputKind.PHOTO):
-            data, mime, ext = (
-                (letter, "application/pdf", "pdf")
-                if field.kind is InputKind.DOCUMENT
-                else (photo, "image/jpeg", "jpg")
-            )
-            stored = await store.files.put(data, ext)
-            value = StoredUpload(
-                stored.relative_path, stored.sha256, stored.size, mime, None, None
-            ).as_answer()
-        else:
-            value = ANSWERS[field.key]
-        draft = await store.drafts.answer(user_id, field.key, field.key, value)
-    result = await store.drafts.submit(user_id, draft.id, new_tracking_code)
-    return result.request.tracking_code
+    """File a complete request through the storage use cases; returns its tracking code."""
+    return (await file_request_directly(store, user_id, letter, photo)).tracking_code
 
 
 async def test_a_burst_of_requests_reaches_the_staff_chat_despite_429s(
