@@ -175,9 +175,15 @@ class OutboxSender:
             card_id = card.message_id
         else:
             card_id = request.admin_message_id
+        done = set(item.payload.get("sent_attachments", []))
         for attachment in request.attachments:
-            if attachment.kind in ANNOUNCED_ATTACHMENTS:
+            if attachment.kind in ANNOUNCED_ATTACHMENTS and attachment.id not in done:
                 await self._send_attachment(chat_id, card_id, request, attachment)
+                done.add(attachment.id)
+                # A retry after a crash re-sends only what did not go out.
+                await self._store.outbox.note_progress(
+                    item.id, {**item.payload, "sent_attachments": sorted(done)}
+                )
 
     async def card(self, request: RequestView) -> tuple[str, InlineKeyboardMarkup | None]:
         """The staff card's text and buttons for the request as it is now."""

@@ -83,6 +83,13 @@ class OutboxService:
                 )
             return items
 
+    async def note_progress(self, item_id: int, payload: dict[str, Any]) -> None:
+        """Remember how far a many-part message got, so a retry does not repeat the parts sent."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(models.Outbox).where(models.Outbox.id == item_id).values(payload=payload)
+            )
+
     async def mark_sent(self, item_id: int) -> None:
         """The message was delivered."""
         async with self._sessions.begin() as session:
