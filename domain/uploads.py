@@ -82,6 +82,8 @@ PDFIUM_LOCK: Final = threading.Lock()
 """PDFium is not thread-safe; every call into pypdfium2 happens under this lock."""
 
 _MIB: Final = 1024 * 1024
+FLATTEN_DPI: Final = 110.0
+FLATTEN_MAX_PIXELS: Final = 4_000_000
 MAX_KEPT_SIDE: Final = 3508
 """Cleaned images are scaled down to this longest side (A4 at 300 dpi)."""
 MAX_PDF_PAGE_POINTS: Final = 3400
@@ -334,6 +336,30 @@ def clean_pdf(data: bytes) -> CleanFile:
     return CleanFile(
         data=data, mime_type="application/pdf", extension="pdf", width=None, height=None
     )
+
+
+def flatten_pdf(data: bytes, *, dpi: float = FLATTEN_DPI) -> bytes:
+    """A PDF of pictures of ``data``'s pages: no scripts, actions, forms or embedded files.
+
+    Staff open court letters and official letters in desktop readers; a PDF that passed
+    :func:`clean_pdf` may still carry JavaScript, launch actions or attachments. Redrawing
+    every page as an image (at ``dpi``, bounded in pixels) keeps what a person reads and
+    drops everything a reader could run.
+    """
+    pages: list[Image.Image] = []
+    with PDFIUM_LOCK:
+        document = pypdfium2.PdfDocument(data)
+        try:
+            for index in range(len(document)):
+                width, height = document.get_page_size(index)
+                scale = min(dpi / 72, (FLATTEN_MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
+                bitmap = document[index].render(scale=scale)
+                pages.append(bitmap.to_pil().convert("RGB"))
+        finally:
+            document.close()
+    out = io.BytesIO()
+    pages[0].save(out, "PDF", save_all=True, append_images=pages[1:], resolution=dpi, quality=85)
+    return out.getvalue()
 
 
 def _check_pdf_structure(data: bytes) -> None:

@@ -11,6 +11,7 @@ import warnings
 import zipfile
 import zlib
 
+import pypdfium2  # type: ignore[import-untyped]
 import pytest
 from PIL import Image, ImageCms
 
@@ -576,3 +577,19 @@ def test_a_tiny_pdf_with_enormous_pages_is_refused_before_anything_renders_it() 
     with pytest.raises(UploadRejected) as refused:
         clean_document(huge, "application/pdf", "letter.pdf")
     assert refused.value.message == texts.ERR_PDF_PAGE_TOO_LARGE
+
+
+def test_a_pdf_with_a_script_is_redrawn_without_it() -> None:
+    """What staff receive keeps every page and nothing a reader could run."""
+    objects = page_objects(2)
+    objects[0] = b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>"
+    objects.append(b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>")
+    hostile = build_pdf(objects)
+    assert clean_pdf(hostile).data == hostile  # a sound PDF: accepted as it is
+    flat = uploads.flatten_pdf(hostile)
+    assert b"JavaScript" not in flat and b"OpenAction" not in flat
+    document = pypdfium2.PdfDocument(flat)
+    try:
+        assert len(document) == 2
+    finally:
+        document.close()
