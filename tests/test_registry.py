@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import importlib
 import json
-import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -77,42 +76,17 @@ NC_2 = "1234567891"
 NC_3 = "2287331948"
 
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    """A migrated store on SQLite, and on a fresh PostgreSQL database at TEST_POSTGRES_URL
-    when a server answers there (the upsert is written per dialect)."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'registry.sqlite3'}"
-        name = None
-    else:
-        import asyncpg
-
-        name = f"tvto_registry_{uuid.uuid4().hex[:12]}"
-        try:
-            admin = await asyncpg.connect(POSTGRES_URL, timeout=5)
-        except (OSError, asyncpg.PostgresError) as exc:
-            pytest.skip(f"no PostgreSQL at {POSTGRES_URL}: {exc}")
-        try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await admin.close()
-        base = POSTGRES_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-        url = f"{base}/{name}"
-    store = Store.open(url, tmp_path / "files")
+@pytest.fixture
+async def store(database_url: str, data_dir: Path) -> AsyncIterator[Store]:
+    """A migrated store on SQLite and on a fresh PostgreSQL database (the conftest fixture:
+    the upsert is written per dialect, so both must really run)."""
+    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
+    store = Store.open(database_url, data_dir / "files")
     try:
         await store.migrate()
         yield store
     finally:
         await store.close()
-        if name is not None:
-            admin = await asyncpg.connect(POSTGRES_URL, timeout=5)
-            try:
-                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            finally:
-                await admin.close()
 
 
 @pytest.fixture
