@@ -14,6 +14,7 @@ from bot.delivery import OutboxSender
 from bot.intake import Poller, UpdateIntake
 from bot.issuance import Issuer, IssuerSettings
 from bot.settings import Settings
+from bot.transport import AiohttpRequest
 from bot.web import RateLimits, VerifyServer, add_webhook
 from domain.jalali import TEHRAN
 from domain.uploads import MAX_UPLOAD_BYTES
@@ -38,6 +39,8 @@ def build_application(settings: Settings) -> AnyApplication:
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
         .updater(None)  # updates come through bot.intake, which writes them down first
+        .request(AiohttpRequest(connection_pool_size=settings.max_concurrent_updates))
+        .get_updates_request(AiohttpRequest(connection_pool_size=2))
         .rate_limiter(
             AIORateLimiter(
                 overall_max_rate=settings.overall_messages_per_second,
