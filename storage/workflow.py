@@ -349,30 +349,7 @@ class WorkflowService:
             RequestNotFound: no such request, or not theirs.
             AlreadyHandled: it is no longer open.
         """
-        now = models.utcnow()
-        async with self._sessions.begin() as session:
-            row = await session.get(models.Request, request_id)
-            if row is None or row.applicant_user_id != actor.user_id:
-                raise RequestNotFound(request_id)
-            from_status = row.status
-            result = await session.execute(
-                update(models.Request)
-                .where(
-                    models.Request.id == request_id,
-                    models.Request.status.in_([s.value for s in OPEN]),
-                )
-                .values(status=Status.WITHDRAWN.value, updated_at=now)
-            )
-            if not getattr(result, "rowcount", 0):
-                raise AlreadyHandled(from_status, await last_done(session, request_id))
-            entry = await record(
-                session, actor_id=actor.user_id, actor_name=actor.name,
-                action=Act.WITHDRAW.value, outcome="done", request_id=request_id,
-                from_status=from_status, to_status=Status.WITHDRAWN.value,
-            )  # fmt: skip
-            await self._owe(session, row, Act.WITHDRAW, entry, None)
-            await session.refresh(row)
-            return request_view(row)
+        return await self._applicant_move(request_id, actor, Act.WITHDRAW)
 
     async def answer(
         self, request_id: int, actor: Actor, *, text: str | None, upload: StoredUpload | None
@@ -382,7 +359,18 @@ class WorkflowService:
         Raises:
             AlreadyHandled: the request is no longer waiting for an answer.
         """
-        now = models.utcnow()
+        return await self._applicant_move(request_id, actor, Act.ANSWER, text, upload)
+
+    async def _applicant_move(
+        self,
+        request_id: int,
+        actor: Actor,
+        act: Act,
+        text: str | None = None,
+        upload: StoredUpload | None = None,
+    ) -> RequestView:
+        """One of the applicant's own moves (domain.workflow), as one compare-and-set."""
+        move = transition(act)
         async with self._sessions.begin() as session:
             row = await session.get(models.Request, request_id)
             if row is None or row.applicant_user_id != actor.user_id:
@@ -392,9 +380,9 @@ class WorkflowService:
                 update(models.Request)
                 .where(
                     models.Request.id == request_id,
-                    models.Request.status == Status.WAITING_APPLICANT.value,
+                    models.Request.status.in_([s.value for s in move.sources]),
                 )
-                .values(status=Status.IN_REVIEW.value, updated_at=now)
+                .values(status=move.target.value, updated_at=models.utcnow())
             )
             if not getattr(result, "rowcount", 0):
                 raise AlreadyHandled(from_status, await last_done(session, request_id))
@@ -405,11 +393,11 @@ class WorkflowService:
                 await session.flush()
                 attachment_id = attachment.id
             entry = await record(
-                session, actor_id=actor.user_id, actor_name=actor.name, action=Act.ANSWER.value,
+                session, actor_id=actor.user_id, actor_name=actor.name, action=act.value,
                 outcome="done", request_id=request_id, from_status=from_status,
-                to_status=Status.IN_REVIEW.value, reason=text,
+                to_status=move.target.value, reason=text,
             )  # fmt: skip
-            await self._owe(session, row, Act.ANSWER, entry, text, attachment_id)
+            await self._owe(session, row, act, entry, text, attachment_id)
             await session.refresh(row)
             return request_view(row)
 
