@@ -102,10 +102,12 @@ def mask_name(full_name: str) -> str:
     return " ".join(word[0] + "***" for word in full_name.split() if word)
 
 
-def check_token(token: str, keys: Mapping[int, PublicKeyInfo]) -> tuple[TokenPayload | None, str]:
-    """The signed payload, or None and why not."""
+def check_token(
+    token: str, keys: Mapping[int, PublicKeyInfo], decoded: signing.Decoded | None = None
+) -> tuple[TokenPayload | None, str]:
+    """The signed payload, or None and why not (``decoded``: the token already decoded)."""
     try:
-        return signing.verify_token(token, keys), ""
+        return signing.verify_token(token, keys, decoded=decoded), ""
     except signing.MalformedToken:
         return None, "malformed"
     except signing.UnknownKey:
@@ -116,12 +118,18 @@ def check_token(token: str, keys: Mapping[int, PublicKeyInfo]) -> tuple[TokenPay
         return None, "bad_signature"
 
 
-def judge(token: str, keys: Mapping[int, PublicKeyInfo], record: Record | None) -> Result:
+def judge(
+    token: str,
+    keys: Mapping[int, PublicKeyInfo],
+    record: Record | None,
+    decoded: signing.Decoded | None = None,
+) -> Result:
     """The verdict on ``token`` given the published ``keys`` and the store's ``record``.
 
-    ``record`` is what the store holds under the token's serial (None: nothing, or no store).
+    ``record`` is what the store holds under the token's serial (None: nothing, or no store);
+    ``decoded`` is the token already decoded, if the caller has it.
     """
-    payload, why = check_token(token, keys)
+    payload, why = check_token(token, keys, decoded)
     if payload is None:
         return Result(Verdict.INVALID, reason=why)
     kind = KIND_NAMES[payload.kind]

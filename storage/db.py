@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -12,16 +15,18 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_inline
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 READONLY_OPTION = "tvto_readonly"
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy's "begin" event issue BEGIN itself (see _on_sqlite_begin).
-    dbapi_connection.isolation_level = None
+    # The connection is in autocommit mode (storage.sqlite_inline.connect): SQLAlchemy's
+    # "begin" event issues BEGIN itself (see _on_sqlite_begin). Waiting for locks is done by
+    # the connection without blocking the event loop, so SQLite's own busy timeout stays 0.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -46,7 +51,18 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         **kwargs: passed on to :func:`create_async_engine`.
     """
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        # sqlite3 on the event loop's thread instead of aiosqlite's thread hops (see
+        # storage.sqlite_inline); the URL is read as the pysqlite dialect reads it.
+        args, options = SQLiteDialect_pysqlite().create_connect_args(make_url(url))
+        kwargs.setdefault(
+            "async_creator",
+            functools.partial(
+                sqlite_inline.connect,
+                *args,
+                uri=bool(options.get("uri")),
+                busy_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+            ),
+        )
     else:
         kwargs.setdefault("pool_pre_ping", True)
     engine = create_async_engine(url, **kwargs)

@@ -52,7 +52,7 @@ class Store:
         self.staff = StaffService(self.sessions)
         self.audit = AuditService(self.sessions)
         self.keys = KeyRing(self.sessions, signing_key_path, public_keys_file)
-        self.confirmations = ConfirmationService(self.sessions, self.keys)
+        self.confirmations = ConfirmationService(self.sessions, self.keys, engine)
         self.registry = RegistryService(self.sessions)
         self.workflow = WorkflowService(
             self.sessions,
@@ -73,6 +73,6 @@ class Store:
 
     async def close(self) -> None:
         """Release the database connections and the document store."""
-        await self.confirmations.flush_counts()
+        await self.confirmations.close()
         await self.files.close()
         await self.engine.dispose()

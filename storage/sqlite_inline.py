@@ -1,0 +1,186 @@
+"""SQLite for SQLAlchemy's asyncio engine without a thread hop per call.
+
+SQLAlchemy's ``sqlite+aiosqlite`` dialect drives aiosqlite, which runs every call (cursor,
+execute, fetch, commit, close) on a thread of its own and wakes the event loop for each answer.
+Measured on this project's hot paths, one indexed SELECT through an async session cost about
+0.9 ms of CPU that way, against 25 us for the same statement on the calling thread: the thread
+hops and wake-ups cost far more than SQLite's own work, which for a primary-key lookup or a
+one-row write in WAL mode is a few microseconds.
+
+:func:`connect` makes a connection with aiosqlite's interface (the one the dialect's adapter
+calls) whose methods run ``sqlite3`` directly on the event loop's thread. What this changes:
+
+- *Waiting for a lock* never blocks the loop: the connection's busy timeout is 0 and a statement
+  refused with ``SQLITE_BUSY`` (another connection or process holds the write lock) is retried
+  after an ``asyncio.sleep`` with growing pauses, for up to ``busy_timeout`` seconds, the same
+  overall wait as SQLite's own busy handler. Several pooled connections of one process can
+  therefore wait for each other without deadlock. A statement SQLite refused with SQLITE_BUSY
+  did nothing, so running it again is what SQLite's busy handler does too.
+- *The work itself* runs on the loop: fine for the short statements a bot makes (lookups,
+  one-row writes; a WAL commit with ``synchronous=NORMAL`` does not wait for the disk), but a
+  statement that scans a large table holds the loop while it runs. The bulk registry import
+  runs in its own command, not in the bot.
+
+The dialect, SQL compilation, type handling and pool stay SQLAlchemy's: the engine is made with
+``create_async_engine("sqlite+aiosqlite:///…", async_creator=…)`` (see :mod:`storage.db`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+__all__ = ["InlineConnection", "InlineCursor", "connect"]
+
+T = TypeVar("T")
+
+# The pauses between attempts while the database is locked: short first (another connection
+# of this process usually commits within a millisecond), then up to 50 ms.
+_FIRST_PAUSE = 0.0005
+_MAX_PAUSE = 0.05
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return bool(code & 0xFF == sqlite3.SQLITE_BUSY)
+    return "database is locked" in str(error)
+
+
+class InlineConnection:
+    """aiosqlite's ``Connection`` interface over a ``sqlite3`` connection used in place."""
+
+    def __init__(self, connection: sqlite3.Connection, *, busy_timeout: float) -> None:
+        # SQLAlchemy's adapter checks ``_connection`` before commit and rollback.
+        self._connection: sqlite3.Connection | None = connection
+        self._busy_timeout = busy_timeout
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._connection is None:
+            raise ValueError("Connection closed")
+        return self._connection
+
+    async def _run(self, call: Callable[..., T], *args: Any) -> T:
+        """``call(*args)``, retried while SQLite answers SQLITE_BUSY (without blocking)."""
+        try:
+            return call(*args)
+        except sqlite3.OperationalError as error:
+            if not _busy(error):
+                raise
+        deadline = time.monotonic() + self._busy_timeout
+        pause = _FIRST_PAUSE
+        while True:
+            await asyncio.sleep(pause)
+            try:
+                return call(*args)
+            except sqlite3.OperationalError as error:
+                if not _busy(error) or time.monotonic() >= deadline:
+                    raise
+            pause = min(pause * 2, _MAX_PAUSE)
+
+    @property
+    def isolation_level(self) -> str | None:
+        return self._db.isolation_level
+
+    def cursor(self) -> InlineCursor:
+        return InlineCursor(self, self._db.cursor())
+
+    async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> InlineCursor:
+        cursor = self.cursor()
+        await cursor.execute(sql, parameters)
+        return cursor
+
+    async def fetchone(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
+        """The first row of ``sql`` (for callers that skip SQLAlchemy on a hot path)."""
+        return await self._run(lambda: self._db.execute(sql, parameters).fetchone())
+
+    async def commit(self) -> None:
+        await self._run(self._db.commit)
+
+    async def rollback(self) -> None:
+        await self._run(self._db.rollback)
+
+    async def create_function(self, *args: Any, **kwargs: Any) -> None:
+        self._db.create_function(*args, **kwargs)
+
+    async def close(self) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Close at once (SQLAlchemy's "terminate")."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+
+class InlineCursor:
+    """aiosqlite's ``Cursor`` interface over a ``sqlite3`` cursor used in place."""
+
+    def __init__(self, connection: InlineConnection, cursor: sqlite3.Cursor) -> None:
+        self._connection = connection
+        self._cursor = cursor
+
+    async def __aenter__(self) -> InlineCursor:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        return self._cursor.arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._cursor.arraysize = value
+
+    async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> InlineCursor:
+        await self._connection._run(self._cursor.execute, sql, parameters or ())
+        return self
+
+    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> InlineCursor:
+        rows = list(parameters)  # a retry must see the rows again
+        await self._connection._run(self._cursor.executemany, sql, rows)
+        return self
+
+    async def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        return self._cursor.fetchmany(self._cursor.arraysize if size is None else size)
+
+    async def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    async def close(self) -> None:
+        self._cursor.close()
+
+
+async def connect(
+    database: str, *, uri: bool = False, busy_timeout: float = 15.0, **_ignored: Any
+) -> InlineConnection:
+    """Open ``database`` (a path, ``:memory:`` or, with ``uri``, a ``file:`` URI).
+
+    The connection is in autocommit mode (``isolation_level=None``): SQLAlchemy's begin events
+    issue BEGIN themselves (see :mod:`storage.db`).
+    """
+    connection = sqlite3.connect(
+        database, timeout=0, isolation_level=None, check_same_thread=False, uri=uri
+    )
+    return InlineConnection(connection, busy_timeout=busy_timeout)
