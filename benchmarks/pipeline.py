@@ -302,7 +302,9 @@ async def _profile(ctx: Context, ours: Side, users: int) -> None:
     assert ours.bot is not None
     ctx.log(f"  profiling one extra round of ours at N={users} (not counted)")
     await ours.bot.request("profile-start")
-    await ours.run_round(users)
+    # One user's conversation is short: profile several in a row for enough samples.
+    for _ in range(10 if users == 1 else 1):
+        await ours.run_round(users)
     path = await ours.bot.request("profile-stop", timeout=300)
     ctx.log(f"  profile written: {path}")
 

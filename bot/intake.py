@@ -48,12 +48,20 @@ class UpdateIntake:
         self._flusher: asyncio.Task[None] | None = None
 
     async def accept(self, payloads: list[dict[str, Any]]) -> None:
-        """Record updates (from polling or a webhook) and start handling the new ones."""
+        """Record updates as received (a webhook's JSON) and start handling the new ones."""
         pairs = [(int(p["update_id"]), p) for p in payloads]
         fresh = set(await self._inbox.record(pairs))
         for update_id, payload in pairs:
             if update_id in fresh:
                 self._dispatch(update_id, payload)
+
+    async def accept_updates(self, updates: list[Update]) -> None:
+        """Record updates python-telegram-bot has parsed (polling) and start handling the new
+        ones, as the objects already made rather than parsed again from the inbox's copy."""
+        fresh = set(await self._inbox.record([(u.update_id, u.to_dict()) for u in updates]))
+        for update in updates:
+            if update.update_id in fresh:
+                self._dispatch(update.update_id, update)
 
     async def recover(self, lease: dt.timedelta = dt.timedelta(0)) -> int:
         """Handle updates that were received but not handled (before a crash, or by an
@@ -73,11 +81,11 @@ class UpdateIntake:
             await asyncio.gather(self._flusher, return_exceptions=True)
         await self.flush()
 
-    def _dispatch(self, update_id: int, payload: dict[str, Any]) -> None:
+    def _dispatch(self, update_id: int, payload: dict[str, Any] | Update) -> None:
         if update_id in self._in_hand:
             return  # already being handled here (a slow handler outlived its claim)
         self._in_hand.add(update_id)
-        update = Update.de_json(payload, self._app.bot)
+        update = payload if isinstance(payload, Update) else Update.de_json(payload, self._app.bot)
         task = asyncio.create_task(self._handle(update_id, update), name=f"update-{update_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -181,7 +189,7 @@ class Poller:
                 continue
             # Written down before the next getUpdates confirms them to Telegram.
             try:
-                await self._intake.accept([u.to_dict() for u in updates])
+                await self._intake.accept_updates(list(updates))
             except Exception:
                 log.exception("could not record updates; fetching them again")
                 await asyncio.sleep(delay)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -329,13 +329,16 @@ async def _remember(
         row.updated_at = models.utcnow()
 
 
+# Built once: every message of a conversation looks its draft up (twice).
+_DRAFT_OF = select(models.Draft).where(models.Draft.user_id == bindparam("user_id"))
+_DRAFT_OF_FOR_UPDATE = _DRAFT_OF.with_for_update()
+
+
 async def _draft_of(
     session: AsyncSession, user_id: int, *, for_update: bool = False
 ) -> models.Draft | None:
-    query = select(models.Draft).where(models.Draft.user_id == user_id)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.scalars(query)).first()
+    query = _DRAFT_OF_FOR_UPDATE if for_update else _DRAFT_OF
+    return (await session.scalars(query, {"user_id": user_id})).first()
 
 
 async def _request_from_draft(
