@@ -71,6 +71,8 @@ class Issuer:
         return confirmation
 
     async def _signer_name(self, request_id: int) -> str | None:
+        """The approver's name as recorded with the approval: their official name when an admin
+        recorded one with ``/staff name``, else their display name (storage.workflow)."""
         history = await self._store.audit.history(request_id)
         return next(
             (e.actor_name for e in reversed(history) if e.action == "approve" and e.actor_name),

@@ -192,7 +192,7 @@ def format_duration(delta: dt.timedelta) -> str:
 
 def format_share(share: float) -> str:
     """A share 0..1 as a whole Persian percentage: ``0.85`` → ``"۸۵٪"``."""
-    return _fa(round(share * 100)) + "٪"
+    return _fa(round(share * 100)) + texts.PERCENT_SIGN
 
 
 def _breakdown(counts: Mapping[str, int], labels: Mapping[str, str]) -> list[str]:

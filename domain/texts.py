@@ -12,6 +12,12 @@ from __future__ import annotations
 DEFAULT_OFFICE_NAME = "حوزه سنجش و ارزشیابی مهارت استان خوزستان"
 DEFAULT_SIGNER_TITLE = "مدیرکل آموزش فنی و حرفه‌ای استان خوزستان"
 
+# --- Punctuation used to put texts together -------------------------------------------------
+
+LIST_SEPARATOR = "، "  # between the items of an inline list: «کارشناس، امضاکننده»
+DECIMAL_SEPARATOR = "٫"  # Persian decimal point: ۲٫۵
+PERCENT_SIGN = "٪"  # after the number: ۸۵٪
+
 # --- Menu, help and general ---------------------------------------------------------------
 
 MENU_DUPLICATE = "📝 درخواست المثنی"
@@ -350,13 +356,36 @@ SECURITY_REPORT = (
 
 STAFF_LIST_TITLE = "کارکنان و نقش‌ها:"
 STAFF_LIST_LINE = "• {user_id}{name}: {roles}"
+STAFF_LIST_NAME = " ({name})"  # the official name in a STAFF_LIST_LINE, when one is recorded
 STAFF_LIST_EMPTY = "هنوز هیچ کارمندی تعریف نشده است."
 STAFF_USAGE = (
-    "دستورها:\n/staff — فهرست کارکنان\n/staff add شناسه نقش — افزودن (نقش: reviewer، signer یا "
-    "admin)\n/staff remove شناسه — حذف همهٔ نقش‌ها"
+    "دستورها:\n"
+    "/staff — فهرست کارکنان\n"
+    "/staff add شناسه نقش نام — افزودن نقش (نقش: reviewer، signer یا admin)؛ نوشتن نام رسمی "
+    "اختیاری است\n"
+    "/staff name شناسه نام — ثبت یا تغییر نام رسمی، که روی برگ تاییدیه و نامه‌ها چاپ می‌شود\n"
+    "/staff remove شناسه — حذف همهٔ نقش‌ها"
 )
+STAFF_BAD_ID = (
+    "شناسه باید شناسهٔ عددی حساب کاربر باشد، نه نام یا نام کاربری. "
+    "نمونه: /staff add 123456789 signer علی رضایی"
+)
+STAFF_ROLE_MISSING = (
+    "نقش را پس از شناسه بنویسید: reviewer (کارشناس)، signer (امضاکننده) یا admin (مدیر). "
+    "نمونه: /staff add 123456789 signer علی رضایی"
+)
+STAFF_ROLE_UNKNOWN = (
+    "نقش «{role}» شناخته نشد. نقش‌ها: reviewer (کارشناس)، signer (امضاکننده) یا admin (مدیر)."
+)
+STAFF_NAME_MISSING = "نام رسمی را پس از شناسه بنویسید. نمونه: /staff name 123456789 علی رضایی"
+STAFF_NAME_INVALID = "نام رسمی پذیرفته نشد: {reason}"
 STAFF_ADDED = "نقش {role} به {user_id} داده شد."
 STAFF_ALREADY_HAD = "{user_id} این نقش را از پیش داشت."
+STAFF_NAME_SET = (
+    "نام رسمی {user_id} «{name}» ثبت شد و از این پس روی برگ‌های تاییدیه و نامه‌هایی که او "
+    "امضا می‌کند چاپ می‌شود."
+)
+STAFF_NAME_NOT_MEMBER = "{user_id} نقشی ندارد. نخست با /staff add نقشی به او بدهید."
 STAFF_REMOVED = "نقش‌های {user_id} برداشته شد."
 STAFF_NOT_MEMBER = "{user_id} نقشی نداشت."
 ROLE_LABELS = {"reviewer": "کارشناس", "signer": "امضاکننده", "admin": "مدیر"}

@@ -133,7 +133,7 @@ def _format_mib(limit: int) -> str:
     if rest == 0:
         return to_persian_digits(whole)
     shown = f"{limit / _MIB:.1f}".rstrip("0").rstrip(".")
-    return to_persian_digits(shown.replace(".", "٫"))
+    return to_persian_digits(shown.replace(".", texts.DECIMAL_SEPARATOR))
 
 
 # --- Sniffing and headers -------------------------------------------------------------------

@@ -99,6 +99,17 @@ def parse_person_name(s: str) -> str:
     return text
 
 
+def parse_official_name(s: str) -> str:
+    """A staff member's official name, as printed on the documents they sign: a person's name
+    in Persian letters (:func:`parse_person_name`), with the refusals worded for staff."""
+    if not _clean(s):
+        raise InvalidInput(texts.STAFF_NAME_MISSING)
+    try:
+        return parse_person_name(s)
+    except InvalidInput as invalid:
+        raise InvalidInput(texts.STAFF_NAME_INVALID.format(reason=invalid.message)) from None
+
+
 # --- National code --------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 
 from telegram import ForceReply, InputFile, Update
 from telegram.ext import (
@@ -24,6 +25,7 @@ from domain import texts
 from domain.digits import to_ascii_digits, to_persian_digits
 from domain.jalali import format_datetime
 from domain.stats import current_and_previous_month, format_stats, month_bounds, summarize
+from domain.validation import InvalidInput, parse_official_name
 from domain.workflow import Act, Role, transition
 from handlers import callbacks, form_engine
 from handlers.callbacks import STAFF_ACTS
@@ -38,6 +40,10 @@ from storage.models import utcnow
 from storage.workflow import Actor, AlreadyHandled, Denied, FourEyes
 
 log = logging.getLogger(__name__)
+
+# An account id as typed after /staff (after digit conversion); at most 18 digits, so it fits
+# the BIGINT columns.
+USER_ID_RE = re.compile(r"-?[0-9]{1,18}")
 
 
 def _actor(update: Update) -> Actor:
@@ -185,7 +191,8 @@ def _already_text(status: str, by: AuditView | None) -> str:
 
 
 async def manage_staff(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Lists, adds or removes staff: `/staff`, `/staff add ID ROLE`, `/staff remove ID`."""
+    """Lists, adds, names or removes staff: `/staff`, `/staff add ID ROLE [NAME…]`,
+    `/staff name ID NAME…`, `/staff remove ID`."""
     message = update.effective_message
     assert message is not None
     d = deps(context)
@@ -195,41 +202,86 @@ async def manage_staff(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await d.store.workflow.deny(actor, "staff", None, "role")
         await message.reply_text(texts.STAFF_DENIED)
         return
-    args = [to_ascii_digits(a) for a in context.args or []]
+    args = context.args or []
     if not args:
-        members = await d.store.staff.members()
-        if not members:
-            await message.reply_text(texts.STAFF_LIST_EMPTY)
-            return
-        lines = [texts.STAFF_LIST_TITLE]
-        for member in members:
-            lines.append(
-                texts.STAFF_LIST_LINE.format(
-                    user_id=member.user_id,
-                    name=f" ({member.name})" if member.name else "",
-                    roles="، ".join(texts.ROLE_LABELS[r.value] for r in sorted(member.roles)),
-                )
+        await message.reply_text(await _staff_list(context))
+        return
+    command, rest = args[0].lower(), args[1:]
+    if command not in ("add", "name", "remove"):
+        await message.reply_text(texts.STAFF_USAGE)
+        return
+    user_id = _user_id(rest[0]) if rest else None
+    if user_id is None:
+        await message.reply_text(texts.STAFF_BAD_ID)
+        return
+    if command == "remove" and len(rest) > 1:  # not "remove one role": it would take them all
+        await message.reply_text(texts.STAFF_USAGE)
+        return
+    try:
+        if command == "add":
+            answer = await _add_staff(context, actor, user_id, rest[1:])
+        elif command == "name":
+            answer = await _name_staff(context, actor, user_id, rest[1:])
+        else:
+            removed = await d.store.staff.remove(user_id, by=actor.user_id)
+            template = texts.STAFF_REMOVED if removed else texts.STAFF_NOT_MEMBER
+            answer = template.format(user_id=user_id)
+    except InvalidInput as invalid:
+        answer = invalid.message
+    await message.reply_text(answer)
+
+
+async def _staff_list(context: ContextTypes.DEFAULT_TYPE) -> str:
+    members = await deps(context).store.staff.members()
+    if not members:
+        return texts.STAFF_LIST_EMPTY
+    lines = [texts.STAFF_LIST_TITLE]
+    for member in members:
+        lines.append(
+            texts.STAFF_LIST_LINE.format(
+                user_id=member.user_id,
+                name=texts.STAFF_LIST_NAME.format(name=member.name) if member.name else "",
+                roles=texts.LIST_SEPARATOR.join(
+                    texts.ROLE_LABELS[r.value] for r in sorted(member.roles)
+                ),
             )
-        await message.reply_text("\n".join(lines))
-        return
-    if len(args) == 3 and args[0] == "add" and args[1].lstrip("-").isdigit():
-        try:
-            role = Role(args[2].lower())
-        except ValueError:
-            await message.reply_text(texts.STAFF_USAGE)
-            return
-        user_id = int(args[1])
-        added = await d.store.staff.add(user_id, role, by=actor.user_id)
-        template = texts.STAFF_ADDED if added else texts.STAFF_ALREADY_HAD
-        await message.reply_text(template.format(user_id=user_id, role=texts.ROLE_LABELS[role]))
-        return
-    if len(args) == 2 and args[0] == "remove" and args[1].lstrip("-").isdigit():
-        user_id = int(args[1])
-        removed = await d.store.staff.remove(user_id, by=actor.user_id)
-        template = texts.STAFF_REMOVED if removed else texts.STAFF_NOT_MEMBER
-        await message.reply_text(template.format(user_id=user_id))
-        return
-    await message.reply_text(texts.STAFF_USAGE)
+        )
+    return "\n".join(lines)
+
+
+async def _add_staff(
+    context: ContextTypes.DEFAULT_TYPE, actor: Actor, user_id: int, words: list[str]
+) -> str:
+    """`/staff add ID ROLE [NAME…]`: the role, then (optionally) the official name."""
+    if not words:
+        raise InvalidInput(texts.STAFF_ROLE_MISSING)
+    try:
+        role = Role(words[0].lower())
+    except ValueError:
+        raise InvalidInput(texts.STAFF_ROLE_UNKNOWN.format(role=words[0])) from None
+    name = parse_official_name(" ".join(words[1:])) if words[1:] else None
+    added = await deps(context).store.staff.add(user_id, role, by=actor.user_id, name=name)
+    template = texts.STAFF_ADDED if added else texts.STAFF_ALREADY_HAD
+    lines = [template.format(user_id=user_id, role=texts.ROLE_LABELS[role])]
+    if name is not None:
+        lines.append(texts.STAFF_NAME_SET.format(user_id=user_id, name=name))
+    return "\n".join(lines)
+
+
+async def _name_staff(
+    context: ContextTypes.DEFAULT_TYPE, actor: Actor, user_id: int, words: list[str]
+) -> str:
+    """`/staff name ID NAME…`: record or change a staff member's official name."""
+    name = parse_official_name(" ".join(words))
+    if not await deps(context).store.staff.rename(user_id, name, by=actor.user_id):
+        return texts.STAFF_NAME_NOT_MEMBER.format(user_id=user_id)
+    return texts.STAFF_NAME_SET.format(user_id=user_id, name=name)
+
+
+def _user_id(word: str) -> int | None:
+    """A numeric account id typed in any digits; None when ``word`` is not one."""
+    digits = to_ascii_digits(word)
+    return int(digits) if USER_ID_RE.fullmatch(digits) else None
 
 
 async def _require_staff(update: Update, context: ContextTypes.DEFAULT_TYPE, what: str) -> bool:

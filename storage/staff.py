@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.workflow import Role
@@ -28,6 +28,34 @@ async def roles_in(session: AsyncSession, user_id: int) -> frozenset[Role]:
         select(models.StaffRole.role).where(models.StaffRole.user_id == user_id)
     )
     return frozenset(Role(r) for r in rows if r in Role.__members__.values())
+
+
+async def name_in(session: AsyncSession, user_id: int) -> str | None:
+    """The official name recorded for ``user_id`` (None when none is), read in the caller's
+    transaction."""
+    return (
+        await session.scalars(
+            select(models.StaffRole.name)
+            .where(models.StaffRole.user_id == user_id, models.StaffRole.name.is_not(None))
+            .order_by(models.StaffRole.role)
+            .limit(1)
+        )
+    ).first()
+
+
+async def _set_name(session: AsyncSession, user_id: int, name: str, *, by: int) -> bool:
+    """Write ``name`` on every role row of ``user_id`` and audit it; False when they have none."""
+    if not name.strip():
+        raise ValueError("an official name cannot be empty")
+    result = await session.execute(
+        update(models.StaffRole).where(models.StaffRole.user_id == user_id).values(name=name)
+    )
+    if not getattr(result, "rowcount", 0):
+        return False
+    await record(
+        session, actor_id=by, action="staff_name", outcome="done", reason=f"{user_id}:{name}"
+    )
+    return True
 
 
 class StaffService:
@@ -61,20 +89,48 @@ class StaffService:
                 if str(user_id) in removed:
                     continue
                 held = await roles_in(session, user_id)
+                name = await name_in(session, user_id)
                 for role in roles - held:
-                    session.add(models.StaffRole(user_id=user_id, role=role.value))
+                    session.add(models.StaffRole(user_id=user_id, role=role.value, name=name))
 
     async def add(self, user_id: int, role: Role, *, by: int, name: str | None = None) -> bool:
-        """Give ``user_id`` the ``role``; returns False when they already held it."""
+        """Give ``user_id`` the ``role`` and, when ``name`` is given, record it as their official
+        name (for every role they hold).
+
+        Returns:
+            False when they already held the role (the name is recorded all the same).
+        """
         async with self._sessions.begin() as session:
-            if role in await roles_in(session, user_id):
-                return False
-            session.add(models.StaffRole(user_id=user_id, role=role.value, name=name, added_by=by))
-            await record(
-                session, actor_id=by, action="staff_add", outcome="done",
-                reason=f"{user_id}:{role.value}",
-            )  # fmt: skip
-            return True
+            added = role not in await roles_in(session, user_id)
+            if added:
+                session.add(
+                    models.StaffRole(
+                        user_id=user_id, role=role.value,
+                        name=name or await name_in(session, user_id), added_by=by,
+                    )
+                )  # fmt: skip
+                await record(
+                    session, actor_id=by, action="staff_add", outcome="done",
+                    reason=f"{user_id}:{role.value}",
+                )  # fmt: skip
+            if name is not None:
+                await _set_name(session, user_id, name, by=by)
+            return added
+
+    async def rename(self, user_id: int, name: str, *, by: int) -> bool:
+        """Record ``name`` as the official name of staff member ``user_id``, printed on what
+        they sign from now on.
+
+        Returns:
+            False when ``user_id`` holds no role (nothing is recorded).
+        """
+        async with self._sessions.begin() as session:
+            return await _set_name(session, user_id, name, by=by)
+
+    async def name_of(self, user_id: int) -> str | None:
+        """The official name recorded for ``user_id``, if any."""
+        async with self._sessions() as session:
+            return await name_in(session, user_id)
 
     async def remove(self, user_id: int, *, by: int) -> bool:
         """Take every role from ``user_id``; returns False when they held none."""

@@ -22,7 +22,7 @@ from storage.audit import AuditView, last_done, record
 from storage.drafts import StoredUpload
 from storage.errors import RequestNotFound, StorageError
 from storage.outbox import enqueue
-from storage.staff import roles_in
+from storage.staff import name_in, roles_in
 from storage.views import RequestView, request_view
 
 log = logging.getLogger(__name__)
@@ -217,8 +217,11 @@ class WorkflowService:
                 ):
                     raise FourEyes(act.value)
                 raise AlreadyHandled(from_status, await last_done(session, request_id))
+            # The name the act is recorded under is the one printed as signer on what it
+            # issues (confirmations, letters): the official name when an admin recorded one.
+            actor_name = await name_in(session, actor.user_id) or actor.name
             entry = await record(
-                session, actor_id=actor.user_id, actor_name=actor.name, action=act.value,
+                session, actor_id=actor.user_id, actor_name=actor_name, action=act.value,
                 outcome="done", request_id=request_id, from_status=from_status,
                 to_status=move.target.value, reason=text,
             )  # fmt: skip

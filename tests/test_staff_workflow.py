@@ -11,7 +11,9 @@ import pytest
 from bot.app import BotRuntime
 from bot.settings import parse_staff
 from domain import texts
+from domain.digits import ARABIC_INDIC_DIGITS, ASCII_DIGITS
 from domain.tracking import format_tracking_code, parse_tracking_code
+from storage.confirmations import ConfirmationView
 from tests.conftest import (
     ADMIN,
     ADMIN_CHAT_ID,
@@ -27,6 +29,8 @@ from tests.driver import Applicant, buttons
 from tests.fakebotapi import FakeBotApi
 
 pytestmark = pytest.mark.timeout(120)
+
+ARABIC_INDIC = str.maketrans(ASCII_DIGITS, ARABIC_INDIC_DIGITS)
 
 
 class Card:
@@ -173,6 +177,12 @@ async def test_a_request_goes_from_filing_to_approval_with_two_staff(
         ("approve", "done"),
     ]
     assert history[-1].actor_id == SIGNER and history[-1].to_status == "approved"
+
+
+def staff_command(api: FakeBotApi, user_id: int, text: str) -> None:
+    """``user_id`` types ``text`` (a command with its arguments) in the staff chat."""
+    command, _, args = text.partition(" ")
+    api.send_command(user_id, command, args=args or None, chat_id=ADMIN_CHAT_ID)
 
 
 async def _request_id(bot: BotRuntime, code: str) -> int:
@@ -340,11 +350,13 @@ async def test_a_restart_between_approval_and_notification_loses_nothing(
 
 async def test_staff_are_managed_by_admins_only(api: FakeBotApi, staff_bot: BotRuntime) -> None:
     def say(user_id: int, text: str) -> None:
-        command, _, args = text.partition(" ")
-        api.send_command(user_id, command, args=args or None, chat_id=ADMIN_CHAT_ID)
+        staff_command(api, user_id, text)
 
     say(REVIEWER, "/staff add 7777 signer")
     assert (await api.next_message(ADMIN_CHAT_ID))["text"] == texts.STAFF_DENIED
+    say(REVIEWER, "/staff name 9002 علی رضایی")
+    assert (await api.next_message(ADMIN_CHAT_ID))["text"] == texts.STAFF_DENIED
+    assert await staff_bot.store.staff.name_of(SIGNER) is None
     say(ADMIN, "/staff add ۷۷۷۷ signer")
     added = await api.next_message(ADMIN_CHAT_ID)
     assert added["text"] == texts.STAFF_ADDED.format(
@@ -352,7 +364,9 @@ async def test_staff_are_managed_by_admins_only(api: FakeBotApi, staff_bot: BotR
     )
     assert await staff_bot.store.staff.roles_of(7777) == {"signer"}
     say(ADMIN, "/staff add 7777 boss")
-    assert (await api.next_message(ADMIN_CHAT_ID))["text"] == texts.STAFF_USAGE
+    assert (await api.next_message(ADMIN_CHAT_ID))["text"] == texts.STAFF_ROLE_UNKNOWN.format(
+        role="boss"
+    )
     say(ADMIN, "/staff")
     listing = await api.next_message(ADMIN_CHAT_ID)
     assert "7777" in listing["text"] and str(REVIEWER) in listing["text"]
@@ -368,6 +382,109 @@ async def test_staff_are_managed_by_admins_only(api: FakeBotApi, staff_bot: BotR
     await staff_bot.store.staff.seed(parse_staff(STAFF))  # what every start does
     assert await staff_bot.store.staff.roles_of(SECOND_SIGNER) == frozenset()
     assert await staff_bot.store.staff.roles_of(REVIEWER) == {"reviewer"}
+
+
+async def test_wrong_staff_commands_get_a_clear_message_and_change_nothing(
+    api: FakeBotApi, staff_bot: BotRuntime
+) -> None:
+    bad_name = texts.STAFF_NAME_INVALID.format(reason=texts.ERR_NAME_CHARS)
+    for command, expected in (
+        ("/staff add 7777", texts.STAFF_ROLE_MISSING),
+        ("/staff add 7777 boss علی رضایی", texts.STAFF_ROLE_UNKNOWN.format(role="boss")),
+        ("/staff add @someone signer", texts.STAFF_BAD_ID),
+        ("/staff add", texts.STAFF_BAD_ID),
+        ("/staff add ۷۷۷۷الف signer", texts.STAFF_BAD_ID),
+        ("/staff name علی رضایی", texts.STAFF_BAD_ID),
+        ("/staff name 7777", texts.STAFF_NAME_MISSING),
+        (f"/staff name {SIGNER}", texts.STAFF_NAME_MISSING),
+        (f"/staff name {SIGNER} \u200f", texts.STAFF_NAME_MISSING),  # only a bidi mark
+        (f"/staff name {SIGNER} Ali Rezaei", bad_name),
+        ("/staff add 7777 signer علی ۲", bad_name),  # a bad name adds no role either
+        ("/staff name 7777 علی رضایی", texts.STAFF_NAME_NOT_MEMBER.format(user_id=7777)),
+        (f"/staff remove {SIGNER} signer", texts.STAFF_USAGE),  # not "remove one role"
+        ("/staff promote 7777", texts.STAFF_USAGE),
+    ):
+        staff_command(api, ADMIN, command)
+        assert (await api.next_message(ADMIN_CHAT_ID))["text"] == expected, command
+    assert await staff_bot.store.staff.roles_of(7777) == frozenset()
+    assert await staff_bot.store.staff.roles_of(SIGNER) == {"signer"}
+    assert await staff_bot.store.staff.name_of(SIGNER) is None
+
+
+async def test_the_signers_official_name_is_printed_else_their_display_name(
+    api: FakeBotApi, staff_bot: BotRuntime, applicant: Applicant
+) -> None:
+    staff_command(api, ADMIN, "/staff add ۷۷۷۷ signer زهرا   احمدی")
+    assert (await api.next_message(ADMIN_CHAT_ID))["text"] == "\n".join(
+        [
+            texts.STAFF_ADDED.format(user_id=7777, role=texts.ROLE_LABELS["signer"]),
+            texts.STAFF_NAME_SET.format(user_id=7777, name="زهرا احمدی"),
+        ]
+    )
+    # Arabic-Indic digits in the id, Arabic ي in the name: stored as the Persian spelling.
+    staff_command(api, ADMIN, f"/staff name {str(SIGNER).translate(ARABIC_INDIC)} علي رضايي")
+    assert (await api.next_message(ADMIN_CHAT_ID))["text"] == texts.STAFF_NAME_SET.format(
+        user_id=SIGNER, name="علی رضایی"
+    )
+    # Adding a role someone already holds may still record (here: change) the name.
+    staff_command(api, ADMIN, "/staff add 7777 signer زهرا احمدی‌نژاد")
+    assert (await api.next_message(ADMIN_CHAT_ID))["text"] == "\n".join(
+        [
+            texts.STAFF_ALREADY_HAD.format(user_id=7777),
+            texts.STAFF_NAME_SET.format(user_id=7777, name="زهرا احمدی‌نژاد"),
+        ]
+    )
+    staff_command(api, ADMIN, "/staff add 7777 reviewer")  # a new role keeps the name
+    await api.next_message(ADMIN_CHAT_ID)
+    staff_command(api, ADMIN, "/staff")
+    listing = (await api.next_message(ADMIN_CHAT_ID))["text"].splitlines()
+    both = texts.LIST_SEPARATOR.join([texts.ROLE_LABELS["reviewer"], texts.ROLE_LABELS["signer"]])
+    assert texts.STAFF_LIST_LINE.format(
+        user_id=SIGNER, name=texts.STAFF_LIST_NAME.format(name="علی رضایی"),
+        roles=texts.ROLE_LABELS["signer"],
+    ) in listing  # fmt: skip
+    assert texts.STAFF_LIST_LINE.format(
+        user_id=7777, name=texts.STAFF_LIST_NAME.format(name="زهرا احمدی‌نژاد"), roles=both
+    ) in listing  # fmt: skip
+    assert texts.STAFF_LIST_LINE.format(user_id=BOTH, name="", roles=both) in listing
+
+    # Approved by the signer with an official name: that name is printed.
+    card = await file_request(api, applicant)
+    await card.press_and_answer(REVIEWER, "review")
+    await card.wait_status("in_review")
+    await card.press_and_answer(REVIEWER, "recommend")
+    await card.wait_status("recommended")
+    await card.press_and_answer(SIGNER, "approve")
+    await card.wait_status("approved")
+    request_id = await _request_id(staff_bot, card.code)
+    assert (await _issued(staff_bot, request_id)).signer_name == "علی رضایی"
+    history = await staff_bot.store.audit.history(request_id)
+    assert [(e.action, e.actor_name) for e in history] == [
+        ("review", "کارشناس"),  # no official name: the display name
+        ("recommend", "کارشناس"),
+        ("approve", "علی رضایی"),
+    ]
+
+    # Approved by a signer without one: their display name, as before.
+    other = Applicant(api, user_id=5002, first_name="رضا")
+    card = await file_request(api, other)
+    await card.press_and_answer(BOTH, "review")
+    await card.wait_status("in_review")
+    await card.press_and_answer(BOTH, "recommend")
+    await card.wait_status("recommended")
+    await card.press_and_answer(SECOND_SIGNER, "approve")
+    await card.wait_status("approved")
+    request_id = await _request_id(staff_bot, card.code)
+    assert (await _issued(staff_bot, request_id)).signer_name == "معاون"
+
+
+async def _issued(bot: BotRuntime, request_id: int) -> ConfirmationView:
+    for _ in range(200):
+        confirmation = await bot.store.confirmations.for_request(request_id)
+        if confirmation is not None:
+            return confirmation
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"request {request_id} was never issued")
 
 
 async def test_no_staff_configured_means_nobody_can_act(

@@ -20,6 +20,7 @@ from domain.validation import (
     parse_jalali_year,
     parse_mobile,
     parse_national_code,
+    parse_official_name,
     parse_person_name,
 )
 
@@ -113,6 +114,17 @@ def test_parse_person_name_length_limit() -> None:
         parse_person_name("ب" * 61)
     assert message_of(exc_info) == texts.ERR_TOO_LONG.format(limit="۶۰")
     assert "۶۰" in message_of(exc_info)
+
+
+def test_parse_official_name_is_a_person_name_refused_in_staff_words() -> None:
+    assert parse_official_name(" دکتر  علي رضايي ") == "دکتر علی رضایی"
+    for raw in ("", "  ", "\u200f"):
+        with pytest.raises(InvalidInput) as exc_info:
+            parse_official_name(raw)
+        assert message_of(exc_info) == texts.STAFF_NAME_MISSING
+    with pytest.raises(InvalidInput) as exc_info:
+        parse_official_name("Ali Rezaei")
+    assert message_of(exc_info) == texts.STAFF_NAME_INVALID.format(reason=texts.ERR_NAME_CHARS)
 
 
 # --- National code --------------------------------------------------------------------------
