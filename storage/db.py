@@ -19,6 +19,7 @@ from storage import sqlite_inline
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 READONLY_OPTION = "tvto_readonly"
+SQLITE_MMAP_BYTES = 1 << 30  # address space only; pages are loaded as they are read
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -28,6 +29,10 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Read pages through a memory map instead of a read() call each: a lookup among a million
+    # confirmations touches pages that do not fit SQLite's own 2 MB cache (measured: ~70 us of
+    # system calls per verification without it). The map is shared with the OS page cache.
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

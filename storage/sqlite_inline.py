@@ -18,8 +18,9 @@ calls) whose methods run ``sqlite3`` directly on the event loop's thread. What t
   did nothing, so running it again is what SQLite's busy handler does too.
 - *The work itself* runs on the loop: fine for the short statements a bot makes (lookups,
   one-row writes; a WAL commit with ``synchronous=NORMAL`` does not wait for the disk), but a
-  statement that scans a large table holds the loop while it runs. The bulk registry import
-  runs in its own command, not in the bot.
+  statement that scans a large table holds the loop while it runs. Batches of
+  :data:`THREAD_BATCH_ROWS` rows or more, and the commit after them, run on a worker thread
+  (where sqlite3 releases the GIL), as everything did with aiosqlite.
 
 The dialect, SQL compilation, type handling and pool stay SQLAlchemy's: the engine is made with
 ``create_async_engine("sqlite+aiosqlite:///…", async_creator=…)`` (see :mod:`storage.db`).
@@ -41,6 +42,10 @@ T = TypeVar("T")
 # of this process usually commits within a millisecond), then up to 50 ms.
 _FIRST_PAUSE = 0.0005
 _MAX_PAUSE = 0.05
+# A batch of this many rows or more (a bulk import, the verification counts of a busy
+# second) runs on a worker thread, and so does the commit after it: thousands of rows spread
+# over a large table take tens of milliseconds, too long to hold the event loop.
+THREAD_BATCH_ROWS = 64
 
 
 def _busy(error: sqlite3.OperationalError) -> bool:
@@ -57,6 +62,7 @@ class InlineConnection:
         # SQLAlchemy's adapter checks ``_connection`` before commit and rollback.
         self._connection: sqlite3.Connection | None = connection
         self._busy_timeout = busy_timeout
+        self._heavy = False  # the open transaction ran a batch on a worker thread
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -64,22 +70,27 @@ class InlineConnection:
             raise ValueError("Connection closed")
         return self._connection
 
-    async def _run(self, call: Callable[..., T], *args: Any) -> T:
-        """``call(*args)``, retried while SQLite answers SQLITE_BUSY (without blocking)."""
-        try:
-            return call(*args)
-        except sqlite3.OperationalError as error:
-            if not _busy(error):
-                raise
-        deadline = time.monotonic() + self._busy_timeout
+    async def _run(self, call: Callable[..., T], *args: Any, in_thread: bool = False) -> T:
+        """``call(*args)``, retried while SQLite answers SQLITE_BUSY (without blocking).
+
+        ``in_thread``: run it on a worker thread instead (sqlite3 lets go of the GIL while
+        SQLite works), for the rare statement too long to hold the event loop for.
+        """
+        deadline: float | None = None
         pause = _FIRST_PAUSE
         while True:
-            await asyncio.sleep(pause)
             try:
+                if in_thread:
+                    return await asyncio.to_thread(call, *args)
                 return call(*args)
             except sqlite3.OperationalError as error:
-                if not _busy(error) or time.monotonic() >= deadline:
+                if not _busy(error):
                     raise
+                now = time.monotonic()
+                deadline = now + self._busy_timeout if deadline is None else deadline
+                if now >= deadline:
+                    raise
+            await asyncio.sleep(pause)
             pause = min(pause * 2, _MAX_PAUSE)
 
     @property
@@ -99,9 +110,13 @@ class InlineConnection:
         return await self._run(lambda: self._db.execute(sql, parameters).fetchone())
 
     async def commit(self) -> None:
-        await self._run(self._db.commit)
+        # A transaction that wrote a batch writes as many pages to the WAL at commit (and may
+        # set off a checkpoint): that commit runs off the loop too.
+        heavy, self._heavy = self._heavy, False
+        await self._run(self._db.commit, in_thread=heavy)
 
     async def rollback(self) -> None:
+        self._heavy = False
         await self._run(self._db.rollback)
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
@@ -156,7 +171,10 @@ class InlineCursor:
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> InlineCursor:
         rows = list(parameters)  # a retry must see the rows again
-        await self._connection._run(self._cursor.executemany, sql, rows)
+        heavy = len(rows) >= THREAD_BATCH_ROWS
+        if heavy:
+            self._connection._heavy = True
+        await self._connection._run(self._cursor.executemany, sql, rows, in_thread=heavy)
         return self
 
     async def fetchone(self) -> Any:

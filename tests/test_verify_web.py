@@ -17,7 +17,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from bot.web import RateLimits, SlidingWindowLimiter, VerifyServer, client_key
 from domain import texts
@@ -657,3 +657,35 @@ def test_the_check_notice_shows_only_when_a_check_was_made() -> None:
     no = render_verdict_page(result, token="T", holder_check=False, office_name=OFFICE)
     assert check_notice(True) in yes and check_notice(False) not in yes
     assert check_notice(False) in no and check_notice(True) not in no
+
+
+# --- The kept reading connection -------------------------------------------------------------
+
+
+async def test_verification_survives_a_broken_reading_connection(
+    database_url: str, data_dir: Path
+) -> None:
+    """The kept connection is dropped and opened again when the database closed it (a
+    PostgreSQL restart, say); and it sees every commit made elsewhere, at once."""
+    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
+    store = Store.open(database_url, data_dir / "files")
+    await store.migrate()
+    try:
+        issued = await issue_confirmation(store)
+        assert (await store.confirmations.verify(issued.token)).verdict is Verdict.GENUINE
+        if store.engine.dialect.name == "postgresql":
+            async with store.engine.connect() as other:
+                killed = await other.scalar(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+            assert killed
+        else:
+            store.confirmations._records._driver.stop()  # the kept one
+        assert (await store.confirmations.verify(issued.token)).verdict is Verdict.GENUINE
+        await revoke(store, issued.serial, "ابطال", dt.datetime(2025, 3, 10, tzinfo=dt.UTC))
+        assert (await store.confirmations.verify(issued.token)).verdict is Verdict.REVOKED
+    finally:
+        await store.close()
