@@ -85,9 +85,12 @@ async def test_other_errors_are_raised_at_once(tmp_path: Path) -> None:
 async def test_a_large_batch_runs_on_a_worker_thread_and_lands_whole(tmp_path: Path) -> None:
     connection = await _table(tmp_path / "db.sqlite3")
     seen: set[str] = set()
-    connection._db.create_function(  # records the thread SQLite ran on
-        "thread_name", 0, lambda: seen.add(threading.current_thread().name) or "x"
-    )
+
+    def thread_name() -> str:
+        seen.add(threading.current_thread().name)
+        return "x"
+
+    connection._db.create_function("thread_name", 0, thread_name)  # where SQLite ran
     rows = [(f"row {i}",) for i in range(sqlite_inline.THREAD_BATCH_ROWS * 3)]
     await connection.execute("BEGIN IMMEDIATE")
     await connection.cursor().executemany("INSERT INTO t (v) VALUES (? || thread_name())", rows)
