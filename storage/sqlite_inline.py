@@ -16,6 +16,8 @@ calls) whose methods run ``sqlite3`` directly on the event loop's thread. What t
   overall wait as SQLite's own busy handler. Several pooled connections of one process can
   therefore wait for each other without deadlock. A statement SQLite refused with SQLITE_BUSY
   did nothing, so running it again is what SQLite's busy handler does too.
+- *Checkpoints* (copying the WAL back into the database file, with a sync) run on a thread
+  of their own every second instead of inside whichever commit crossed SQLite's threshold.
 - *The work itself* runs on the loop: fine for the short statements a bot makes (lookups,
   one-row writes; a WAL commit with ``synchronous=NORMAL`` does not wait for the disk), but a
   statement that scans a large table holds the loop while it runs. Batches of
@@ -29,9 +31,14 @@ The dialect, SQL compilation, type handling and pool stay SQLAlchemy's: the engi
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
+import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 __all__ = ["InlineConnection", "InlineCursor", "connect"]
@@ -46,6 +53,7 @@ _MAX_PAUSE = 0.05
 # second) runs on a worker thread, and so does the commit after it: thousands of rows spread
 # over a large table take tens of milliseconds, too long to hold the event loop.
 THREAD_BATCH_ROWS = 64
+CHECKPOINT_SECONDS = 1.0
 
 
 def _busy(error: sqlite3.OperationalError) -> bool:
@@ -58,9 +66,16 @@ def _busy(error: sqlite3.OperationalError) -> bool:
 class InlineConnection:
     """aiosqlite's ``Connection`` interface over a ``sqlite3`` connection used in place."""
 
-    def __init__(self, connection: sqlite3.Connection, *, busy_timeout: float) -> None:
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        *,
+        busy_timeout: float,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
         # SQLAlchemy's adapter checks ``_connection`` before commit and rollback.
         self._connection: sqlite3.Connection | None = connection
+        self._on_close = on_close
         self._busy_timeout = busy_timeout
         self._heavy = False  # the open transaction ran a batch on a worker thread
 
@@ -130,6 +145,8 @@ class InlineConnection:
         connection, self._connection = self._connection, None
         if connection is not None:
             connection.close()
+            if self._on_close is not None:
+                self._on_close()
 
 
 class InlineCursor:
@@ -190,15 +207,79 @@ class InlineCursor:
         self._cursor.close()
 
 
+class _Checkpointer:
+    """Moves the WAL into the database file every second, on a thread of its own.
+
+    SQLite's automatic checkpoint runs inside whichever commit pushes the WAL past 1,000
+    pages, writing those pages back and syncing the file: tens of milliseconds that would
+    stall the event loop now that commits run on it. So the connections made here turn the
+    automatic checkpoint off and this thread runs a PASSIVE checkpoint (it never waits for
+    readers or writers) every :data:`CHECKPOINT_SECONDS` while any of them is open.
+    """
+
+    def __init__(self, database: str, uri: bool) -> None:
+        self._database = database
+        self._uri = uri
+        self.users = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"sqlite-checkpoint-{Path(database).name}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        connection = sqlite3.connect(self._database, timeout=0, uri=self._uri)
+        try:
+            while not self._stop.wait(CHECKPOINT_SECONDS):
+                with contextlib.suppress(sqlite3.Error):
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            connection.close()
+
+
+_checkpointers: dict[str, _Checkpointer] = {}
+_checkpointers_lock = threading.Lock()
+
+
+def _in_memory(database: str, uri: bool) -> bool:
+    return database in ("", ":memory:") or (uri and "mode=memory" in database)
+
+
+def _checkpoint_user(database: str, uri: bool, delta: int) -> None:
+    key = database if uri else os.path.abspath(database)
+    with _checkpointers_lock:
+        checkpointer = _checkpointers.get(key)
+        if delta > 0:
+            if checkpointer is None:
+                checkpointer = _checkpointers[key] = _Checkpointer(database, uri)
+            checkpointer.users += 1
+        elif checkpointer is not None:
+            checkpointer.users -= 1
+            if checkpointer.users <= 0:
+                checkpointer.stop()
+                del _checkpointers[key]
+
+
 async def connect(
     database: str, *, uri: bool = False, busy_timeout: float = 15.0, **_ignored: Any
 ) -> InlineConnection:
     """Open ``database`` (a path, ``:memory:`` or, with ``uri``, a ``file:`` URI).
 
     The connection is in autocommit mode (``isolation_level=None``): SQLAlchemy's begin events
-    issue BEGIN themselves (see :mod:`storage.db`).
+    issue BEGIN themselves (see :mod:`storage.db`). For a database file, the automatic WAL
+    checkpoint is off and :class:`_Checkpointer` does it off the loop.
     """
     connection = sqlite3.connect(
         database, timeout=0, isolation_level=None, check_same_thread=False, uri=uri
     )
-    return InlineConnection(connection, busy_timeout=busy_timeout)
+    release: Callable[[], None] | None = None
+    if not _in_memory(database, uri):
+        connection.execute("PRAGMA wal_autocheckpoint=0")
+        _checkpoint_user(database, uri, +1)
+        release = functools.partial(_checkpoint_user, database, uri, -1)
+    return InlineConnection(connection, busy_timeout=busy_timeout, on_close=release)

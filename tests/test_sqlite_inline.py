@@ -126,3 +126,31 @@ async def test_the_engine_uses_it_and_keeps_sqlalchemy_semantics(tmp_path: Path)
         assert mode == "wal"
     finally:
         await engine.dispose()
+
+
+async def test_the_wal_is_checkpointed_off_the_loop(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    connection = await _table(path)
+    (mode,) = await (await connection.execute("PRAGMA wal_autocheckpoint")).fetchone()
+    assert mode == 0, "the commit on the loop must not checkpoint"
+    before = path.stat().st_size
+    await connection.execute("BEGIN IMMEDIATE")
+    await connection.cursor().executemany(
+        "INSERT INTO t (v) VALUES (?)", [("x" * 500,) for _ in range(2000)]
+    )
+    await connection.commit()
+    assert path.stat().st_size == before, "nothing reaches the file before a checkpoint"
+    for _ in range(100):  # up to 5 checkpoint periods
+        if path.stat().st_size > before:
+            break
+        await asyncio.sleep(sqlite_inline.CHECKPOINT_SECONDS / 20)
+    assert path.stat().st_size > before + 500 * 2000 // 2, "the checkpointer moved the WAL"
+    assert any(t.name.startswith("sqlite-checkpoint") for t in threading.enumerate())
+    await connection.close()
+    await asyncio.sleep(0)
+    for _ in range(100):
+        if not any(t.name == f"sqlite-checkpoint-{path.name}" for t in threading.enumerate()):
+            break
+        await asyncio.sleep(sqlite_inline.CHECKPOINT_SECONDS / 20)
+    else:
+        raise AssertionError("the checkpointer outlived its last connection")
