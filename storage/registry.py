@@ -214,6 +214,7 @@ class RegistryService:
                 await asyncio.wait({pending})
             if not pending.cancelled():
                 pending.exception()
+        await self._analyze()
         return counts
 
     async def _write(self, chunk: Sequence[dict[str, Any]], counts: ImportCounts) -> None:
@@ -227,6 +228,11 @@ class RegistryService:
         table = cast(Table, models.RegistryRecord.__table__)
         async with self._sessions.begin() as session:
             connection = await session.connection()
+            if connection.dialect.name == "postgresql":
+                # Plan each lookup for the table as it is now: a plan cached while the table
+                # was nearly empty (a sequential scan) would stay in use as it grows to a
+                # million rows (measured: over a second per lookup, the import never ending).
+                await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
             keys = list(by_key)
             existing: set[str] = set()
             for start in range(0, len(keys), _LOOKUP_CHUNK):
@@ -259,6 +265,15 @@ class RegistryService:
         counts.inserted += len(written - existing)
         counts.updated += len(written & existing)
         counts.unchanged += len(existing - written)
+
+    async def _analyze(self) -> None:
+        """Refresh the planner's statistics after a load (PostgreSQL; SQLite plans by its
+        indexes alone): lookups are then planned for the table's real size even where
+        autovacuum is off or has not come round yet."""
+        async with self._sessions.begin() as session:
+            connection = await session.connection()
+            if connection.dialect.name == "postgresql":
+                await connection.exec_driver_sql("ANALYZE registry")
 
     async def count(self) -> int:
         """How many records the registry holds."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from bot import registry_cli
 from bot.settings import StorageSettings
@@ -624,6 +625,28 @@ async def test_repeated_keys_in_one_batch(registry: RegistryService) -> None:
     assert (counts.received, counts.inserted, counts.duplicates) == (2, 1, 1)
     (match,) = (await registry.match(NC_1, "9")).matches
     assert match.record.full_name == "ب"  # the later row wins
+
+
+async def test_an_import_leaves_the_planner_statistics_fresh(
+    store: Store, registry: RegistryService
+) -> None:
+    """On PostgreSQL the import ends with ANALYZE, so later lookups are planned for the
+    table's real size even where autovacuum is off (as on this machine kind)."""
+    counts = await registry.upsert(
+        make_row({"national_code": NC_1, "certificate_number": str(n), "full_name": "الف"})
+        for n in range(50)
+    )
+    assert counts.inserted == 50
+    if store.engine.dialect.name != "postgresql":
+        return  # SQLite plans by its indexes; nothing to refresh
+    async with store.engine.connect() as connection:
+        analysed = await connection.scalar(
+            text(
+                "SELECT coalesce(last_analyze, last_autoanalyze) IS NOT NULL "
+                "FROM pg_stat_user_tables WHERE relname = 'registry'"
+            )
+        )
+    assert analysed
 
 
 async def test_northwind_rows_without_national_codes_import(
