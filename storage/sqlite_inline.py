@@ -63,6 +63,21 @@ def _busy(error: sqlite3.OperationalError) -> bool:
     return "database is locked" in str(error)
 
 
+async def _on_thread(call: Callable[..., T], *args: Any) -> T:
+    """``call(*args)`` on a worker thread, waited for to the end even when cancelled: the
+    connection must not be used again (a rollback, say) while the thread still works on it."""
+    future = asyncio.ensure_future(asyncio.to_thread(call, *args))
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        while not future.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait({future})
+        if not future.cancelled():
+            future.exception()  # retrieved: the cancellation is what the caller sees
+        raise
+
+
 class InlineConnection:
     """aiosqlite's ``Connection`` interface over a ``sqlite3`` connection used in place."""
 
@@ -96,7 +111,7 @@ class InlineConnection:
         while True:
             try:
                 if in_thread:
-                    return await asyncio.to_thread(call, *args)
+                    return await _on_thread(call, *args)
                 return call(*args)
             except sqlite3.OperationalError as error:
                 if not _busy(error):
@@ -125,8 +140,8 @@ class InlineConnection:
         return await self._run(lambda: self._db.execute(sql, parameters).fetchone())
 
     async def commit(self) -> None:
-        # A transaction that wrote a batch writes as many pages to the WAL at commit (and may
-        # set off a checkpoint): that commit runs off the loop too.
+        # A transaction that wrote a batch writes as many pages to the WAL at commit: that
+        # commit runs off the loop too.
         heavy, self._heavy = self._heavy, False
         await self._run(self._db.commit, in_thread=heavy)
 

@@ -154,3 +154,35 @@ async def test_the_wal_is_checkpointed_off_the_loop(tmp_path: Path) -> None:
         await asyncio.sleep(sqlite_inline.CHECKPOINT_SECONDS / 20)
     else:
         raise AssertionError("the checkpointer outlived its last connection")
+
+
+async def test_a_cancelled_batch_finishes_before_the_connection_is_used_again(
+    tmp_path: Path,
+) -> None:
+    connection = await _table(tmp_path / "db.sqlite3")
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(5)
+        return "x"
+
+    connection._db.create_function("slow", 0, slow)  # holds the worker thread in SQLite
+    rows = [("v",)] * sqlite_inline.THREAD_BATCH_ROWS
+    await connection.execute("BEGIN IMMEDIATE")
+    batch = asyncio.create_task(
+        connection.cursor().executemany("INSERT INTO t (v) VALUES (? || slow())", rows)
+    )
+    try:
+        await asyncio.to_thread(started.wait, 5)
+        batch.cancel()
+        await asyncio.sleep(0.05)
+        assert not batch.done(), "the cancelled batch must wait for its thread"
+    finally:
+        release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await batch
+    await connection.rollback()
+    count = await (await connection.execute("SELECT count(*) FROM t")).fetchone()
+    assert count == (0,)
+    await connection.close()
