@@ -237,9 +237,6 @@ class _Handlers:
         message = texts.WEB_RATE_LIMITED.format(seconds=to_persian_digits(seconds))
         return _error(request, 429, message, headers={"Retry-After": str(seconds)})
 
-    def _verdict_headers(self) -> Mapping[str, str]:
-        return VERDICT_HEADERS
-
     async def verify(self, request: web.Request) -> web.Response:
         if (refused := self._limited(request, self.verify_limiter)) is not None:
             return refused
@@ -247,9 +244,9 @@ class _Handlers:
         # HEAD (link previews, monitors) is answered but not counted as a verification.
         result = await self.confirmations.verify(token, count=request.method == "GET")
         if _wants_json(request):
-            return _json(result.public(), headers=self._verdict_headers())
+            return _json(result.public(), headers=VERDICT_HEADERS)
         page = render_verdict_page(result, token=token, office_name=self.office_name)
-        return _html(page, headers=self._verdict_headers())
+        return _html(page, headers=VERDICT_HEADERS)
 
     async def check(self, request: web.Request) -> web.Response:
         if (refused := self._limited(request, self.check_limiter)) is not None:
@@ -267,11 +264,11 @@ class _Handlers:
             if record is not None:
                 matches = holder_matches(token, code, record)
         if _wants_json(request):
-            return _json({"matches": matches}, headers=self._verdict_headers())
+            return _json({"matches": matches}, headers=VERDICT_HEADERS)
         page = render_verdict_page(
             result, token=token, holder_check=matches, office_name=self.office_name
         )
-        return _html(page, headers=self._verdict_headers())
+        return _html(page, headers=VERDICT_HEADERS)
 
     async def _national_code(self, request: web.Request) -> str:
         value: Any

@@ -48,10 +48,7 @@ from enum import IntEnum
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import CryptoError
 
@@ -270,9 +267,6 @@ class PublicKeyInfo:
             raise ValueError(f"key_id must be in 0..{_MAX_KEY_ID}, got {self.key_id}")
         if len(self.public_key_bytes) != 32:
             raise ValueError("an Ed25519 public key is 32 bytes")
-
-    def public_key(self) -> Ed25519PublicKey:
-        return Ed25519PublicKey.from_public_bytes(self.public_key_bytes)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form: the key is URL-safe base64 without padding (like a JWK's ``x``)."""

@@ -28,12 +28,7 @@ VERIFY_BASE = "HTTPS://VERIFY.TVTO.EXAMPLE/V"
 
 async def approve(card: Card) -> None:
     """A reviewer reviews and recommends; a signer approves."""
-    await card.press_and_answer(REVIEWER, "review")
-    await card.wait_status("in_review")
-    await card.press_and_answer(REVIEWER, "recommend")
-    await card.wait_status("recommended")
-    await card.press_and_answer(SIGNER, "approve")
-    await card.wait_status("approved")
+    await card.approve(REVIEWER, SIGNER)
 
 
 async def receive_confirmation(api: FakeBotApi, applicant: Applicant) -> tuple[bytes, bytes]:

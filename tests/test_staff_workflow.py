@@ -75,6 +75,19 @@ class Card:
             await asyncio.sleep(0.05)
         raise AssertionError(f"card never showed {status}: {self.current['text']}")
 
+    async def recommend(self, reviewer: int) -> None:
+        """``reviewer`` takes the request into review and recommends it."""
+        await self.press_and_answer(reviewer, "review")
+        await self.wait_status("in_review")
+        await self.press_and_answer(reviewer, "recommend")
+        await self.wait_status("recommended")
+
+    async def approve(self, reviewer: int, signer: int) -> None:
+        """Recommended by ``reviewer``, approved by ``signer``."""
+        await self.recommend(reviewer)
+        await self.press_and_answer(signer, "approve")
+        await self.wait_status("approved")
+
     async def reply_to_prompt(self, user_id: int, text: str) -> None:
         for _ in range(10):  # documents posted on the card earlier may come first
             prompt = await self.api.next_message(ADMIN_CHAT_ID)
@@ -235,10 +248,7 @@ async def test_a_reviewer_cannot_sign_and_the_recommender_cannot_approve(
     api: FakeBotApi, staff_bot: BotRuntime, applicant: Applicant
 ) -> None:
     card = await file_request(api, applicant)
-    await card.press_and_answer(BOTH, "review")
-    await card.wait_status("in_review")
-    await card.press_and_answer(BOTH, "recommend")
-    await card.wait_status("recommended")
+    await card.recommend(BOTH)
     assert await card.press_and_answer(REVIEWER, "approve") == texts.STAFF_DENIED
     assert await card.press_and_answer(BOTH, "approve") == texts.STAFF_FOUR_EYES
     request_id = await _request_id(staff_bot, card.code)
@@ -254,10 +264,7 @@ async def test_two_signers_racing_make_one_approval(
     api: FakeBotApi, staff_bot: BotRuntime, applicant: Applicant
 ) -> None:
     card = await file_request(api, applicant)
-    await card.press_and_answer(REVIEWER, "review")
-    await card.wait_status("in_review")
-    await card.press_and_answer(REVIEWER, "recommend")
-    await card.wait_status("recommended")
+    await card.recommend(REVIEWER)
     first = card.press(SIGNER, "approve")
     second = card.press(SECOND_SIGNER, "approve")
     answers = [(await card.answer_of(q)).get("text", "") for q in (first, second)]
@@ -450,12 +457,7 @@ async def test_the_signers_official_name_is_printed_else_their_display_name(
 
     # Approved by the signer with an official name: that name is printed.
     card = await file_request(api, applicant)
-    await card.press_and_answer(REVIEWER, "review")
-    await card.wait_status("in_review")
-    await card.press_and_answer(REVIEWER, "recommend")
-    await card.wait_status("recommended")
-    await card.press_and_answer(SIGNER, "approve")
-    await card.wait_status("approved")
+    await card.approve(REVIEWER, SIGNER)
     request_id = await _request_id(staff_bot, card.code)
     assert (await _issued(staff_bot, request_id)).signer_name == "علی رضایی"
     history = await staff_bot.store.audit.history(request_id)
@@ -468,12 +470,7 @@ async def test_the_signers_official_name_is_printed_else_their_display_name(
     # Approved by a signer without one: their display name, as before.
     other = Applicant(api, user_id=5002, first_name="رضا")
     card = await file_request(api, other)
-    await card.press_and_answer(BOTH, "review")
-    await card.wait_status("in_review")
-    await card.press_and_answer(BOTH, "recommend")
-    await card.wait_status("recommended")
-    await card.press_and_answer(SECOND_SIGNER, "approve")
-    await card.wait_status("approved")
+    await card.approve(BOTH, SECOND_SIGNER)
     request_id = await _request_id(staff_bot, card.code)
     assert (await _issued(staff_bot, request_id)).signer_name == "معاون"
 
