@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from telegram import Bot, ForceReply, InlineKeyboardMarkup, InputFile, ReplyKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -46,6 +47,26 @@ DIRECT_KINDS = frozenset({"notify", "text", "draft_expired"})
 CARD_HISTORY = 5
 # Documents filed with the request, posted under its card (answers are posted as they come).
 ANNOUNCED_ATTACHMENTS = frozenset({"court_letter", "photo", "org_letter", "certificate_image"})
+# Kinds owed to one applicant (their private chat), delivered in a lane of their own: a
+# tracking code or a decision never waits behind staff-chat messages, which Telegram's limit
+# of 20 messages a minute to a group may hold back for minutes after a burst of requests.
+APPLICANT_KINDS = frozenset({"notify", "not_authentic", "draft_expired", "text"})
+
+
+@dataclass(frozen=True)
+class Lane:
+    """Which outbox rows one delivery loop claims: those of ``kinds`` (all when None),
+    except those of ``other_than``. Each lane delivers its rows one at a time, in order."""
+
+    name: str
+    kinds: frozenset[str] | None
+    other_than: frozenset[str] = frozenset()
+
+
+LANES = (
+    Lane("applicants", APPLICANT_KINDS),
+    Lane("staff", None, APPLICANT_KINDS),
+)
 
 
 class OutboxSender:
@@ -71,8 +92,8 @@ class OutboxSender:
         self._lease = lease
         self._issuer = issuer
         self._security_chat_id = security_chat_id
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._wakes = {lane.name: asyncio.Event() for lane in LANES}
+        self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._handlers: dict[str, Callable[[OutboxItem], Awaitable[None]]] = {
             "announce_request": self._announce_request,
@@ -90,42 +111,54 @@ class OutboxSender:
 
     def wake(self) -> None:
         """Look at the outbox now rather than at the next poll."""
-        self._wake.set()
+        for event in self._wakes.values():
+            event.set()
 
     def start(self) -> None:
-        """Run the sender loop in the background."""
+        """Run the sender loops (one per lane) in the background."""
         self._stopping = False
-        self._task = asyncio.create_task(self._run(), name="outbox-sender")
+        self._tasks = [
+            asyncio.create_task(self._run(lane), name=f"outbox-sender-{lane.name}")
+            for lane in LANES
+        ]
 
     async def stop(self) -> None:
-        """Finish the message in hand, then stop."""
+        """Finish the messages in hand, then stop."""
         self._stopping = True
-        self._wake.set()
-        if self._task is not None:
+        self.wake()
+        if self._tasks:
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(self._task, timeout=30)
-            self._task = None
+                await asyncio.wait_for(
+                    asyncio.gather(*self._tasks, return_exceptions=True), timeout=30
+                )
+            self._tasks = []
 
-    async def _run(self) -> None:
+    async def _run(self, lane: Lane) -> None:
+        wake = self._wakes[lane.name]
         while not self._stopping:
             try:
-                sent = await self.deliver_due()
+                sent = await self.deliver_due(lane=lane)
             except Exception:
-                log.exception("outbox pass failed")
+                log.exception("outbox pass failed (%s)", lane.name)
                 sent = 0
             if sent:
                 continue
-            self._wake.clear()
+            wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+                await asyncio.wait_for(wake.wait(), timeout=self._poll_seconds)
 
-    async def deliver_due(self, limit: int = 1) -> int:
-        """Send due messages; returns how many were claimed.
+    async def deliver_due(self, limit: int = 1, lane: Lane | None = None) -> int:
+        """Send due messages (of ``lane``, or of any kind); returns how many were claimed.
 
         One at a time by default: a claim's lease must not run out while the rate limiter
         holds it back, or another instance would send it too.
         """
-        items = await self._store.outbox.claim_due(limit=limit, lease=self._lease)
+        items = await self._store.outbox.claim_due(
+            limit=limit,
+            lease=self._lease,
+            kinds=lane.kinds if lane else None,
+            other_than=lane.other_than if lane else (),
+        )
         for item in items:
             if self._stopping:
                 break

@@ -123,12 +123,11 @@ async def on_button(
     query = update.callback_query
     user = update.effective_user
     assert query is not None and user is not None
-    store = deps(context).store
-    draft = await store.drafts.get(user.id)
-
     if press.action is Action.SUBMIT:
         await _submit(update, context, press.arg)
         return
+    store = deps(context).store
+    draft = await store.drafts.get(user.id)
     if draft is None or (press.action is not Action.EDIT and draft.id != press.arg):
         await answer_query(query, texts.BUTTON_STALE)
         await _drop_buttons(query.message)

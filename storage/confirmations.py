@@ -18,11 +18,11 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import Select, Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain import signing
 from domain.jalali import to_tehran
@@ -30,8 +30,9 @@ from domain.signing import PublicKeyInfo, SigningKey, TokenPayload
 from domain.text import comparison_key
 from domain.verification import KIND_CODES, Record, Result, Verdict, judge
 from domain.workflow import Status
-from storage import models, sqlite_inline
+from storage import models
 from storage.errors import RequestNotFound, StorageError
+from storage.hotpath import HotPath
 
 log = logging.getLogger(__name__)
 
@@ -254,81 +255,6 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-class HotReader:
-    """One kept connection for a hot read-only query, run on the database driver itself.
-
-    Every verification reads one row. Through an SQLAlchemy session each read checked a
-    connection out of the pool, reset it on return and went through the ORM's and Core's
-    execution machinery: measured 0.2 ms on SQLite against 6 us for the statement itself. Here
-    one connection stays checked out, the query is compiled once for the dialect, and each read
-    runs that SQL on the driver's connection (sqlite3 through storage.sqlite_inline, asyncpg)
-    and applies the columns' own result processors, so values come back exactly as SQLAlchemy
-    would return them (aware UTC datetimes, say). Readers queue behind a lock. Both drivers
-    run a lone statement in autocommit, so each read sees the last commit and a PostgreSQL
-    connection never sits "idle in transaction". A connection that broke (the server restarted,
-    say) is dropped and the read tried once more on a fresh one.
-    """
-
-    def __init__(self, engine: AsyncEngine, query: Select[*tuple[Any, ...]]) -> None:
-        self._engine = engine
-        dialect = engine.dialect
-        compiled = query.compile(dialect=dialect)
-        self._sql = compiled.string
-        self._names = list(compiled.positiontup or ())
-        self._processors = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in query.selected_columns
-        ]
-        self._fields = [column.name for column in query.selected_columns]
-        self._connection: AsyncConnection | None = None
-        self._driver: Any = None
-        self._lock = asyncio.Lock()
-
-    async def first(self, **parameters: Any) -> dict[str, Any] | None:
-        """The first row for ``parameters`` as a column → value mapping, or None."""
-        values = [parameters[name] for name in self._names]
-        async with self._lock:
-            for attempt in (1, 2):
-                driver = await self._connect()
-                try:
-                    if isinstance(driver, sqlite_inline.InlineConnection):
-                        row = await driver.fetchone(self._sql, values)
-                    else:  # asyncpg
-                        row = await driver.fetchrow(self._sql, *values)
-                    break
-                except Exception:
-                    await self._drop()
-                    if attempt == 2:
-                        raise
-        if row is None:
-            return None
-        return {
-            name: value if process is None else process(value)
-            for name, process, value in zip(self._fields, self._processors, row, strict=True)
-        }
-
-    async def _connect(self) -> Any:
-        if self._connection is None or self._connection.closed:
-            self._connection = await self._engine.connect()
-            raw = await self._connection.get_raw_connection()
-            self._driver = raw.driver_connection
-        return self._driver
-
-    async def _drop(self) -> None:
-        connection, self._connection, self._driver = self._connection, None, None
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                await connection.invalidate()
-                await connection.close()
-
-    async def close(self) -> None:
-        """Give the connection back (before the engine is disposed)."""
-        async with self._lock:
-            connection, self._connection, self._driver = self._connection, None, None
-            if connection is not None:
-                await connection.close()
-
-
 class ConfirmationService:
     """Issuing, finding and verifying confirmations."""
 
@@ -337,7 +263,9 @@ class ConfirmationService:
     ) -> None:
         self._sessions = sessions
         self.keys = keys
-        self._records = HotReader(engine, _RECORD_QUERY)
+        # Its own kept connection(s): verifications never queue behind the bot's writes.
+        self._hot = HotPath(engine)
+        self._records = self._hot.prepare(_RECORD_QUERY)
         # Verifications are counted in memory and written every COUNT_FLUSH seconds: one
         # write per busy serial instead of one per scan (a crash loses a few seconds' counts).
         self._counts: Counter[int] = Counter()
@@ -420,8 +348,8 @@ class ConfirmationService:
 
     async def record(self, serial: int) -> Record | None:
         """What the store knows of a serial (the hot path of every verification: one indexed
-        Core query on a kept connection, see :class:`HotReader`)."""
-        row = await self._records.first(serial=serial)
+        query on a kept connection, see storage.hotpath)."""
+        row = await self._hot.read(self._records, serial=serial)
         return None if row is None else Record(**row)
 
     async def verify(self, token: str, *, count: bool = True) -> Result:
@@ -470,7 +398,7 @@ class ConfirmationService:
     async def close(self) -> None:
         """Write the counts gathered so far and give back the kept connection."""
         await self.flush_counts()
-        await self._records.close()
+        await self._hot.close()
 
     async def verify_count(self, serial: int) -> int:
         """How often a confirmation was checked."""

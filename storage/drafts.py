@@ -6,10 +6,10 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields, replace
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,6 +18,7 @@ from domain.forms import CONFIRM_STEP, FORMS, REQUEST_COLUMNS
 from storage import models
 from storage.errors import DraftNotFound, StaleStep
 from storage.filestore import DocumentStore
+from storage.hotpath import HotPath
 from storage.outbox import enqueue
 from storage.views import DraftView, RequestView, draft_view, request_view
 
@@ -64,17 +65,23 @@ class DraftService:
         self,
         sessions: async_sessionmaker[AsyncSession],
         files: DocumentStore,
+        hot: HotPath,
         calendar: WorkCalendar | None = None,
     ) -> None:
         self._sessions = sessions
         self._files = files
         self._calendar = calendar or WorkCalendar(frozenset())
+        # Every message of a conversation reads its draft and most answer it: those two run
+        # on the hot path (storage.hotpath); the rest on sessions.
+        self._hot = hot
+        self._read = hot.prepare(_DRAFT_ROW)
+        self._read_for_update = hot.prepare(_DRAFT_ROW.with_for_update())
+        self._save = hot.prepare(_DRAFT_SAVE)
 
     async def get(self, user_id: int) -> DraftView | None:
         """The user's draft, if they have one."""
-        async with self._sessions() as session:
-            row = await _draft_of(session, user_id)
-            return draft_view(row) if row else None
+        row = await self._hot.read(self._read, user_id=user_id)
+        return _hot_view(row) if row else None
 
     async def start(self, user_id: int, chat_id: int, kind: str) -> tuple[DraftView, bool]:
         """Start a draft of ``kind``, or return the user's unfinished one.
@@ -120,15 +127,16 @@ class DraftService:
         the draft on, or the same message handled twice, is refused with :class:`StaleStep`.
         """
         replaced: str | None = None
-        async with self._sessions.begin() as session:
-            row = await _draft_of(session, user_id, for_update=True)
+        async with self._hot.transaction() as tx:
+            row = await tx.first(self._read_for_update, user_id=user_id)
             if row is None:
                 raise DraftNotFound(user_id)
-            if row.step != step or (
-                message_id is not None and draft_view(row).already_answered(message_id)
+            draft = _hot_view(row)
+            if draft.step != step or (
+                message_id is not None and draft.already_answered(message_id)
             ):
-                raise StaleStep(row.step)
-            answers = dict(row.answers or {})
+                raise StaleStep(draft.step)
+            answers = dict(draft.answers)
             old = answers.get(key)
             if isinstance(old, dict) and old.get("stored_path"):
                 replaced = str(old["stored_path"])
@@ -136,12 +144,17 @@ class DraftService:
             for meta_key in [k for k in answers if k.startswith("__")]:
                 del answers[meta_key]  # meta describes only the latest answer
             answers.update(meta or {})
-            row.answers = answers
-            if message_id is not None:
-                row.last_message_id = message_id
-            row.step = FORMS[row.kind].next_step(answers)
-            row.updated_at = models.utcnow()
-            view = draft_view(row)
+            view = replace(
+                draft,
+                answers=answers,
+                step=FORMS[draft.kind].next_step(answers),
+                last_message_id=draft.last_message_id if message_id is None else message_id,
+                updated_at=models.utcnow(),
+            )
+            await tx.execute(
+                self._save, draft_id=view.id, answers=view.answers, step=view.step,
+                last_message_id=view.last_message_id, updated_at=view.updated_at,
+            )  # fmt: skip
         if replaced:
             await self._files.delete(replaced)
         return view
@@ -331,6 +344,26 @@ async def _remember(
 
 # Built once: every message of a conversation looks its draft up (twice).
 _DRAFT_OF = select(models.Draft).where(models.Draft.user_id == bindparam("user_id"))
+_DRAFTS = cast(Table, models.Draft.__table__)
+_DRAFT_ROW = select(*(_DRAFTS.c[f.name] for f in fields(DraftView))).where(
+    _DRAFTS.c.user_id == bindparam("user_id")
+)
+_DRAFT_SAVE = (
+    update(_DRAFTS)
+    .where(_DRAFTS.c.id == bindparam("draft_id"))
+    .values(
+        answers=bindparam("answers"),
+        step=bindparam("step"),
+        last_message_id=bindparam("last_message_id"),
+        updated_at=bindparam("updated_at"),
+    )
+)
+
+
+def _hot_view(row: dict[str, Any]) -> DraftView:
+    return DraftView(**{**row, "answers": dict(row["answers"] or {})})
+
+
 _DRAFT_OF_FOR_UPDATE = _DRAFT_OF.with_for_update()
 
 

@@ -8,6 +8,7 @@ claim uses ``FOR UPDATE SKIP LOCKED`` so several instances never take the same r
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,9 +57,15 @@ class OutboxService:
         self._sessions = sessions
 
     async def claim_due(
-        self, *, limit: int = 20, lease: dt.timedelta = dt.timedelta(seconds=60)
+        self,
+        *,
+        limit: int = 20,
+        lease: dt.timedelta = dt.timedelta(seconds=60),
+        kinds: Collection[str] | None = None,
+        other_than: Collection[str] = (),
     ) -> list[OutboxItem]:
-        """Take up to ``limit`` due rows, hiding them from other senders for ``lease``."""
+        """Take up to ``limit`` due rows, oldest first, hiding them from other senders for
+        ``lease``: only rows of ``kinds`` when given, and none of ``other_than``."""
         now = models.utcnow()
         async with self._sessions.begin() as session:
             query = (
@@ -71,6 +78,10 @@ class OutboxService:
                 .order_by(models.Outbox.id)
                 .limit(limit)
             )
+            if kinds is not None:
+                query = query.where(models.Outbox.kind.in_(sorted(kinds)))
+            if other_than:
+                query = query.where(models.Outbox.kind.not_in(sorted(other_than)))
             if session.bind and session.bind.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             rows = (await session.scalars(query)).all()

@@ -14,6 +14,7 @@ from storage.confirmations import ConfirmationService, KeyRing
 from storage.db import Sessions, make_engine
 from storage.drafts import DraftService
 from storage.filestore import DocumentStore, FileStore, open_document_store
+from storage.hotpath import HotPath
 from storage.inbox import InboxService
 from storage.outbox import OutboxService
 from storage.registry import RegistryService
@@ -45,10 +46,12 @@ class Store:
                 raise ValueError("with an object store, give the signing key and keys file paths")
             signing_key_path = signing_key_path or self.files.root.parent / "signing-key.pem"
             public_keys_file = public_keys_file or self.files.root.parent / "public-keys.json"
-        self.drafts = DraftService(self.sessions, self.files, calendar)
+        # The statements every update runs, on kept driver connections (storage.hotpath).
+        self.hot = HotPath(engine)
+        self.drafts = DraftService(self.sessions, self.files, self.hot, calendar)
         self.requests = RequestService(self.sessions)
         self.outbox = OutboxService(self.sessions)
-        self.inbox = InboxService(self.sessions)
+        self.inbox = InboxService(self.sessions, self.hot)
         self.staff = StaffService(self.sessions)
         self.audit = AuditService(self.sessions)
         self.keys = KeyRing(self.sessions, signing_key_path, public_keys_file)
@@ -74,5 +77,6 @@ class Store:
     async def close(self) -> None:
         """Release the database connections and the document store."""
         await self.confirmations.close()
+        await self.hot.close()
         await self.files.close()
         await self.engine.dispose()

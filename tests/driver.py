@@ -6,11 +6,13 @@ import io
 from typing import Any
 
 from PIL import Image
+from sqlalchemy import text as sql
 
 from domain import texts
 from domain.forms import DUPLICATE_FORM, InputKind
 from domain.tracking import new_tracking_code
 from storage.drafts import StoredUpload
+from storage.hotpath import HotPath
 from storage.store import Store
 from storage.views import RequestView
 from tests.fakebotapi import FakeBotApi
@@ -189,3 +191,22 @@ async def file_directly(
         draft = await store.drafts.answer(user_id, field.key, field.key, value)
     result = await store.drafts.submit(user_id, draft.id, new_tracking_code)
     return result.request
+
+
+async def cut_connections(store: Store, hot: HotPath) -> None:
+    """Close the database connections under ``hot``'s feet, as a PostgreSQL restart would:
+    on PostgreSQL every other backend of the database is terminated, on SQLite the hot path's
+    kept connections are closed."""
+    if store.engine.dialect.name == "postgresql":
+        async with store.engine.connect() as other:
+            killed = await other.scalar(
+                sql(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        assert killed
+    else:
+        for kept in hot._idle:
+            if kept is not None:
+                kept.raw.stop()

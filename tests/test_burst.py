@@ -60,3 +60,47 @@ async def test_a_burst_of_requests_reaches_the_staff_chat_despite_429s(
     files = [m for m in api.sent(ADMIN_CHAT_ID) if m.get("document") or m.get("photo")]
     assert len(files) == 2 * BURST
     assert any(f.status == 429 for f in api.failures)  # the limit really was hit
+
+
+async def test_tracking_codes_do_not_wait_behind_the_staff_chat(
+    api: FakeBotApi, data_dir: Path, database_url: str
+) -> None:
+    """The staff chat is held to a few messages a second; each applicant's tracking code goes
+    out at once all the same (it has a delivery lane of its own)."""
+    users, per_second = 10, 5
+    api.enforce_group_limit(per_second, window_seconds=1.0)
+    settings = bot_settings(
+        api, data_dir, group_messages_per_minute=per_second, group_rate_period_seconds=1.0,
+        database_url=database_url,
+    )  # fmt: skip
+    runtime = BotRuntime(settings)
+    await runtime.start()
+    try:
+        letter, photo = pdf(), jpeg(600, 800)
+        codes: dict[int, str] = {}
+        for user_id in range(20_000, 20_000 + users):
+            api.user(user_id, first_name="متقاضی")
+            codes[user_id] = await file_directly(runtime.store, user_id, letter, photo)
+        runtime.sender.wake()
+
+        def told(user_id: int) -> bool:
+            code = format_tracking_code(codes[user_id])
+            return any(code in str(m.get("text")) for m in api.sent(user_id))
+
+        for _ in range(100):
+            if all(told(u) for u in codes):
+                break
+            await asyncio.sleep(0.05)
+        staff_then = len(api.sent(ADMIN_CHAT_ID))
+        assert all(told(u) for u in codes)
+        # Three staff messages per request: 30 in all, at most 5 a second. Had the codes
+        # waited their turn, the last would have come after 28 of them.
+        assert staff_then <= 2 * per_second
+        for _ in range(200):
+            if await runtime.store.outbox.pending() == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert await runtime.store.outbox.pending() == 0
+    finally:
+        await runtime.stop()
+    assert len(api.sent(ADMIN_CHAT_ID)) == 3 * users

@@ -17,7 +17,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import update
 
 from bot.web import RateLimits, SlidingWindowLimiter, VerifyServer, client_key
 from domain import texts
@@ -29,7 +29,7 @@ from rendering.verify_page import render_error_page, render_verdict_page
 from storage import models
 from storage.confirmations import ConfirmationView
 from storage.store import Store
-from tests.driver import file_directly, jpeg, pdf
+from tests.driver import cut_connections, file_directly, jpeg, pdf
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -673,17 +673,7 @@ async def test_verification_survives_a_broken_reading_connection(
     try:
         issued = await issue_confirmation(store)
         assert (await store.confirmations.verify(issued.token)).verdict is Verdict.GENUINE
-        if store.engine.dialect.name == "postgresql":
-            async with store.engine.connect() as other:
-                killed = await other.scalar(
-                    text(
-                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    )
-                )
-            assert killed
-        else:
-            store.confirmations._records._driver.stop()  # the kept one
+        await cut_connections(store, store.confirmations._hot)
         assert (await store.confirmations.verify(issued.token)).verdict is Verdict.GENUINE
         await revoke(store, issued.serial, "ابطال", dt.datetime(2025, 3, 10, tzinfo=dt.UTC))
         assert (await store.confirmations.verify(issued.token)).verdict is Verdict.REVOKED

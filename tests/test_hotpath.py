@@ -1,0 +1,149 @@
+"""The hot path (storage/hotpath.py): statements every update runs, on kept driver connections.
+
+What comes back must be what SQLAlchemy itself returns; a unit of work is all or nothing; an
+error inside it keeps the connection usable; a connection the database closed is replaced
+without the caller noticing; on SQLite, a hot writer and a session writer take turns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from typing import cast
+
+import pytest
+from sqlalchemy import Table, bindparam, insert, select, update
+
+from storage import models
+from storage.hotpath import HotPath
+from storage.store import Store
+from tests.driver import cut_connections
+
+_DRAFTS = cast(Table, models.Draft.__table__)
+_ROW = select(_DRAFTS.c.id, _DRAFTS.c.answers, _DRAFTS.c.updated_at, _DRAFTS.c.step).where(
+    _DRAFTS.c.user_id == bindparam("user_id")
+)
+_ADD = insert(_DRAFTS).values(
+    {name: bindparam(name) for name in ("id", "user_id", "chat_id", "kind", "step", "answers")}
+    | {"created_at": bindparam("at"), "updated_at": bindparam("at")}
+)
+_STEP = update(_DRAFTS).where(_DRAFTS.c.user_id == bindparam("user_id")).values(step="moved")
+
+
+class Boom(Exception):
+    pass
+
+
+@pytest.fixture
+async def store(database_url: str, data_dir: Path) -> AsyncIterator[Store]:
+    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
+    opened = Store.open(database_url, data_dir / "files")
+    await opened.migrate()
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+async def _add(hot: HotPath, user_id: int, answers: Mapping[str, object]) -> None:
+    async with hot.transaction() as tx:
+        await tx.execute(
+            hot.prepare(_ADD), id=f"d-{user_id}", user_id=user_id, chat_id=user_id,
+            kind="duplicate", step="full_name", answers=answers, at=models.utcnow(),
+        )  # fmt: skip
+
+
+async def test_values_come_back_as_sqlalchemy_returns_them(store: Store) -> None:
+    hot = store.hot
+    answers = {"full_name": "مریم احمدی", "photo": {"size": 3, "sha256": "ab"}, "n": None}
+    await _add(hot, 7, answers)
+    row = await hot.read(hot.prepare(_ROW), user_id=7)
+    async with store.sessions() as session:
+        expected = (await session.execute(_ROW, {"user_id": 7})).one()
+    assert row is not None
+    assert row == expected._asdict()
+    assert row["answers"] == answers
+    assert row["updated_at"].tzinfo is not None
+    assert abs(row["updated_at"] - models.utcnow()) < dt.timedelta(minutes=1)
+    assert await hot.read(hot.prepare(_ROW), user_id=8) is None
+
+
+async def test_a_unit_of_work_is_all_or_nothing(store: Store) -> None:
+    hot = store.hot
+    await _add(hot, 1, {})
+    with pytest.raises(Boom):
+        async with hot.transaction() as tx:
+            assert await tx.execute(hot.prepare(_STEP), user_id=1) == 1
+            await tx.execute(
+                hot.prepare(_ADD), id="d-2", user_id=2, chat_id=2, kind="duplicate",
+                step="full_name", answers={}, at=models.utcnow(),
+            )  # fmt: skip
+            raise Boom
+    row = await hot.read(hot.prepare(_ROW), user_id=1)
+    assert row is not None and row["step"] == "full_name"
+    assert await hot.read(hot.prepare(_ROW), user_id=2) is None
+    # The error was the caller's: the same connection serves the next unit of work.
+    kept = list(hot._idle)
+    async with hot.transaction() as tx:
+        await tx.execute(hot.prepare(_STEP), user_id=1)
+    assert hot._idle == kept
+    row = await hot.read(hot.prepare(_ROW), user_id=1)
+    assert row is not None and row["step"] == "moved"
+    async with store.sessions() as session:
+        assert await session.scalar(select(_DRAFTS.c.step).where(_DRAFTS.c.user_id == 1)) == (
+            "moved"
+        )
+
+
+async def test_a_failed_statement_rolls_back_and_the_next_unit_runs(store: Store) -> None:
+    hot = store.hot
+    await _add(hot, 1, {"a": 1})
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+        await _add(hot, 1, {"a": 2})
+    await _add(hot, 3, {"a": 3})
+    row = await hot.read(hot.prepare(_ROW), user_id=1)
+    assert row is not None and row["answers"] == {"a": 1}
+    assert await hot.read(hot.prepare(_ROW), user_id=3) is not None
+
+
+async def test_a_connection_closed_by_the_database_is_replaced(store: Store) -> None:
+    hot = store.hot
+    await _add(hot, 1, {})
+    await cut_connections(store, hot)
+    # A write first (it begins on the dead connection, and takes a new one), then a read.
+    async with hot.transaction() as tx:
+        assert await tx.execute(hot.prepare(_STEP), user_id=1) == 1
+    row = await hot.read(hot.prepare(_ROW), user_id=1)
+    assert row is not None and row["step"] == "moved"
+
+
+async def test_hot_and_session_writers_take_turns(store: Store) -> None:
+    """Many units of work at once, half on the hot path and half on sessions: all land."""
+    hot = store.hot
+
+    async def by_session(user_id: int) -> None:
+        async with store.sessions.begin() as session:
+            await session.execute(
+                _ADD, {"id": f"d-{user_id}", "user_id": user_id, "chat_id": user_id,
+                       "kind": "duplicate", "step": "full_name", "answers": {},
+                       "at": models.utcnow()},
+            )  # fmt: skip
+
+    await asyncio.gather(
+        *(_add(hot, i, {"i": i}) if i % 2 else by_session(i) for i in range(1, 61))
+    )
+    async with store.sessions() as session:
+        count = len((await session.execute(select(_DRAFTS.c.id))).all())
+    assert count == 60
+    rows = await asyncio.gather(*(hot.read(hot.prepare(_ROW), user_id=i) for i in range(1, 61)))
+    assert all(row is not None for row in rows)
+
+
+async def test_closed_hot_path_refuses_work(store: Store) -> None:
+    hot = HotPath(store.engine)
+    await _add(hot, 1, {})
+    await hot.close()
+    with pytest.raises(RuntimeError):
+        await hot.read(hot.prepare(_ROW), user_id=1)
