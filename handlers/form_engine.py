@@ -102,7 +102,7 @@ async def receive(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Dra
     try:
         draft = await store.drafts.answer(
             draft.user_id, field.key, field.key, value, message.message_id,
-            meta={ALBUM_KEY: album} if album is not None else None,
+            meta={ALBUM_KEY: album} if album is not None else None, seen=draft,
         )  # fmt: skip
     except (StaleStep, DraftNotFound):
         if isinstance(value, dict) and value.get("stored_path"):

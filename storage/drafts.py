@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, Update, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -77,6 +77,7 @@ class DraftService:
         self._read = hot.prepare(_DRAFT_ROW)
         self._read_for_update = hot.prepare(_DRAFT_ROW.with_for_update())
         self._save = hot.prepare(_DRAFT_SAVE)
+        self._save_if_unchanged = hot.prepare(_DRAFT_SAVE_IF_UNCHANGED)
 
     async def get(self, user_id: int) -> DraftView | None:
         """The user's draft, if they have one."""
@@ -119,38 +120,38 @@ class DraftService:
         message_id: int | None = None,
         *,
         meta: dict[str, Any] | None = None,
+        seen: DraftView | None = None,
     ) -> DraftView:
         """Record ``value`` for ``key`` and move to the next unanswered step.
 
         The draft must still be waiting on ``step`` (compare-and-set), and ``message_id`` must
         be newer than the last answer taken, so an answer that arrives after another one moved
         the draft on, or the same message handled twice, is refused with :class:`StaleStep`.
+
+        ``seen``: the draft as the caller read it just before. The answer is then one
+        ``UPDATE`` that applies only if the draft is still exactly that (same step, same
+        ``updated_at``): one statement instead of a locking read and a write. If it changed
+        meanwhile, the answer is tried the locking way, which decides as above.
         """
-        replaced: str | None = None
+        if seen is not None and seen.user_id == user_id and seen.step == step:
+            view, replaced = _answered(seen, key, value, message_id, meta)
+            saved = await self._hot.write_alone(
+                self._save_if_unchanged, draft_id=view.id, answers=view.answers,
+                step=view.step, last_message_id=view.last_message_id,
+                updated_at=view.updated_at, seen_step=seen.step, seen_at=seen.updated_at,
+            )  # fmt: skip
+            if saved:
+                if replaced:
+                    await self._files.delete(replaced)
+                return view
         async with self._hot.transaction() as tx:
             row = await tx.first(self._read_for_update, user_id=user_id)
             if row is None:
                 raise DraftNotFound(user_id)
             draft = _hot_view(row)
-            if draft.step != step or (
-                message_id is not None and draft.already_answered(message_id)
-            ):
+            if draft.step != step:
                 raise StaleStep(draft.step)
-            answers = dict(draft.answers)
-            old = answers.get(key)
-            if isinstance(old, dict) and old.get("stored_path"):
-                replaced = str(old["stored_path"])
-            answers[key] = value
-            for meta_key in [k for k in answers if k.startswith("__")]:
-                del answers[meta_key]  # meta describes only the latest answer
-            answers.update(meta or {})
-            view = replace(
-                draft,
-                answers=answers,
-                step=FORMS[draft.kind].next_step(answers),
-                last_message_id=draft.last_message_id if message_id is None else message_id,
-                updated_at=models.utcnow(),
-            )
+            view, replaced = _answered(draft, key, value, message_id, meta)
             await tx.execute(
                 self._save, draft_id=view.id, answers=view.answers, step=view.step,
                 last_message_id=view.last_message_id, updated_at=view.updated_at,
@@ -348,20 +349,69 @@ _DRAFTS = cast(Table, models.Draft.__table__)
 _DRAFT_ROW = select(*(_DRAFTS.c[f.name] for f in fields(DraftView))).where(
     _DRAFTS.c.user_id == bindparam("user_id")
 )
-_DRAFT_SAVE = (
-    update(_DRAFTS)
-    .where(_DRAFTS.c.id == bindparam("draft_id"))
-    .values(
-        answers=bindparam("answers"),
-        step=bindparam("step"),
-        last_message_id=bindparam("last_message_id"),
-        updated_at=bindparam("updated_at"),
+
+
+def _draft_save() -> Update:
+    # A new statement each time: SQLAlchemy (2.1) keeps an UPDATE's memoized columns when
+    # .where()/.returning() copy it, so deriving one prepared statement from another would
+    # give the copy the original's (empty) RETURNING columns.
+    return (
+        update(_DRAFTS)
+        .where(_DRAFTS.c.id == bindparam("draft_id"))
+        .values(
+            answers=bindparam("answers"),
+            step=bindparam("step"),
+            last_message_id=bindparam("last_message_id"),
+            updated_at=bindparam("updated_at"),
+        )
     )
+
+
+_DRAFT_SAVE = _draft_save()
+# The save of an answer given on the draft as the caller saw it: applies only if the draft
+# still waits on that step and was not written since.
+_DRAFT_SAVE_IF_UNCHANGED = (
+    _draft_save()
+    .where(
+        _DRAFTS.c.step == bindparam("seen_step"),
+        _DRAFTS.c.updated_at == bindparam("seen_at"),
+    )
+    .returning(_DRAFTS.c.id)
 )
 
 
 def _hot_view(row: dict[str, Any]) -> DraftView:
     return DraftView(**{**row, "answers": dict(row["answers"] or {})})
+
+
+def _answered(
+    draft: DraftView,
+    key: str,
+    value: Any,
+    message_id: int | None,
+    meta: dict[str, Any] | None,
+) -> tuple[DraftView, str | None]:
+    """``draft`` with ``value`` for ``key``, moved to its next step; and the stored file the
+    answer replaces, if any. Raises :class:`StaleStep` for a message already taken."""
+    if message_id is not None and draft.already_answered(message_id):
+        raise StaleStep(draft.step)
+    answers = dict(draft.answers)
+    old = answers.get(key)
+    replaced = (
+        str(old["stored_path"]) if isinstance(old, dict) and old.get("stored_path") else None
+    )
+    answers[key] = value
+    for meta_key in [k for k in answers if k.startswith("__")]:
+        del answers[meta_key]  # meta describes only the latest answer
+    answers.update(meta or {})
+    view = replace(
+        draft,
+        answers=answers,
+        step=FORMS[draft.kind].next_step(answers),
+        last_message_id=draft.last_message_id if message_id is None else message_id,
+        updated_at=models.utcnow(),
+    )
+    return view, replaced
 
 
 _DRAFT_OF_FOR_UPDATE = _DRAFT_OF.with_for_update()

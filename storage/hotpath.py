@@ -182,6 +182,19 @@ class HotPath:
                 driver.broken = True
                 raise
 
+    async def write_alone(self, statement: HotStatement, **parameters: Any) -> list[Row]:
+        """Run one writing statement as a transaction of its own (autocommit: the database
+        commits it alone, without a BEGIN and a COMMIT round trip), returning its rows.
+
+        Not tried again when it fails: whether it took effect is then unknown to the caller.
+        """
+        async with self._lend(begin=False) as driver:
+            try:
+                return await HotTransaction(driver).all(statement, **parameters)
+            except Exception:
+                driver.broken = True
+                raise
+
     async def read(self, statement: HotStatement, **parameters: Any) -> Row | None:
         """The first row of a read-only statement, run alone in autocommit: it sees the last
         commit and never waits for writers. Tried once more on a fresh connection if the

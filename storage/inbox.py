@@ -50,14 +50,23 @@ class InboxService:
             return []
         now = models.utcnow()
         fresh: set[int] = set()
-        async with self._hot.transaction() as tx:
-            for update_id, payload in updates:
-                inserted = await tx.first(
-                    self._record, update_id=update_id, payload=payload, received_at=now,
-                    claimed_at=now, attempts=1,
-                )  # fmt: skip
-                if inserted is not None:
-                    fresh.add(update_id)
+        if len(updates) == 1:
+            # One statement is a transaction by itself: no BEGIN and COMMIT round trips.
+            update_id, payload = updates[0]
+            if await self._hot.write_alone(
+                self._record, update_id=update_id, payload=payload, received_at=now,
+                claimed_at=now, attempts=1,
+            ):  # fmt: skip
+                fresh.add(update_id)
+        else:
+            async with self._hot.transaction() as tx:
+                for update_id, payload in updates:
+                    inserted = await tx.first(
+                        self._record, update_id=update_id, payload=payload, received_at=now,
+                        claimed_at=now, attempts=1,
+                    )  # fmt: skip
+                    if inserted is not None:
+                        fresh.add(update_id)
         return [i for i, _ in updates if i in fresh]
 
     async def unprocessed(

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Table, bindparam, insert, select, update
 
 from storage import models
+from storage.errors import DraftNotFound, StaleStep
 from storage.hotpath import HotPath
 from storage.store import Store
 from tests.driver import cut_connections
@@ -147,3 +148,75 @@ async def test_closed_hot_path_refuses_work(store: Store) -> None:
     await hot.close()
     with pytest.raises(RuntimeError):
         await hot.read(hot.prepare(_ROW), user_id=1)
+
+
+# --- drafts.answer: one compare-and-set UPDATE when the caller saw the draft --------------------
+
+
+async def test_an_answer_on_the_draft_as_seen_is_taken(store: Store) -> None:
+    drafts = store.drafts
+    seen, _ = await drafts.start(5, 5, "duplicate")
+    moved = await drafts.answer(5, seen.step, seen.step, "مریم احمدی", 10, seen=seen)
+    assert moved.step != seen.step
+    assert await drafts.get(5) == moved
+    assert moved.answers[seen.step] == "مریم احمدی"
+    assert moved.last_message_id == 10
+
+
+async def test_an_answer_on_a_draft_that_moved_meanwhile_is_refused(store: Store) -> None:
+    drafts = store.drafts
+    seen, _ = await drafts.start(5, 5, "duplicate")
+    now = await drafts.answer(5, seen.step, seen.step, "اول", 10)  # another message, first
+    with pytest.raises(StaleStep):
+        await drafts.answer(5, seen.step, seen.step, "دوم", 11, seen=seen)
+    assert await drafts.get(5) == now
+    assert now.answers[seen.step] == "اول"
+
+
+async def test_the_same_message_is_not_taken_twice(store: Store) -> None:
+    drafts = store.drafts
+    seen, _ = await drafts.start(5, 5, "duplicate")
+    moved = await drafts.answer(5, seen.step, seen.step, "مریم احمدی", 10, seen=seen)
+    back = await drafts.go_to(5, seen.step)
+    with pytest.raises(StaleStep):
+        await drafts.answer(5, back.step, back.step, "دوباره", 10, seen=back)
+    with pytest.raises(StaleStep):
+        await drafts.answer(5, back.step, back.step, "دوباره", 9)
+    again = await drafts.get(5)
+    assert again is not None and again.answers == moved.answers
+
+
+async def test_a_draft_touched_but_on_the_same_step_takes_the_answer(store: Store) -> None:
+    """``seen`` is out of date (the draft was written since) but still waits on the step: the
+    compare-and-set misses, and the locking way takes the answer."""
+    drafts = store.drafts
+    seen, _ = await drafts.start(5, 5, "duplicate")
+    touched = await drafts.go_to(5, seen.step)
+    assert touched.updated_at != seen.updated_at
+    moved = await drafts.answer(5, seen.step, seen.step, "مریم احمدی", 10, seen=seen)
+    assert moved.step != seen.step
+    assert await drafts.get(5) == moved
+
+
+async def test_an_answer_to_a_dropped_draft_is_refused(store: Store) -> None:
+    drafts = store.drafts
+    seen, _ = await drafts.start(5, 5, "duplicate")
+    assert await drafts.discard(5)
+    with pytest.raises(DraftNotFound):
+        await drafts.answer(5, seen.step, seen.step, "مریم احمدی", 10, seen=seen)
+    assert await drafts.get(5) is None
+
+
+async def test_an_out_of_date_view_never_drops_answers_given_since(store: Store) -> None:
+    """Back on the same step with answers given since ``seen`` was read: the answer is
+    added to the draft as it is now, not to the stale copy."""
+    drafts = store.drafts
+    seen, _ = await drafts.start(5, 5, "duplicate")
+    first = await drafts.answer(5, seen.step, seen.step, "مریم احمدی", 10)
+    second = await drafts.answer(5, first.step, first.step, "حسین", 11)
+    await drafts.go_to(5, seen.step)
+    final = await drafts.answer(5, seen.step, seen.step, "زهرا احمدی", 12, seen=seen)
+    assert final.answers[seen.step] == "زهرا احمدی"
+    assert final.answers[first.step] == "حسین"
+    assert await drafts.get(5) == final
+    assert second.step != first.step
