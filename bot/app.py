@@ -131,6 +131,8 @@ class BotRuntime:
             max_upload_bytes=MAX_UPLOAD_BYTES,
             draft_ttl_days=settings.draft_ttl_days,
             wake_outbox=self.sender.wake,
+            deliver_claimed=self.sender.deliver_claimed,
+            claim_lease=settings.claim_lease,
             allowed_groups=settings.allowed_groups,
         )
 

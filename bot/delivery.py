@@ -165,6 +165,11 @@ class OutboxSender:
             await self._deliver(item)
         return len(items)
 
+    async def deliver_claimed(self, item: OutboxItem) -> None:
+        """Send a message its writer claimed (storage.outbox.enqueue's ``claim_for``) now,
+        settling it as any delivery: sent, retried later, or given up."""
+        await self._deliver(item)
+
     async def _deliver(self, item: OutboxItem) -> None:
         outbox = self._store.outbox
         handler = self._handlers.get(item.kind)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackContext, ContextTypes
 
+from storage.outbox import OutboxItem
 from storage.store import Store
 
 DEPS_KEY = "deps"
@@ -25,6 +27,10 @@ class Deps:
     max_upload_bytes: int
     draft_ttl_days: float
     wake_outbox: Callable[[], None]
+    # Sends an outbox message the handler claimed (a tracking code) at once, recording it
+    # as the outbox sender would; if the bot dies first, the sender sends it after the claim.
+    deliver_claimed: Callable[[OutboxItem], Awaitable[None]]
+    claim_lease: dt.timedelta
     allowed_groups: frozenset[int] = frozenset()
 
 

@@ -171,7 +171,9 @@ async def _submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft_id: 
     assert query is not None and user is not None
     d = deps(context)
     try:
-        result = await d.store.drafts.submit(user.id, draft_id, new_tracking_code)
+        result = await d.store.drafts.submit(
+            user.id, draft_id, new_tracking_code, claim_notice_for=d.claim_lease
+        )
     except DraftNotFound:
         await answer_query(query, texts.DRAFT_GONE)
         await _drop_buttons(query.message)
@@ -186,9 +188,12 @@ async def _submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft_id: 
     if not result.created:
         await answer_query(query, texts.ALREADY_SUBMITTED.format(code=code))
         return
-    # The tracking code goes out through the outbox, written with the request: a crash
-    # between filing and replying cannot lose it.
-    d.wake_outbox()
+    d.wake_outbox()  # the staff announcement
+    # The tracking code is an outbox message written with the request and claimed for this
+    # handler, which sends it now: a crash between filing and sending cannot lose it (the
+    # outbox sender sends it once the claim runs out).
+    if result.notice is not None:
+        await d.deliver_claimed(result.notice)
     await answer_query(query)
     await _drop_buttons(query.message)
 

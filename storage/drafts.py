@@ -19,7 +19,7 @@ from storage import models
 from storage.errors import DraftNotFound, StaleStep
 from storage.filestore import DocumentStore
 from storage.hotpath import HotPath
-from storage.outbox import enqueue
+from storage.outbox import OutboxItem, enqueue
 from storage.views import DraftView, RequestView, draft_view, request_view
 
 log = logging.getLogger(__name__)
@@ -52,10 +52,15 @@ class StoredUpload:
 
 @dataclass(frozen=True)
 class SubmitResult:
-    """The outcome of confirming a draft."""
+    """The outcome of confirming a draft.
+
+    ``notice``: the applicant's "request received" message (with the tracking code), queued
+    in the outbox already claimed for the caller to send at once, when asked for.
+    """
 
     request: RequestView
     created: bool
+    notice: OutboxItem | None = None
 
 
 class DraftService:
@@ -186,12 +191,21 @@ class DraftService:
         return True
 
     async def submit(
-        self, user_id: int, draft_id: str, new_code: Callable[[], str]
+        self,
+        user_id: int,
+        draft_id: str,
+        new_code: Callable[[], str],
+        *,
+        claim_notice_for: dt.timedelta | None = None,
     ) -> SubmitResult:
         """File the draft as a request, with its attachments, in one transaction.
 
         A second confirm of the same draft (a double tap) returns the request already filed.
-        The staff announcement is queued in the outbox in the same transaction.
+        The staff announcement and the applicant's notice with the tracking code are queued
+        in the outbox in the same transaction; with ``claim_notice_for`` the notice is
+        claimed for the caller (returned as ``notice``), who sends it at once rather than
+        waiting for the outbox sender; if the caller does not, the sender does once that
+        claim has run out.
 
         Raises:
             DraftNotFound: no such draft and no request filed from it.
@@ -199,7 +213,7 @@ class DraftService:
         """
         for _attempt in range(5):
             try:
-                return await self._submit_once(user_id, draft_id, new_code())
+                return await self._submit_once(user_id, draft_id, new_code(), claim_notice_for)
             except IntegrityError as exc:
                 existing = await self._filed_from(draft_id, user_id)
                 if existing is not None:
@@ -209,7 +223,9 @@ class DraftService:
                 log.warning("tracking code collision, drawing another")
         raise RuntimeError("could not draw a free tracking code")
 
-    async def _submit_once(self, user_id: int, draft_id: str, code: str) -> SubmitResult:
+    async def _submit_once(
+        self, user_id: int, draft_id: str, code: str, claim_notice_for: dt.timedelta | None
+    ) -> SubmitResult:
         async with self._sessions.begin() as session:
             existing = await _request_from_draft(session, draft_id, user_id)
             if existing is not None:
@@ -273,16 +289,17 @@ class DraftService:
                 dedupe_key=f"announce:{request.id}",
             )
             # The tracking code is owed to the applicant even if the bot dies right now.
-            await enqueue(
+            notice = await enqueue(
                 session,
                 kind="notify",
                 chat_id=row.chat_id,
                 payload={"event": "received", "code": code, "text": ""},
                 dedupe_key=f"received:{request.id}",
+                claim_for=claim_notice_for,
             )
             view = request_view(request, attachments)
         log.info("request %s filed (kind %s)", view.tracking_code, view.kind)
-        return SubmitResult(view, created=True)
+        return SubmitResult(view, created=True, notice=notice)
 
     async def _filed_from(self, draft_id: str, user_id: int) -> RequestView | None:
         async with self._sessions() as session:

@@ -32,22 +32,39 @@ class OutboxItem:
 
 
 async def enqueue(
-    session: AsyncSession, *, kind: str, chat_id: int, payload: dict[str, Any], dedupe_key: str
-) -> None:
-    """Queue a message in the caller's transaction; a repeated ``dedupe_key`` is ignored."""
+    session: AsyncSession,
+    *,
+    kind: str,
+    chat_id: int,
+    payload: dict[str, Any],
+    dedupe_key: str,
+    claim_for: dt.timedelta | None = None,
+) -> OutboxItem | None:
+    """Queue a message in the caller's transaction; a repeated ``dedupe_key`` is ignored.
+
+    ``claim_for``: the row is written already claimed by the caller, who means to send it
+    at once (see :meth:`bot.delivery.OutboxSender.deliver_claimed`): no sender takes it
+    before the claim runs out, and any sender does after (the caller died, say). Returns the
+    claimed item, or None when not claimed or the key was already queued.
+    """
+    now = models.utcnow()
     values = {
         "kind": kind,
         "chat_id": chat_id,
         "payload": payload,
         "dedupe_key": dedupe_key,
-        "created_at": models.utcnow(),
-        "next_attempt_at": models.utcnow(),
-        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now if claim_for is None else now + claim_for,
+        "attempts": 0 if claim_for is None else 1,
     }
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(models.Outbox).values(**values).on_conflict_do_nothing()
-    await session.execute(statement)
+    if claim_for is None:
+        await session.execute(statement)
+        return None
+    row_id = (await session.execute(statement.returning(models.Outbox.id))).scalar()
+    return None if row_id is None else OutboxItem(row_id, kind, chat_id, dict(payload), 1)
 
 
 class OutboxService:

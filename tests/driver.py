@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import io
 from typing import Any
 
@@ -34,6 +36,41 @@ def pdf() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (620, 877), (255, 255, 255)).save(buffer, "PDF", resolution=75)
     return buffer.getvalue()
+
+
+def build_pdf(
+    objects: list[bytes], trailer_extra: bytes = b"", header: bytes = b"%PDF-1.4"
+) -> bytes:
+    """A PDF with a correct cross-reference table; object 1 must be the catalog."""
+    out = header + b"\n%\xe2\xe3\xcf\xd3\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R " % (len(objects) + 1) + trailer_extra + b">>\n"
+    out += b"startxref\n%d\n%%%%EOF\n" % xref
+    return out
+
+
+def page_objects(pages: int) -> list[bytes]:
+    kids = b" ".join(b"%d 0 R" % (3 + i) for i in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages,
+    ]
+    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"] * pages
+    return objects
+
+
+def hostile_pdf() -> bytes:
+    """A sound two-page PDF that runs JavaScript when opened: accepted, but redrawn."""
+    objects = page_objects(2)
+    objects[0] = b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>"
+    objects.append(b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>")
+    return build_pdf(objects)
 
 
 # A complete, valid duplicate request, in the order the bot asks.
@@ -169,9 +206,16 @@ STORED_ANSWERS: dict[str, Any] = {
 
 
 async def file_directly(
-    store: Store, user_id: int, letter: bytes, photo: bytes, **answers: Any
+    store: Store,
+    user_id: int,
+    letter: bytes,
+    photo: bytes,
+    *,
+    claim_notice_for: dt.timedelta | None = None,
+    **answers: Any,
 ) -> RequestView:
-    """File a complete request through the storage use cases, as the chat would."""
+    """File a complete request through the storage use cases, as the chat would (which
+    claims the tracking-code notice for itself: ``claim_notice_for``)."""
     values = {**STORED_ANSWERS, **answers}
     draft, _ = await store.drafts.start(user_id, user_id, "duplicate")
     for field in DUPLICATE_FORM.fields:
@@ -189,7 +233,9 @@ async def file_directly(
         else:
             value = values[field.key]
         draft = await store.drafts.answer(user_id, field.key, field.key, value)
-    result = await store.drafts.submit(user_id, draft.id, new_tracking_code)
+    result = await store.drafts.submit(
+        user_id, draft.id, new_tracking_code, claim_notice_for=claim_notice_for
+    )
     return result.request
 
 
@@ -210,3 +256,13 @@ async def cut_connections(store: Store, hot: HotPath) -> None:
         for kept in hot._idle:
             if kept is not None:
                 kept.raw.stop()
+
+
+async def wait_outbox_empty(store: Store, timeout: float = 120.0) -> None:
+    """Wait until the outbox owes nothing more; fails after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while await store.outbox.pending():
+        if loop.time() > deadline:
+            raise AssertionError(f"the outbox still owes {await store.outbox.pending()}")
+        await asyncio.sleep(0.02)

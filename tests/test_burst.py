@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from domain.tracking import format_tracking_code
 from storage.store import Store
 from tests.conftest import ADMIN_CHAT_ID, bot_settings
 from tests.driver import file_directly as file_request_directly
-from tests.driver import jpeg, pdf
+from tests.driver import jpeg, pdf, wait_outbox_empty
 from tests.fakebotapi import FakeBotApi
 
 pytestmark = pytest.mark.timeout(180)
@@ -45,11 +47,7 @@ async def test_a_burst_of_requests_reaches_the_staff_chat_despite_429s(
             await file_directly(runtime.store, 20_000 + i, letter, photo) for i in range(BURST)
         ]
         runtime.sender.wake()
-        for _ in range(1200):
-            if await runtime.store.outbox.pending() == 0:
-                break
-            await asyncio.sleep(0.1)
-        assert await runtime.store.outbox.pending() == 0
+        await wait_outbox_empty(runtime.store)
     finally:
         await runtime.stop()
 
@@ -96,11 +94,40 @@ async def test_tracking_codes_do_not_wait_behind_the_staff_chat(
         # Three staff messages per request: 30 in all, at most 5 a second. Had the codes
         # waited their turn, the last would have come after 28 of them.
         assert staff_then <= 2 * per_second
-        for _ in range(200):
-            if await runtime.store.outbox.pending() == 0:
-                break
-            await asyncio.sleep(0.1)
-        assert await runtime.store.outbox.pending() == 0
+        await wait_outbox_empty(runtime.store, timeout=20)
     finally:
         await runtime.stop()
     assert len(api.sent(ADMIN_CHAT_ID)) == 3 * users
+
+
+async def test_a_tracking_code_claimed_by_a_handler_that_died_is_sent_after_the_claim(
+    api: FakeBotApi, data_dir: Path, database_url: str
+) -> None:
+    """The chat's «confirm» writes the notice claimed for itself and sends it at once; if the
+    bot dies in between, the outbox sender sends it once the claim has run out, not before."""
+    lease = dt.timedelta(seconds=1.5)
+    runtime = BotRuntime(bot_settings(api, data_dir, database_url=database_url))
+    await runtime.start()
+    try:
+        api.user(30_000, first_name="متقاضی")
+        filed = await file_request_directly(
+            runtime.store, 30_000, pdf(), jpeg(600, 800), claim_notice_for=lease
+        )
+        filed_at = time.monotonic()
+        code = format_tracking_code(filed.tracking_code)
+        runtime.sender.wake()
+        # The staff announcement goes out; the claimed notice waits for its claim.
+        for _ in range(100):
+            if len(api.sent(ADMIN_CHAT_ID)) == 3:
+                break
+            await asyncio.sleep(0.02)
+        assert len(api.sent(ADMIN_CHAT_ID)) == 3
+        assert not any(code in str(m.get("text")) for m in api.sent(30_000))
+        message = await api.next_message(30_000, timeout=10)
+        waited = time.monotonic() - filed_at
+        assert code in str(message.get("text"))
+        assert waited >= lease.total_seconds() - 0.1
+        await wait_outbox_empty(runtime.store, timeout=5)
+    finally:
+        await runtime.stop()
+    assert sum(code in str(m.get("text")) for m in api.sent(30_000)) == 1

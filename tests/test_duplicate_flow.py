@@ -6,6 +6,7 @@ import hashlib
 import json
 from typing import Any
 
+import pypdfium2  # type: ignore[import-untyped]
 import pytest
 
 from bot.app import BotRuntime
@@ -13,7 +14,7 @@ from domain import texts
 from domain.digits import to_persian_digits
 from domain.tracking import format_tracking_code, parse_tracking_code
 from tests.conftest import ADMIN_CHAT_ID
-from tests.driver import Applicant, jpeg, keyboard, pdf
+from tests.driver import Applicant, hostile_pdf, jpeg, keyboard, pdf, wait_outbox_empty
 from tests.fakebotapi import FakeBotApi
 
 
@@ -90,13 +91,7 @@ def to_ascii(text: str) -> str:
 
 
 async def _wait_outbox_empty(bot: BotRuntime) -> None:
-    import asyncio
-
-    for _ in range(100):
-        if await bot.store.outbox.pending() == 0:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("outbox never emptied")
+    await wait_outbox_empty(bot.store, timeout=5)
 
 
 # Wrong answers for each text step, with the message the bot must give.
@@ -404,3 +399,46 @@ async def test_an_album_gives_one_answer_not_the_next_ones(
     assert draft is not None and draft.step == "photo"
     accepted = await applicant.send_photo(jpeg(600, 800))  # on its own: taken
     assert accepted["text"].startswith("✅")
+
+
+# --- The court letter is redrawn page by page before anyone gets it --------------------------
+
+
+async def _stored_files(bot: BotRuntime) -> set[str]:
+    root = bot.store.files.root  # type: ignore[attr-defined]
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+async def test_a_court_letter_with_a_script_reaches_staff_redrawn(
+    api: FakeBotApi, bot: BotRuntime, applicant: Applicant
+) -> None:
+    await applicant.open_duplicate_request()
+    await applicant.answer_text_fields()
+    accepted = await applicant.send_document(hostile_pdf(), "letter.pdf", "application/pdf")
+    assert "✅" in accepted["text"]
+    await applicant.reply()  # the photo prompt
+    await applicant.send_photo(jpeg(600, 800))
+    summary = await applicant.reply()
+    filed = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
+    code = _code_in(filed["text"])
+
+    (request,) = await bot.store.requests.list_for_user(applicant.user_id)
+    request = await bot.store.requests.get(request.id)
+    letter = next(a for a in request.attachments if a.kind == "court_letter")
+    kept = await bot.store.files.read(letter.stored_path)
+    assert b"JavaScript" not in kept and b"OpenAction" not in kept
+    assert hashlib.sha256(kept).hexdigest() == letter.sha256
+    document = pypdfium2.PdfDocument(kept)
+    try:
+        assert len(document) == 2  # every page kept
+    finally:
+        document.close()
+    # Only the redrawn copy is kept, never the letter as sent.
+    assert await _stored_files(bot) == {a.stored_path for a in request.attachments}
+
+    card = await api.next_message(ADMIN_CHAT_ID)
+    assert format_tracking_code(code) in card["text"]
+    sent = await api.next_message(ADMIN_CHAT_ID)
+    staff_copy = api.file_bytes(sent["document"]["file_id"])
+    assert b"JavaScript" not in staff_copy and staff_copy == kept
+    await _wait_outbox_empty(bot)

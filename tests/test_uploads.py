@@ -27,6 +27,7 @@ from domain.uploads import (
     clean_image,
     clean_pdf,
 )
+from tests.driver import build_pdf, hostile_pdf, page_objects
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
@@ -88,33 +89,6 @@ def png_declaring(width: int, height: int) -> bytes:
         + png_chunk(b"IDAT", zlib.compress(first_row))
         + png_chunk(b"IEND", b"")
     )
-
-
-def build_pdf(
-    objects: list[bytes], trailer_extra: bytes = b"", header: bytes = b"%PDF-1.4"
-) -> bytes:
-    """A PDF with a correct cross-reference table; object 1 must be the catalog."""
-    out = header + b"\n%\xe2\xe3\xcf\xd3\n"
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R " % (len(objects) + 1) + trailer_extra + b">>\n"
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return out
-
-
-def page_objects(pages: int) -> list[bytes]:
-    kids = b" ".join(b"%d 0 R" % (3 + i) for i in range(pages))
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages,
-    ]
-    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"] * pages
-    return objects
 
 
 def minimal_pdf(pages: int = 1) -> bytes:
@@ -581,10 +555,7 @@ def test_a_tiny_pdf_with_enormous_pages_is_refused_before_anything_renders_it() 
 
 def test_a_pdf_with_a_script_is_redrawn_without_it() -> None:
     """What staff receive keeps every page and nothing a reader could run."""
-    objects = page_objects(2)
-    objects[0] = b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>"
-    objects.append(b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>")
-    hostile = build_pdf(objects)
+    hostile = hostile_pdf()
     assert clean_pdf(hostile).data == hostile  # a sound PDF: accepted as it is
     flat = uploads.flatten_pdf(hostile)
     assert b"JavaScript" not in flat and b"OpenAction" not in flat
