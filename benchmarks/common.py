@@ -94,7 +94,8 @@ class Figure:
 class Sizes:
     """How big each benchmark is: the full run, or ``--quick`` for a smoke run."""
 
-    pipeline: tuple[tuple[int, int], ...]  # (simulated users, rounds)
+    # (simulated users at once, rounds, requests each user files one after another in a round)
+    pipeline: tuple[tuple[int, int, int], ...]
     verify_confirmations: int
     verify_sign_budget_s: float
     verify_seconds: float
@@ -111,7 +112,7 @@ class Sizes:
 
 
 FULL = Sizes(
-    pipeline=((1, 5), (50, 3), (500, 1)),
+    pipeline=((1, 5, 5), (50, 3, 1), (500, 1, 1)),
     verify_confirmations=1_000_000,
     verify_sign_budget_s=30.0,
     verify_seconds=4.0,
@@ -128,7 +129,7 @@ FULL = Sizes(
 )
 
 QUICK = Sizes(
-    pipeline=((1, 1), (20, 1)),
+    pipeline=((1, 1, 3), (20, 1, 1)),
     verify_confirmations=10_000,
     verify_sign_budget_s=5.0,
     verify_seconds=1.0,

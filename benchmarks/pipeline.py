@@ -4,7 +4,9 @@ The loopback Bot API server and the users run in this process; the bot runs in a
 its own (:mod:`benchmarks.botproc`). Each user, all at once, sends the menu choice, ten text
 answers, the court letter (PDF), the 3x4 photo and taps «confirm» on the summary: 14 updates,
 each sent only after the bot answered the previous one. Reply latency is the time from feeding
-an update to the bot's next message to that user.
+an update to the bot's next message to that user. At N = 1 a round is five requests filed one
+after another (a new user each time): one request takes a tenth of a second, and a round of one
+was at the mercy of a single stall of the machine.
 
 Baseline: a bare python-telegram-bot echo bot (:mod:`benchmarks.echo_bot`) given the same 14
 updates per user on the same server with the same concurrency; it answers each with one
@@ -70,7 +72,7 @@ class ConversationFailed(Exception):
 
 @dataclass
 class RoundResult:
-    users: int
+    conversations: int
     wall: float
     latencies: list[float]
     errors: list[str]
@@ -79,11 +81,11 @@ class RoundResult:
 
     @property
     def conversations_per_s(self) -> float:
-        return self.users / self.wall
+        return self.conversations / self.wall
 
     @property
     def updates_per_s(self) -> float:
-        return self.users * UPDATES_PER_CONVERSATION / self.wall
+        return self.conversations * UPDATES_PER_CONVERSATION / self.wall
 
 
 @dataclass
@@ -141,17 +143,24 @@ class Side:
         if self.bot is not None:
             self.bot.kill()
 
-    async def run_round(self, users: int) -> RoundResult:
+    async def run_round(self, users: int, in_a_row: int = 1) -> RoundResult:
+        """``users`` simulated users at once, each filing ``in_a_row`` requests one after
+        another (a new user each time)."""
         assert self.bot is not None
-        ids = list(range(self._next_user, self._next_user + users))
-        self._next_user += users
+        ids = list(range(self._next_user, self._next_user + users * in_a_row))
+        self._next_user += len(ids)
         latencies: list[float] = []
         errors: list[str] = []
         conversation = self._ours if self.kind == "ours" else self._echo
+
+        async def one_after_another(chain: list[int]) -> None:
+            for uid in chain:
+                await conversation(uid, latencies)
+
         bot_cpu0, server_cpu0 = cpu_seconds(self.bot.pid), time.process_time()
         started = time.perf_counter()
         outcomes = await asyncio.gather(
-            *(conversation(uid, latencies) for uid in ids), return_exceptions=True
+            *(one_after_another(ids[i::users]) for i in range(users)), return_exceptions=True
         )
         wall = time.perf_counter() - started
         bot_cpu = cpu_seconds(self.bot.pid) - bot_cpu0
@@ -161,11 +170,11 @@ class Side:
                 errors.append(f"{type(outcome).__name__}: {outcome}"[:300])
         for uid in ids:
             self.api.forget(uid)
-        self.conversations += users
+        self.conversations += len(ids)
         if self.kind == "ours":
             errors += await self._await_announcements()
         self.api.trim()
-        return RoundResult(users, wall, latencies, errors, bot_cpu, server_cpu)
+        return RoundResult(len(ids), wall, latencies, errors, bot_cpu, server_cpu)
 
     async def _await_announcements(self) -> list[str]:
         """Wait (untimed) until the staff chat got every card and document, outbox empty."""
@@ -276,11 +285,11 @@ async def _measure(ctx: Context, database_url: str | None, files: _Files) -> lis
     label = describe_database(database_url)
     figures: list[Figure] = []
     async with _sides(ctx, database_url, files, label) as (ours, echo):
-        for users, rounds in ctx.sizes.pipeline:
+        for users, rounds, in_a_row in ctx.sizes.pipeline:
             results: dict[str, list[RoundResult]] = {"ours": [], "echo": []}
             for _ in range(rounds):
                 for side in (ours, echo):
-                    result = await side.run_round(users)
+                    result = await side.run_round(users, in_a_row)
                     results[side.kind].append(result)
                     ctx.log(
                         f"  {label} N={users} {side.kind}: {result.updates_per_s:7.1f} updates/s, "
@@ -303,8 +312,7 @@ async def _profile(ctx: Context, ours: Side, users: int) -> None:
     ctx.log(f"  profiling one extra round of ours at N={users} (not counted)")
     await ours.bot.request("profile-start")
     # One user's conversation is short: profile several in a row for enough samples.
-    for _ in range(10 if users == 1 else 1):
-        await ours.run_round(users)
+    await ours.run_round(users, 10 if users == 1 else 1)
     path = await ours.bot.request("profile-stop", timeout=300)
     ctx.log(f"  profile written: {path}")
 
@@ -315,7 +323,8 @@ def _figures(
     prefix = f"pipeline[{label}] N={users}"
     errors = sum(len(r.errors) for r in ours) + sum(len(r.errors) for r in echo)
     cpu = (
-        f"{len(ours)} round(s) of {users} users x {UPDATES_PER_CONVERSATION} updates; "
+        f"{len(ours)} round(s) of {users} users x {ours[0].conversations // users} "
+        f"request(s) one after another x {UPDATES_PER_CONVERSATION} updates; "
         f"bot CPU {median([r.bot_cpu / r.wall for r in ours]):.0%} (echo "
         f"{median([r.bot_cpu / r.wall for r in echo]):.0%}), server+users CPU "
         f"{median([r.server_cpu / r.wall for r in ours]):.0%} (echo "
