@@ -188,12 +188,12 @@ async def _submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft_id: 
     if not result.created:
         await answer_query(query, texts.ALREADY_SUBMITTED.format(code=code))
         return
-    d.wake_outbox()  # the staff announcement
     # The tracking code is an outbox message written with the request and claimed for this
     # handler, which sends it now: a crash between filing and sending cannot lose it (the
     # outbox sender sends it once the claim runs out).
     if result.notice is not None:
         await d.deliver_claimed(result.notice)
+    d.wake_outbox()  # the staff announcement, after the applicant's answer
     await answer_query(query)
     await _drop_buttons(query.message)
 

@@ -6,10 +6,10 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, cast
 
-from sqlalchemy import Table, Update, bindparam, delete, select, update
+from sqlalchemy import Table, Update, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -82,6 +82,17 @@ class DraftService:
         self._read = hot.prepare(_DRAFT_ROW)
         self._read_for_update = hot.prepare(_DRAFT_ROW.with_for_update())
         self._save = hot.prepare(_DRAFT_SAVE)
+        self._add = hot.prepare(
+            insert(_DRAFTS).values(
+                {name: bindparam(name) for name in (*_VIEW_COLUMNS, "created_at")}
+            )
+        )
+        self._remembered = hot.prepare(
+            select(_REMEMBERED.c.answers).where(
+                _REMEMBERED.c.chat_id == bindparam("chat_id"),
+                _REMEMBERED.c.kind == bindparam("kind"),
+            )
+        )
         self._save_if_unchanged = hot.prepare(_DRAFT_SAVE_IF_UNCHANGED)
 
     async def get(self, user_id: int) -> DraftView | None:
@@ -96,25 +107,22 @@ class DraftService:
             The draft and whether it was newly created.
         """
         form = FORMS[kind]
-        async with self._sessions.begin() as session:
-            row = await _draft_of(session, user_id)
+        async with self._hot.transaction() as tx:
+            row = await tx.first(self._read_for_update, user_id=user_id)
             if row is not None:
-                return draft_view(row), False
+                return _hot_view(row), False
             answers: dict[str, Any] = {}
             if form.remembered:
-                kept = await session.get(models.RememberedAnswers, (chat_id, kind))
+                kept = await tx.first(self._remembered, chat_id=chat_id, kind=kind)
                 if kept is not None:
-                    answers = {k: v for k, v in kept.answers.items() if k in form.remembered}
-            row = models.Draft(
-                id=str(uuid.uuid4()),
-                user_id=user_id,
-                chat_id=chat_id,
-                kind=kind,
-                step=form.next_step(answers),
-                answers=answers,
-            )
-            session.add(row)
-        return draft_view(row), True
+                    answers = {k: v for k, v in kept["answers"].items() if k in form.remembered}
+            now = models.utcnow()
+            view = DraftView(
+                id=str(uuid.uuid4()), user_id=user_id, chat_id=chat_id, kind=kind,
+                step=form.next_step(answers), answers=answers, updated_at=now,
+            )  # fmt: skip
+            await tx.execute(self._add, **asdict(view), created_at=now)
+        return view, True
 
     async def answer(
         self,
@@ -363,7 +371,9 @@ async def _remember(
 # Built once: every message of a conversation looks its draft up (twice).
 _DRAFT_OF = select(models.Draft).where(models.Draft.user_id == bindparam("user_id"))
 _DRAFTS = cast(Table, models.Draft.__table__)
-_DRAFT_ROW = select(*(_DRAFTS.c[f.name] for f in fields(DraftView))).where(
+_REMEMBERED = cast(Table, models.RememberedAnswers.__table__)
+_VIEW_COLUMNS = tuple(f.name for f in fields(DraftView))
+_DRAFT_ROW = select(*(_DRAFTS.c[name] for name in _VIEW_COLUMNS)).where(
     _DRAFTS.c.user_id == bindparam("user_id")
 )
 
