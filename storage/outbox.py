@@ -10,14 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import models
+from storage.hotpath import HotPath, HotStatement
+
+_OUTBOX = cast(Table, models.Outbox.__table__)
 
 
 @dataclass(frozen=True)
@@ -68,10 +71,67 @@ async def enqueue(
 
 
 class OutboxService:
-    """Claiming and settling outbox rows."""
+    """Claiming and settling outbox rows.
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    Claiming and settling run for every message sent, so they run on the hot path
+    (storage.hotpath); the rarer queries use sessions.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], hot: HotPath) -> None:
         self._sessions = sessions
+        self._hot = hot
+        self._due: dict[tuple[tuple[str, ...] | None, tuple[str, ...]], HotStatement] = {}
+        self._claim = hot.prepare(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id == bindparam("item_id"))
+            .values(attempts=bindparam("attempts"), next_attempt_at=bindparam("due"))
+        )
+        self._sent = hot.prepare(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id == bindparam("item_id"))
+            .values(sent_at=bindparam("at"), last_error=None)
+        )
+        self._later = hot.prepare(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id == bindparam("item_id"))
+            .values(next_attempt_at=bindparam("due"), last_error=bindparam("error"))
+        )
+        self._failed = hot.prepare(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id == bindparam("item_id"))
+            .values(failed_at=bindparam("at"), last_error=bindparam("error"))
+        )
+        self._progress = hot.prepare(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id == bindparam("item_id"))
+            .values(payload=bindparam("payload"))
+        )
+
+    def _due_query(
+        self, kinds: Collection[str] | None, other_than: Collection[str]
+    ) -> HotStatement:
+        key = (tuple(sorted(kinds)) if kinds is not None else None, tuple(sorted(other_than)))
+        statement = self._due.get(key)
+        if statement is None:
+            query = (
+                select(_OUTBOX.c.id, _OUTBOX.c.kind, _OUTBOX.c.chat_id, _OUTBOX.c.payload,
+                       _OUTBOX.c.attempts)
+                .where(
+                    _OUTBOX.c.sent_at.is_(None),
+                    _OUTBOX.c.failed_at.is_(None),
+                    _OUTBOX.c.next_attempt_at <= bindparam("now"),
+                )
+                .order_by(_OUTBOX.c.id)
+                .limit(bindparam("limit"))
+                .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's BEGIN IMMEDIATE
+            )  # fmt: skip
+            # The kinds are the lanes' constants: written into the statement.
+            if key[0] is not None:
+                query = query.where(_OUTBOX.c.kind.in_([literal(k) for k in key[0]]))
+            if key[1]:
+                query = query.where(_OUTBOX.c.kind.not_in([literal(k) for k in key[1]]))
+            statement = self._due[key] = self._hot.prepare(query)
+        return statement
 
     async def claim_due(
         self,
@@ -84,66 +144,39 @@ class OutboxService:
         """Take up to ``limit`` due rows, oldest first, hiding them from other senders for
         ``lease``: only rows of ``kinds`` when given, and none of ``other_than``."""
         now = models.utcnow()
-        async with self._sessions.begin() as session:
-            query = (
-                select(models.Outbox)
-                .where(
-                    models.Outbox.sent_at.is_(None),
-                    models.Outbox.failed_at.is_(None),
-                    models.Outbox.next_attempt_at <= now,
+        items = []
+        async with self._hot.transaction() as tx:
+            for row in await tx.all(self._due_query(kinds, other_than), now=now, limit=limit):
+                attempts = row["attempts"] + 1
+                await tx.execute(
+                    self._claim, item_id=row["id"], attempts=attempts, due=now + lease
                 )
-                .order_by(models.Outbox.id)
-                .limit(limit)
-            )
-            if kinds is not None:
-                query = query.where(models.Outbox.kind.in_(sorted(kinds)))
-            if other_than:
-                query = query.where(models.Outbox.kind.not_in(sorted(other_than)))
-            if session.bind and session.bind.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = (await session.scalars(query)).all()
-            items = []
-            for row in rows:
-                row.attempts += 1
-                row.next_attempt_at = now + lease
                 items.append(
-                    OutboxItem(row.id, row.kind, row.chat_id, dict(row.payload), row.attempts)
+                    OutboxItem(
+                        row["id"], row["kind"], row["chat_id"], dict(row["payload"]), attempts
+                    )
                 )
-            return items
+        return items
 
     async def note_progress(self, item_id: int, payload: dict[str, Any]) -> None:
         """Remember how far a many-part message got, so a retry does not repeat the parts sent."""
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(models.Outbox).where(models.Outbox.id == item_id).values(payload=payload)
-            )
+        await self._hot.write_alone(self._progress, item_id=item_id, payload=payload)
 
     async def mark_sent(self, item_id: int) -> None:
         """The message was delivered."""
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(models.Outbox)
-                .where(models.Outbox.id == item_id)
-                .values(sent_at=models.utcnow(), last_error=None)
-            )
+        await self._hot.write_alone(self._sent, item_id=item_id, at=models.utcnow())
 
     async def retry_later(self, item_id: int, delay: dt.timedelta, error: str) -> None:
         """Delivery failed for a passing reason; try again after ``delay``."""
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(models.Outbox)
-                .where(models.Outbox.id == item_id)
-                .values(next_attempt_at=models.utcnow() + delay, last_error=error[:500])
-            )
+        await self._hot.write_alone(
+            self._later, item_id=item_id, due=models.utcnow() + delay, error=error[:500]
+        )
 
     async def mark_failed(self, item_id: int, error: str) -> None:
         """Delivery can never succeed (the user blocked the bot, say); stop trying."""
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(models.Outbox)
-                .where(models.Outbox.id == item_id)
-                .values(failed_at=models.utcnow(), last_error=error[:500])
-            )
+        await self._hot.write_alone(
+            self._failed, item_id=item_id, at=models.utcnow(), error=error[:500]
+        )
 
     async def give_up_on_chat(self, chat_id: int, error: str) -> int:
         """The chat blocked the bot: stop every message still owed to it (not retried)."""

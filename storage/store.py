@@ -50,7 +50,7 @@ class Store:
         self.hot = HotPath(engine)
         self.drafts = DraftService(self.sessions, self.files, self.hot, calendar)
         self.requests = RequestService(self.sessions)
-        self.outbox = OutboxService(self.sessions)
+        self.outbox = OutboxService(self.sessions, self.hot)
         self.inbox = InboxService(self.sessions, self.hot)
         self.staff = StaffService(self.sessions)
         self.audit = AuditService(self.sessions)

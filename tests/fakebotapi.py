@@ -864,6 +864,10 @@ def _buttons(markup: JSON | None) -> list[JSON]:
 class FakeBotApi:
     """A loopback Telegram Bot API server that records what the bot does and feeds it updates."""
 
+    # Photos get real thumbnails (Pillow), the sizes Telegram lists; for photos the bot
+    # uploads the benchmarks list the sizes without making them (see benchmarks/fakeapi.py).
+    thumbnail_bot_uploads = True
+
     def __init__(
         self,
         token: str = "123456:TEST-TOKEN",
@@ -1747,7 +1751,11 @@ class FakeBotApi:
             for limit in _PHOTO_THUMBNAIL_LIMITS:
                 if max(width, height) <= limit:
                     break
-                thumb = _thumbnail(data, limit)
+                thumb = (
+                    _thumbnail(data, limit)
+                    if self.thumbnail_bot_uploads or not uploaded_by_bot
+                    else None
+                )
                 if thumb is None:
                     scale = limit / max(width, height)
                     thumb = (data, max(1, round(width * scale)), max(1, round(height * scale)))
