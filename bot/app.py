@@ -31,8 +31,13 @@ DRAFT_SWEEP_INTERVAL = dt.timedelta(hours=1)
 INBOX_KEEP = dt.timedelta(days=2)
 
 
-def build_application(settings: Settings) -> AnyApplication:
-    """The python-telegram-bot Application with every handler registered, in order."""
+def build_application(
+    settings: Settings, updates_request: AiohttpRequest | None = None
+) -> AnyApplication:
+    """The python-telegram-bot Application with every handler registered, in order.
+
+    ``updates_request``: the connection getUpdates goes through (bot.intake.Poller's).
+    """
     application = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
@@ -40,7 +45,7 @@ def build_application(settings: Settings) -> AnyApplication:
         .base_file_url(settings.file_url)
         .updater(None)  # updates come through bot.intake, which writes them down first
         .request(AiohttpRequest(connection_pool_size=settings.max_concurrent_updates))
-        .get_updates_request(AiohttpRequest(connection_pool_size=2))
+        .get_updates_request(updates_request or AiohttpRequest(connection_pool_size=2))
         .rate_limiter(
             AIORateLimiter(
                 overall_max_rate=settings.overall_messages_per_second,
@@ -79,7 +84,8 @@ class BotRuntime:
             single_step_approval=settings.single_step_approval,
             security_chat_id=settings.security_chat_id,
         )
-        self.application = build_application(settings)
+        updates_request = AiohttpRequest(connection_pool_size=2)
+        self.application = build_application(settings, updates_request)
         self.issuer = Issuer(
             self.application.bot,
             self.store,
@@ -105,7 +111,9 @@ class BotRuntime:
         self.intake = UpdateIntake(
             self.application, self.store.inbox, max_concurrent=settings.max_concurrent_updates
         )
-        self.poller = Poller(self.application, self.intake, timeout=settings.poll_timeout)
+        self.poller = Poller(
+            self.application, self.intake, updates_request, timeout=settings.poll_timeout
+        )
         self.web = VerifyServer(
             self.store.confirmations,
             office_name=settings.office_name,

@@ -18,6 +18,8 @@ from typing import Any
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
+from telegram.request import BaseRequest, RequestData
+from telegram.request._requestparameter import RequestParameter
 
 from storage.inbox import InboxService
 
@@ -48,20 +50,13 @@ class UpdateIntake:
         self._flusher: asyncio.Task[None] | None = None
 
     async def accept(self, payloads: list[dict[str, Any]]) -> None:
-        """Record updates as received (a webhook's JSON) and start handling the new ones."""
+        """Record updates as received (a webhook's or getUpdates' JSON) and start handling
+        the new ones."""
         pairs = [(int(p["update_id"]), p) for p in payloads]
         fresh = set(await self._inbox.record(pairs))
         for update_id, payload in pairs:
             if update_id in fresh:
                 self._dispatch(update_id, payload)
-
-    async def accept_updates(self, updates: list[Update]) -> None:
-        """Record updates python-telegram-bot has parsed (polling) and start handling the new
-        ones, as the objects already made rather than parsed again from the inbox's copy."""
-        fresh = set(await self._inbox.record([(u.update_id, u.to_dict()) for u in updates]))
-        for update in updates:
-            if update.update_id in fresh:
-                self._dispatch(update.update_id, update)
 
     async def recover(self, lease: dt.timedelta = dt.timedelta(0)) -> int:
         """Handle updates that were received but not handled (before a crash, or by an
@@ -81,11 +76,11 @@ class UpdateIntake:
             await asyncio.gather(self._flusher, return_exceptions=True)
         await self.flush()
 
-    def _dispatch(self, update_id: int, payload: dict[str, Any] | Update) -> None:
+    def _dispatch(self, update_id: int, payload: dict[str, Any]) -> None:
         if update_id in self._in_hand:
             return  # already being handled here (a slow handler outlived its claim)
         self._in_hand.add(update_id)
-        update = payload if isinstance(payload, Update) else Update.de_json(payload, self._app.bot)
+        update = Update.de_json(payload, self._app.bot)
         task = asyncio.create_task(self._handle(update_id, update), name=f"update-{update_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -131,17 +126,25 @@ def _serial_key(update: Update) -> int:
 
 
 class Poller:
-    """Long-polls getUpdates and hands each batch to the intake before confirming it."""
+    """Long-polls getUpdates and hands each batch to the intake before confirming it.
+
+    getUpdates is sent through python-telegram-bot's request object for it
+    (``BaseRequest.post``, which raises the same errors ``Bot.get_updates`` does) rather than
+    ``Bot.get_updates``: the inbox keeps the updates' JSON as Telegram sent it, which
+    ``get_updates`` would first turn into objects that would have to be turned back.
+    """
 
     def __init__(
         self,
         application: Application[Any, Any, Any, Any, Any, Any],
         intake: UpdateIntake,
+        request: BaseRequest,
         *,
         timeout: int = 30,
     ) -> None:
         self._app = application
         self._intake = intake
+        self._request = request
         self._timeout = timeout
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -160,18 +163,25 @@ class Poller:
                 await self._task
             self._task = None
 
+    async def _get_updates(self, offset: int | None) -> list[dict[str, Any]]:
+        parameters = {"timeout": self._timeout, "allowed_updates": Update.ALL_TYPES}
+        if offset is not None:
+            parameters["offset"] = offset
+        result = await self._request.post(
+            f"{self._app.bot.base_url}/getUpdates",
+            request_data=RequestData(
+                [RequestParameter.from_input(k, v) for k, v in parameters.items()]
+            ),
+            read_timeout=self._timeout + 10,
+        )
+        return list(result) if isinstance(result, list) else []
+
     async def _run(self) -> None:
-        bot = self._app.bot
         offset: int | None = None
         delay = 1.0
         while not self._stop.is_set():
             try:
-                updates = await bot.get_updates(
-                    offset=offset,
-                    timeout=self._timeout,
-                    allowed_updates=Update.ALL_TYPES,
-                    read_timeout=self._timeout + 10,
-                )
+                updates = await self._get_updates(offset)
             except RetryAfter as exc:
                 await asyncio.sleep(_seconds(exc.retry_after))
                 continue
@@ -189,13 +199,13 @@ class Poller:
                 continue
             # Written down before the next getUpdates confirms them to Telegram.
             try:
-                await self._intake.accept_updates(list(updates))
+                await self._intake.accept(updates)
             except Exception:
                 log.exception("could not record updates; fetching them again")
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
                 continue
-            offset = updates[-1].update_id + 1
+            offset = int(updates[-1]["update_id"]) + 1
 
 
 def _seconds(value: object) -> float:

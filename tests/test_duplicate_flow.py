@@ -442,3 +442,20 @@ async def test_a_court_letter_with_a_script_reaches_staff_redrawn(
     staff_copy = api.file_bytes(sent["document"]["file_id"])
     assert b"JavaScript" not in staff_copy and staff_copy == kept
     await _wait_outbox_empty(bot)
+
+
+async def test_polling_rides_out_telegram_errors(
+    api: FakeBotApi, bot: BotRuntime, applicant: Applicant
+) -> None:
+    """getUpdates answered with a 429 and then a 502: the bot waits as told, polls again,
+    and the message sent meanwhile is answered, once."""
+    api.fail_next("getUpdates", status=429, retry_after=1)
+    api.fail_next("getUpdates", status=502, description="Bad Gateway")
+    intro = await applicant.say(texts.MENU_DUPLICATE)
+    assert texts.DUPLICATE_INTRO in intro["text"]
+    assert {f.status for f in api.failures if f.call.method == "getUpdates"} == {429, 502}
+    question = await applicant.reply()
+    assert question["text"] and texts.DUPLICATE_INTRO not in question["text"]
+    draft = await bot.store.drafts.get(applicant.user_id)
+    assert draft is not None and draft.step == "full_name"
+    assert len(api.sent(applicant.user_id)) == 2
