@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, literal, select, update
+from sqlalchemy import Table, Update, bindparam, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,6 +21,11 @@ from storage import models
 from storage.hotpath import HotPath, HotStatement
 
 _OUTBOX = cast(Table, models.Outbox.__table__)
+
+
+def _by_id(**values: Any) -> Update:
+    """``UPDATE outbox SET … WHERE id = :item_id``, a new statement each call."""
+    return update(_OUTBOX).where(_OUTBOX.c.id == bindparam("item_id")).values(**values)
 
 
 @dataclass(frozen=True)
@@ -82,30 +87,16 @@ class OutboxService:
         self._hot = hot
         self._due: dict[tuple[tuple[str, ...] | None, tuple[str, ...]], HotStatement] = {}
         self._claim = hot.prepare(
-            update(_OUTBOX)
-            .where(_OUTBOX.c.id == bindparam("item_id"))
-            .values(attempts=bindparam("attempts"), next_attempt_at=bindparam("due"))
+            _by_id(attempts=bindparam("attempts"), next_attempt_at=bindparam("due"))
         )
-        self._sent = hot.prepare(
-            update(_OUTBOX)
-            .where(_OUTBOX.c.id == bindparam("item_id"))
-            .values(sent_at=bindparam("at"), last_error=None)
-        )
+        self._sent = hot.prepare(_by_id(sent_at=bindparam("at"), last_error=None))
         self._later = hot.prepare(
-            update(_OUTBOX)
-            .where(_OUTBOX.c.id == bindparam("item_id"))
-            .values(next_attempt_at=bindparam("due"), last_error=bindparam("error"))
+            _by_id(next_attempt_at=bindparam("due"), last_error=bindparam("error"))
         )
         self._failed = hot.prepare(
-            update(_OUTBOX)
-            .where(_OUTBOX.c.id == bindparam("item_id"))
-            .values(failed_at=bindparam("at"), last_error=bindparam("error"))
+            _by_id(failed_at=bindparam("at"), last_error=bindparam("error"))
         )
-        self._progress = hot.prepare(
-            update(_OUTBOX)
-            .where(_OUTBOX.c.id == bindparam("item_id"))
-            .values(payload=bindparam("payload"))
-        )
+        self._progress = hot.prepare(_by_id(payload=bindparam("payload")))
 
     def _due_query(
         self, kinds: Collection[str] | None, other_than: Collection[str]

@@ -27,20 +27,27 @@ async def file_directly(store: Store, user_id: int, letter: bytes, photo: bytes)
     return (await file_request_directly(store, user_id, letter, photo)).tracking_code
 
 
-async def test_a_burst_of_requests_reaches_the_staff_chat_despite_429s(
-    api: FakeBotApi, data_dir: Path, database_url: str
-) -> None:
-    # Telegram's 20 messages a minute to a group, scaled down in time (50 a second) so the test
-    # is quick; the bot's limiter is set the same way, and the server still answers 429 when
-    # it is crossed.
-    api.enforce_group_limit(50, window_seconds=1.0)
-    api.fail_next("sendMessage", status=429, retry_after=1, count=3, chat_id=ADMIN_CHAT_ID)
+async def _limited_bot(
+    api: FakeBotApi, data_dir: Path, database_url: str, *, per_second: int
+) -> BotRuntime:
+    """A started bot held, like the server, to ``per_second`` messages a second to a group:
+    Telegram's 20 a minute, scaled down in time so the tests are quick (the server still
+    answers 429 when the limit is crossed)."""
+    api.enforce_group_limit(per_second, window_seconds=1.0)
     settings = bot_settings(
-        api, data_dir, group_messages_per_minute=50, group_rate_period_seconds=1.0,
+        api, data_dir, group_messages_per_minute=per_second, group_rate_period_seconds=1.0,
         database_url=database_url,
     )  # fmt: skip
     runtime = BotRuntime(settings)
     await runtime.start()
+    return runtime
+
+
+async def test_a_burst_of_requests_reaches_the_staff_chat_despite_429s(
+    api: FakeBotApi, data_dir: Path, database_url: str
+) -> None:
+    api.fail_next("sendMessage", status=429, retry_after=1, count=3, chat_id=ADMIN_CHAT_ID)
+    runtime = await _limited_bot(api, data_dir, database_url, per_second=50)
     try:
         letter, photo = pdf(), jpeg(600, 800)
         codes = [
@@ -66,13 +73,7 @@ async def test_tracking_codes_do_not_wait_behind_the_staff_chat(
     """The staff chat is held to a few messages a second; each applicant's tracking code goes
     out at once all the same (it has a delivery lane of its own)."""
     users, per_second = 10, 5
-    api.enforce_group_limit(per_second, window_seconds=1.0)
-    settings = bot_settings(
-        api, data_dir, group_messages_per_minute=per_second, group_rate_period_seconds=1.0,
-        database_url=database_url,
-    )  # fmt: skip
-    runtime = BotRuntime(settings)
-    await runtime.start()
+    runtime = await _limited_bot(api, data_dir, database_url, per_second=per_second)
     try:
         letter, photo = pdf(), jpeg(600, 800)
         codes: dict[int, str] = {}
