@@ -368,8 +368,9 @@ async def _remember(
         row.updated_at = models.utcnow()
 
 
-# Built once: every message of a conversation looks its draft up (twice).
+# The draft as ORM object (go_to, discard, submit) and as the hot path's row (the rest).
 _DRAFT_OF = select(models.Draft).where(models.Draft.user_id == bindparam("user_id"))
+_DRAFT_OF_FOR_UPDATE = _DRAFT_OF.with_for_update()
 _DRAFTS = cast(Table, models.Draft.__table__)
 _REMEMBERED = cast(Table, models.RememberedAnswers.__table__)
 _VIEW_COLUMNS = tuple(f.name for f in fields(DraftView))
@@ -439,9 +440,6 @@ def _answered(
         updated_at=models.utcnow(),
     )
     return view, replaced
-
-
-_DRAFT_OF_FOR_UPDATE = _DRAFT_OF.with_for_update()
 
 
 async def _draft_of(

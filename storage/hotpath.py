@@ -221,8 +221,9 @@ class HotPath:
                 driver = await self._begun(kept) if begin else kept or await self._connect()
                 yield driver
             finally:
-                if driver is not None and driver.broken:
-                    await _drop(driver)
+                if driver is not None and (driver.broken or self._closed):
+                    # Broken, or lent while the hot path was closed: not kept.
+                    await (_drop(driver) if driver.broken else driver.connection.close())
                     driver = None
                 self._idle.append(driver)
 

@@ -22,7 +22,6 @@ from storage.hotpath import HotPath
 
 MAX_ATTEMPTS = 3
 _INBOX = cast(Table, models.InboxUpdate.__table__)
-_RECORDED = ("update_id", "payload", "received_at", "claimed_at", "attempts")
 
 
 class InboxService:
@@ -36,7 +35,12 @@ class InboxService:
         # same update at once, exactly one handles it.
         self._record = hot.prepare(
             insert(_INBOX)
-            .values({name: bindparam(name) for name in _RECORDED})
+            .values(
+                {
+                    name: bindparam(name)
+                    for name in ("update_id", "payload", "received_at", "claimed_at", "attempts")
+                }
+            )
             .on_conflict_do_nothing()
             .returning(_INBOX.c.update_id)
         )
@@ -49,24 +53,17 @@ class InboxService:
         if not updates:
             return []
         now = models.utcnow()
-        fresh: set[int] = set()
-        if len(updates) == 1:
+        rows = [
+            {"update_id": i, "payload": p, "received_at": now, "claimed_at": now, "attempts": 1}
+            for i, p in updates
+        ]
+        if len(rows) == 1:
             # One statement is a transaction by itself: no BEGIN and COMMIT round trips.
-            update_id, payload = updates[0]
-            if await self._hot.write_alone(
-                self._record, update_id=update_id, payload=payload, received_at=now,
-                claimed_at=now, attempts=1,
-            ):  # fmt: skip
-                fresh.add(update_id)
+            inserted = await self._hot.write_alone(self._record, **rows[0])
         else:
             async with self._hot.transaction() as tx:
-                for update_id, payload in updates:
-                    inserted = await tx.first(
-                        self._record, update_id=update_id, payload=payload, received_at=now,
-                        claimed_at=now, attempts=1,
-                    )  # fmt: skip
-                    if inserted is not None:
-                        fresh.add(update_id)
+                inserted = [r for row in rows for r in await tx.all(self._record, **row)]
+        fresh = {int(row["update_id"]) for row in inserted}
         return [i for i, _ in updates if i in fresh]
 
     async def unprocessed(
