@@ -210,21 +210,21 @@ class Side:
     async def _ours(self, uid: int, latencies: list[float]) -> None:
         api, queue = self.api, self.api.listen(uid)
         api.user(uid, first_name="کاربر")
-        await self._step(queue, lambda: api.send_text(uid, texts.MENU_DUPLICATE), 2, latencies)
+        await self._step(queue, lambda: api.send_text(uid, texts.MENU_DUPLICATE), 1, latencies)
         for answer in _answers(uid):
             await self._step(queue, lambda a=answer: api.send_text(uid, a), 1, latencies)  # type: ignore[misc]
         accepted = await self._step(
             queue,
             lambda: api.send_document(uid, self.files.letter, "court-letter.pdf"),
-            2,
+            1,
             latencies,
         )
-        if "✅" not in str(accepted[0].get("text")):
+        if not str(accepted[0].get("text")).startswith("✅"):
             raise ConversationFailed(f"letter refused: {accepted[0].get('text')!r}")
         accepted = await self._step(
-            queue, lambda: api.send_photo(uid, self.files.photo), 2, latencies
+            queue, lambda: api.send_photo(uid, self.files.photo), 1, latencies
         )
-        summary = accepted[1]
+        summary = accepted[0]
         if texts.SUMMARY_TITLE not in str(summary.get("text")):
             raise ConversationFailed(f"no summary: {summary.get('text')!r}")
         submit = button_data(summary, texts.BUTTON_SUBMIT)

@@ -50,8 +50,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     draft = await deps(context).store.drafts.get(user.id)
     if draft is not None:
-        await context.bot.send_message(chat.id, texts.DRAFT_RESUMED)
-        await form_engine.ask(context, draft)
+        await form_engine.ask(context, draft, prefix=texts.DRAFT_RESUMED)
 
 
 async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

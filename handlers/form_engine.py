@@ -12,7 +12,8 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update
+from telegram.constants import MessageLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
@@ -51,28 +52,34 @@ async def start_form(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: s
     intro = FORMS[kind].intro if created else texts.DRAFT_RESUMED
     if created and draft.answers:
         intro = f"{intro}\n\n{texts.INQUIRY_PROFILE_USED}"
-    await context.bot.send_message(chat.id, intro)
-    await ask(context, draft)
+    await ask(context, draft, prefix=intro)
 
 
 async def ask(context: ContextTypes.DEFAULT_TYPE, draft: DraftView, prefix: str = "") -> None:
-    """Asks the question the draft waits on, or shows the summary when all are answered."""
+    """Asks the question the draft waits on, or shows the summary when all are answered.
+
+    ``prefix`` (the form's introduction, "file received", "editing …") heads the same
+    message, a blank line above the question: one message per answer, not two.
+    """
     form = FORMS[draft.kind]
     if draft.step == CONFIRM_STEP:
-        await context.bot.send_message(
-            draft.chat_id,
-            summary_text(form, draft.answers),
-            reply_markup=keyboards.summary(form, draft.id),
+        body = summary_text(form, draft.answers)
+        markup: InlineKeyboardMarkup | ReplyKeyboardMarkup = keyboards.summary(form, draft.id)
+    else:
+        field = form.field(draft.step)
+        assert field is not None
+        counter = texts.STEP_COUNTER.format(
+            number=_fa(form.position(field.key)), total=_fa(len(form.fields))
         )
-        return
-    field = form.field(draft.step)
-    assert field is not None
-    counter = texts.STEP_COUNTER.format(
-        number=_fa(form.position(field.key)), total=_fa(len(form.fields))
-    )
-    prompt = field.prompt.format(limit_mb=_fa(deps(context).max_upload_bytes // (1024 * 1024)))
-    text = "\n".join(part for part in (prefix, counter, prompt) if part)
-    await context.bot.send_message(draft.chat_id, text, reply_markup=keyboards.for_field(field))
+        limit_mb = _fa(deps(context).max_upload_bytes // (1024 * 1024))
+        body = f"{counter}\n{field.prompt.format(limit_mb=limit_mb)}"
+        markup = keyboards.for_field(field)
+    text = f"{prefix}\n\n{body}" if prefix else body
+    if len(text) > MessageLimit.MAX_TEXT_LENGTH:
+        # A long summary: the prefix goes alone rather than cut the summary short.
+        await context.bot.send_message(draft.chat_id, prefix)
+        text = body
+    await context.bot.send_message(draft.chat_id, text, reply_markup=markup)
 
 
 async def receive(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: DraftView) -> None:
@@ -111,9 +118,8 @@ async def receive(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Dra
         if current is not None:
             await ask(context, current)
         return
-    if field.attachment_kind:
-        await message.reply_text(texts.FILE_ACCEPTED.format(label=field.label))
-    await ask(context, draft)
+    accepted = texts.FILE_ACCEPTED.format(label=field.label) if field.attachment_kind else ""
+    await ask(context, draft, prefix=accepted)
 
 
 async def on_button(

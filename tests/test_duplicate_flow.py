@@ -197,7 +197,7 @@ async def test_wrong_uploads_are_refused_with_what_is_expected(
     # A photo of the letter is fine; then the 3×4 photo has its own rules.
     accepted = await applicant.send_photo(jpeg(1200, 1600))
     assert accepted["text"].startswith("✅")
-    await applicant.reply()
+    assert texts.PROMPT_PHOTO in accepted["text"]  # the next question, in the same message
     landscape = await applicant.send_photo(jpeg(800, 600))
     assert landscape["text"] == texts.ERR_PHOTO_NOT_PORTRAIT.format(width="۸۰۰", height="۶۰۰")
     small = await applicant.send_photo(jpeg(240, 320))
@@ -211,9 +211,8 @@ async def test_wrong_uploads_are_refused_with_what_is_expected(
     assert draft.answers["court_letter"]["mime_type"] == "image/jpeg"
 
     # An image sent as a file works for the photo.
-    accepted = await applicant.send_document(jpeg(900, 1200), "me.jpg", "image/jpeg")
-    assert accepted["text"].startswith("✅")
-    summary = await applicant.reply()
+    summary = await applicant.send_document(jpeg(900, 1200), "me.jpg", "image/jpeg")
+    assert summary["text"].startswith("✅")
     assert texts.SUMMARY_TITLE in summary["text"]
 
 
@@ -247,9 +246,8 @@ async def test_correcting_one_field_keeps_every_other_answer(
     old_photo = draft.answers["photo"]
     assert await bot.store.files.check(old_photo["stored_path"], old_photo["sha256"])
     await applicant.tap_and_reply(summary, texts.LABEL_PHOTO)
-    await applicant.send_photo(jpeg(750, 1000))
-    summary = await applicant.reply()
-    assert texts.SUMMARY_TITLE in summary["text"]
+    summary = await applicant.send_photo(jpeg(750, 1000))
+    assert summary["text"].startswith("✅") and texts.SUMMARY_TITLE in summary["text"]
     draft = await bot.store.drafts.get(applicant.user_id)
     assert draft is not None and draft.step == "confirm"
     assert not await bot.store.files.check(old_photo["stored_path"], old_photo["sha256"])
@@ -293,6 +291,29 @@ async def test_cancel_asks_first_then_forgets_the_draft(
     assert (await applicant.command("cancel"))["text"] == texts.NOTHING_TO_CANCEL
 
 
+async def test_an_unfinished_draft_is_offered_again_in_one_message(
+    api: FakeBotApi, bot: BotRuntime, applicant: Applicant
+) -> None:
+    """Coming back (/start or the menu) to a draft: the bot says it was kept and asks the
+    question it waits on, in one message with that question's keyboard."""
+    await applicant.open_duplicate_request()
+    await applicant.say("مریم احمدی")
+    welcome = await applicant.command("start")
+    assert welcome["text"] == texts.WELCOME.format(name=applicant.first_name), welcome
+    resumed = await applicant.reply()
+    assert resumed["text"].startswith(texts.DRAFT_RESUMED), resumed
+    assert texts.PROMPT_FATHER_NAME in resumed["text"]
+    again = await applicant.say(texts.MENU_DUPLICATE)
+    assert (
+        again["text"].startswith(texts.DRAFT_RESUMED) and texts.PROMPT_FATHER_NAME in again["text"]
+    )
+    assert texts.DUPLICATE_INTRO not in again["text"]
+    assert (await applicant.say("حسین"))["text"].find(texts.PROMPT_NATIONAL_CODE) >= 0
+    assert len(api.sent(applicant.user_id)) == 6  # question 1, 2, welcome, 2 again, 3
+    draft = await bot.store.drafts.get(applicant.user_id)
+    assert draft is not None and draft.answers["father_name"] == "حسین"
+
+
 async def test_status_shows_only_the_users_own_requests(
     api: FakeBotApi, bot: BotRuntime, applicant: Applicant
 ) -> None:
@@ -334,9 +355,7 @@ async def test_two_users_at_once_keep_their_data_apart(api: FakeBotApi, bot: Bot
         ]:
             await applicant.say(value)
         await applicant.send_photo(jpeg(1000, 1400))
-        await applicant.reply()
-        await applicant.send_photo(jpeg(600, 800))
-        summary = await applicant.reply()
+        summary = await applicant.send_photo(jpeg(600, 800))
         filed = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
         return _code_in(filed["text"])
 
@@ -390,11 +409,11 @@ async def test_an_album_gives_one_answer_not_the_next_ones(
     await applicant.answer_text_fields()
     api.send_photo(applicant.user_id, jpeg(900, 1200), media_group_id="album-1")
     api.send_photo(applicant.user_id, jpeg(600, 800), media_group_id="album-1")
-    replies = [await applicant.reply() for _ in range(3)]
+    replies = [await applicant.reply() for _ in range(2)]
     texts_seen = [r["text"] for r in replies]
     assert texts_seen[0].startswith("✅")  # the letter
-    assert texts.PROMPT_PHOTO in texts_seen[1]
-    assert texts_seen[2] == texts.ALBUM_ONE_FILE
+    assert texts.PROMPT_PHOTO in texts_seen[0]
+    assert texts_seen[1] == texts.ALBUM_ONE_FILE
     draft = await bot.store.drafts.get(applicant.user_id)
     assert draft is not None and draft.step == "photo"
     accepted = await applicant.send_photo(jpeg(600, 800))  # on its own: taken
@@ -415,10 +434,8 @@ async def test_a_court_letter_with_a_script_reaches_staff_redrawn(
     await applicant.open_duplicate_request()
     await applicant.answer_text_fields()
     accepted = await applicant.send_document(hostile_pdf(), "letter.pdf", "application/pdf")
-    assert "✅" in accepted["text"]
-    await applicant.reply()  # the photo prompt
-    await applicant.send_photo(jpeg(600, 800))
-    summary = await applicant.reply()
+    assert accepted["text"].startswith("✅")
+    summary = await applicant.send_photo(jpeg(600, 800))
     filed = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
     code = _code_in(filed["text"])
 
@@ -451,11 +468,10 @@ async def test_polling_rides_out_telegram_errors(
     and the message sent meanwhile is answered, once."""
     api.fail_next("getUpdates", status=429, retry_after=1)
     api.fail_next("getUpdates", status=502, description="Bad Gateway")
-    intro = await applicant.say(texts.MENU_DUPLICATE)
-    assert texts.DUPLICATE_INTRO in intro["text"]
+    question = await applicant.say(texts.MENU_DUPLICATE)
+    assert question["text"].startswith(texts.DUPLICATE_INTRO)
+    assert texts.PROMPT_FULL_NAME in question["text"]
     assert {f.status for f in api.failures if f.call.method == "getUpdates"} == {429, 502}
-    question = await applicant.reply()
-    assert question["text"] and texts.DUPLICATE_INTRO not in question["text"]
     draft = await bot.store.drafts.get(applicant.user_id)
     assert draft is not None and draft.step == "full_name"
-    assert len(api.sent(applicant.user_id)) == 2
+    assert len(api.sent(applicant.user_id)) == 1

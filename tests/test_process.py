@@ -87,14 +87,13 @@ async def test_a_restart_mid_conversation_loses_nothing(
                 break
         assert texts.PROMPT_CERTIFICATE_NUMBER in seen[-1], seen
         assert all(
-            texts.PROMPT_TRADE in text or text == texts.DRAFT_RESUMED for text in seen[:-1]
+            texts.PROMPT_TRADE in text or text.startswith(texts.DRAFT_RESUMED)
+            for text in seen[:-1]
         ), seen
         for _key, value in GOOD_ANSWERS[6:]:
             await applicant.say(value)
         await applicant.send_document(pdf(), "letter.pdf", "application/pdf")
-        await applicant.reply()
-        await applicant.send_photo(jpeg(600, 800))
-        summary = await applicant.reply()
+        summary = await applicant.send_photo(jpeg(600, 800))
         assert "مریم احمدی" in summary["text"] and "حسین" in summary["text"]
         filed = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
         code_text = next(t for t in filed["text"].split() if parse_tracking_code(t))
