@@ -75,7 +75,7 @@ async def ask(context: ContextTypes.DEFAULT_TYPE, draft: DraftView, prefix: str 
         body = f"{counter}\n{field.prompt.format(limit_mb=limit_mb)}"
         markup = keyboards.for_field(field)
     text = f"{prefix}\n\n{body}" if prefix else body
-    if len(text) > MessageLimit.MAX_TEXT_LENGTH:
+    if prefix and len(text) > MessageLimit.MAX_TEXT_LENGTH:
         # A long summary: the prefix goes alone rather than cut the summary short.
         await context.bot.send_message(draft.chat_id, prefix)
         text = body
