@@ -182,7 +182,8 @@ def client_key(request: web.Request, *, trust_proxy: bool = False) -> str:
 
 
 def _wants_json(request: web.Request) -> bool:
-    fmt = request.query.get("format", "").lower()
+    # request.query parses the query string into a new mapping: only when there is one.
+    fmt = request.query.get("format", "").lower() if request.query_string else ""
     if fmt in ("json", "html"):
         return fmt == "json"
     accept = request.headers.get("Accept", "").lower()

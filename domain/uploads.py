@@ -302,10 +302,14 @@ def _apply_orientation(im: Image.Image) -> Image.Image:
 
 
 def _flatten_to_rgb(im: Image.Image) -> Image.Image:
-    """A new RGB image with the pixels of ``im`` and no metadata at all.
+    """An RGB image with the pixels of ``im`` and no metadata at all.
 
-    Transparent areas become white, as on paper.
+    Transparent areas become white, as on paper. An image decoded as RGB already (most
+    photos) is kept, with its metadata dropped: copying it cost about a millisecond a photo.
     """
+    if im.mode == "RGB" and "transparency" not in im.info:
+        im.info.clear()  # EXIF, ICC profile, XMP, comments, DPI
+        return im
     if im.mode in ("RGBA", "RGBa", "LA", "La", "PA") or "transparency" in im.info:
         rgba = im.convert("RGBA")
         flat = Image.new("RGB", im.size, (255, 255, 255))

@@ -89,6 +89,7 @@ def _record(row: models.Confirmation) -> Record:
     )  # fmt: skip
 
 
+# The columns in Record's field order: a row becomes Record(*values).
 _RECORD_QUERY = select(
     models.Confirmation.serial,
     models.Confirmation.kind,
@@ -349,8 +350,8 @@ class ConfirmationService:
     async def record(self, serial: int) -> Record | None:
         """What the store knows of a serial (the hot path of every verification: one indexed
         query on a kept connection, see storage.hotpath)."""
-        row = await self._hot.read(self._records, serial=serial)
-        return None if row is None else Record(**row)
+        values = await self._hot.read_values(self._records, serial=serial)
+        return None if values is None else Record(*values)
 
     async def verify(self, token: str, *, count: bool = True) -> Result:
         """The verdict on a token, counting the check for the security unit."""

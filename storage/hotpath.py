@@ -59,6 +59,8 @@ class HotStatement:
         self._results = [
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
         ]
+        # The columns that need converting (datetimes, JSON): the rest come back as they are.
+        self._converted = [(i, p) for i, p in enumerate(self._results) if p is not None]
 
     def values(self, parameters: dict[str, Any]) -> list[Any]:
         """The positional values for ``parameters`` (a key → value mapping)."""
@@ -66,6 +68,13 @@ class HotStatement:
         for key, fixed, process in self._binds:
             value = parameters[key] if fixed is _GIVEN else fixed
             values.append(value if process is None else process(value))
+        return values
+
+    def converted(self, raw: Sequence[Any]) -> list[Any]:
+        """A returned row's values, in the statement's column order."""
+        values = list(raw)
+        for index, process in self._converted:
+            values[index] = process(values[index])
         return values
 
     def row(self, raw: Sequence[Any]) -> Row:
@@ -103,6 +112,12 @@ class _Driver:
             await self.raw.rollback()
         else:
             await self.raw.execute("ROLLBACK")
+
+    async def fetch_first(self, statement: HotStatement, values: list[Any]) -> Any:
+        """The first row a read-only statement returns, or None."""
+        if self.sqlite:
+            return await self.raw.fetchone(statement.sql, values)
+        return await self.raw.fetchrow(statement.sql, *values)
 
     async def fetch(self, statement: HotStatement, values: list[Any]) -> tuple[list[Any], int]:
         """The rows the statement returned and the number of rows it changed."""
@@ -199,10 +214,20 @@ class HotPath:
         """The first row of a read-only statement, run alone in autocommit: it sees the last
         commit and never waits for writers. Tried once more on a fresh connection if the
         first attempt fails."""
+        raw = await self._read_first(statement, statement.values(parameters))
+        return None if raw is None else statement.row(raw)
+
+    async def read_values(self, statement: HotStatement, **parameters: Any) -> list[Any] | None:
+        """As :meth:`read`, but the row's values in the statement's column order, for a
+        caller that builds its own object from them (no mapping made on the way)."""
+        raw = await self._read_first(statement, statement.values(parameters))
+        return None if raw is None else statement.converted(raw)
+
+    async def _read_first(self, statement: HotStatement, values: list[Any]) -> Any:
         for attempt in (1, 2):
             async with self._lend(begin=False) as driver:
                 try:
-                    return await HotTransaction(driver).first(statement, **parameters)
+                    return await driver.fetch_first(statement, values)
                 except Exception:
                     driver.broken = True
                     if attempt == 2:

@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.stats import RequestFacts
 from storage import models
 from storage.errors import RequestNotFound
+from storage.hotpath import HotPath
 from storage.views import RequestView, request_view
+
+_REQUESTS = cast(Table, models.Request.__table__)
 
 
 class RequestService:
     """Reading requests and recording where they were announced."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], hot: HotPath) -> None:
         self._sessions = sessions
+        self._hot = hot
+        # Every request's announcement records its card: one statement on the hot path.
+        self._set_admin_message = hot.prepare(
+            update(_REQUESTS)
+            .where(_REQUESTS.c.id == bindparam("request_id"))
+            .values(admin_message_id=bindparam("message_id"), updated_at=bindparam("now"))
+        )
 
     async def list_for_user(self, user_id: int, limit: int = 20) -> list[RequestView]:
         """The user's own requests, newest first."""
@@ -67,12 +78,12 @@ class RequestService:
 
     async def set_admin_message(self, request_id: int, message_id: int) -> None:
         """Remember the staff card's message id, to edit it later."""
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(models.Request)
-                .where(models.Request.id == request_id)
-                .values(admin_message_id=message_id)
-            )
+        await self._hot.write_alone(
+            self._set_admin_message,
+            request_id=request_id,
+            message_id=message_id,
+            now=models.utcnow(),
+        )
 
     async def facts(self) -> list[RequestFacts]:
         """What statistics need of every request."""

@@ -49,7 +49,7 @@ class Store:
         # The statements every update runs, on kept driver connections (storage.hotpath).
         self.hot = HotPath(engine)
         self.drafts = DraftService(self.sessions, self.files, self.hot, calendar)
-        self.requests = RequestService(self.sessions)
+        self.requests = RequestService(self.sessions, self.hot)
         self.outbox = OutboxService(self.sessions, self.hot)
         self.inbox = InboxService(self.sessions, self.hot)
         self.staff = StaffService(self.sessions)

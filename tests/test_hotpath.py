@@ -69,6 +69,22 @@ async def test_values_come_back_as_sqlalchemy_returns_them(store: Store) -> None
     assert row["updated_at"].tzinfo is not None
     assert abs(row["updated_at"] - models.utcnow()) < dt.timedelta(minutes=1)
     assert await hot.read(hot.prepare(_ROW), user_id=8) is None
+    # The same values, as a list in the statement's column order.
+    values = await hot.read_values(hot.prepare(_ROW), user_id=7)
+    assert values == list(expected)
+    assert await hot.read_values(hot.prepare(_ROW), user_id=8) is None
+
+
+def test_a_confirmation_row_fills_the_record_field_by_field() -> None:
+    # ConfirmationService.record builds Record(*values): the query's columns must be the
+    # record's fields, in order.
+    from dataclasses import fields
+
+    from domain.verification import Record
+    from storage.confirmations import _RECORD_QUERY
+
+    columns = [column.key for column in _RECORD_QUERY.selected_columns]
+    assert columns == [field.name for field in fields(Record)]
 
 
 async def test_a_unit_of_work_is_all_or_nothing(store: Store) -> None:
