@@ -2,8 +2,15 @@
 
 python-telegram-bot's own Updater confirms an update to Telegram (by the next getUpdates
 offset) as soon as it is fetched, before it is handled, so a crash in between loses it. Here
-every update is committed to the inbox first; unhandled ones are handled again after a restart.
-Updates of one chat are handled in order, different chats concurrently.
+every update is committed to the inbox before the next getUpdates confirms it; unhandled ones
+are handled again after a restart. Updates of one chat are handled in order, different chats
+concurrently.
+
+An update newer than any the inbox holds (polling is the only reader of getUpdates, and its
+ids only grow) is handled while its inbox row is written, so that the write's round trip to
+the database overlaps the handler's; it is marked handled only once the row exists. An update
+that may have been written before (a re-delivery after a restart or after a failed write) is
+written first and handled only if it was new, as every webhook update is.
 """
 
 from __future__ import annotations
@@ -48,11 +55,33 @@ class UpdateIntake:
         # after a crash is harmless (answers are idempotent), a write per update is not free.
         self._handled: list[int] = []
         self._flusher: asyncio.Task[None] | None = None
+        # Updates handled while their inbox row is still being written: marked handled
+        # only once it is.
+        self._unrecorded: set[int] = set()
 
-    async def accept(self, payloads: list[dict[str, Any]]) -> None:
+    async def accept(self, payloads: list[dict[str, Any]], *, unseen: bool = False) -> None:
         """Record updates as received (a webhook's or getUpdates' JSON) and start handling
-        the new ones."""
+        the new ones.
+
+        ``unseen``: the caller knows none of them was ever recorded (polling, ids above any
+        in the inbox). They are then handled while they are written down rather than after:
+        the write's round trip overlaps the handler's first one. Telegram still keeps them
+        until this returns (the next getUpdates confirms them), so if the write fails they
+        come again, and a restart re-delivers them.
+        """
         pairs = [(int(p["update_id"]), p) for p in payloads]
+        if unseen:
+            ids = [update_id for update_id, _ in pairs]
+            self._unrecorded.update(ids)
+            for update_id, payload in pairs:
+                self._dispatch(update_id, payload)
+            try:
+                await self._inbox.record(pairs)
+            finally:
+                self._unrecorded.difference_update(ids)
+                if self._handled and self._flusher is None:
+                    self._flusher = asyncio.create_task(self._flush_later())
+            return
         fresh = set(await self._inbox.record(pairs))
         for update_id, payload in pairs:
             if update_id in fresh:
@@ -67,6 +96,10 @@ class UpdateIntake:
         if pending:
             log.info("handling %d update(s) left over from the last run", len(pending))
         return len(pending)
+
+    async def highest_recorded(self) -> int:
+        """The highest update id the inbox holds (0 when empty)."""
+        return await self._inbox.highest_update_id()
 
     async def drain(self) -> None:
         """Wait until every update in hand is handled, and record it."""
@@ -108,8 +141,9 @@ class UpdateIntake:
             self._flusher = None
 
     async def flush(self) -> None:
-        """Record as handled every update handled so far."""
-        handled, self._handled = self._handled, []
+        """Record as handled every update handled so far (whose inbox row is written)."""
+        handled = [i for i in self._handled if i not in self._unrecorded]
+        self._handled = [i for i in self._handled if i in self._unrecorded]
         if handled:
             try:
                 await self._inbox.mark_processed(*handled)
@@ -179,6 +213,9 @@ class Poller:
     async def _run(self) -> None:
         offset: int | None = None
         delay = 1.0
+        # Updates with higher ids were never written to the inbox (before this run or in
+        # it): read from the inbox at the first batch, then raised with every batch.
+        highest: int | None = None
         while not self._stop.is_set():
             try:
                 updates = await self._get_updates(offset)
@@ -199,7 +236,11 @@ class Poller:
                 continue
             # Written down before the next getUpdates confirms them to Telegram.
             try:
-                await self._intake.accept(updates)
+                if highest is None:
+                    highest = await self._intake.highest_recorded()
+                unseen = int(updates[0]["update_id"]) > highest
+                highest = max(highest, int(updates[-1]["update_id"]))
+                await self._intake.accept(updates, unseen=unseen)
             except Exception:
                 log.exception("could not record updates; fetching them again")
                 await asyncio.sleep(delay)

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -65,6 +65,11 @@ class InboxService:
                 inserted = [r for row in rows for r in await tx.all(self._record, **row)]
         fresh = {int(row["update_id"]) for row in inserted}
         return [i for i, _ in updates if i in fresh]
+
+    async def highest_update_id(self) -> int:
+        """The highest update id ever recorded (0 when none)."""
+        async with self._sessions() as session:
+            return int(await session.scalar(select(func.max(_INBOX.c.update_id))) or 0)
 
     async def unprocessed(
         self, *, lease: dt.timedelta = dt.timedelta(0), limit: int = 1000

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from typing import Any
 
 import pypdfium2  # type: ignore[import-untyped]
 import pytest
+from sqlalchemy import func, select
 
 from bot.app import BotRuntime
 from domain import texts
 from domain.digits import to_persian_digits
 from domain.tracking import format_tracking_code, parse_tracking_code
+from storage import models
 from tests.conftest import ADMIN_CHAT_ID
-from tests.driver import Applicant, hostile_pdf, jpeg, keyboard, pdf, wait_outbox_empty
+from tests.driver import (
+    GOOD_ANSWERS,
+    Applicant,
+    hostile_pdf,
+    jpeg,
+    keyboard,
+    pdf,
+    wait_outbox_empty,
+)
 from tests.fakebotapi import FakeBotApi
 
 
@@ -475,3 +486,85 @@ async def test_polling_rides_out_telegram_errors(
     draft = await bot.store.drafts.get(applicant.user_id)
     assert draft is not None and draft.step == "full_name"
     assert len(api.sent(applicant.user_id)) == 1
+
+
+async def _inbox_rows(bot: BotRuntime) -> tuple[int, int]:
+    """(updates in the inbox, those not yet marked handled)."""
+    async with bot.store.sessions() as session:
+        total = await session.scalar(select(func.count()).select_from(models.InboxUpdate))
+        open_ = await session.scalar(
+            select(func.count())
+            .select_from(models.InboxUpdate)
+            .where(models.InboxUpdate.processed_at.is_(None))
+        )
+    return int(total or 0), int(open_ or 0)
+
+
+async def _inbox_settles(bot: BotRuntime, expected: tuple[int, int]) -> None:
+    for _ in range(60):
+        if await _inbox_rows(bot) == expected:
+            return
+        await asyncio.sleep(0.1)
+    assert await _inbox_rows(bot) == expected
+
+
+async def test_a_new_message_is_answered_while_it_is_written_down(
+    api: FakeBotApi, bot: BotRuntime, applicant: Applicant
+) -> None:
+    """A message newer than any in the inbox is handled while its inbox row is written, and
+    is marked handled only once that row exists (so it is never left looking unhandled)."""
+    await applicant.open_duplicate_request()
+    inbox = bot.store.inbox
+    written = inbox.record
+    gate = asyncio.Event()
+
+    async def slow_record(updates: Any) -> list[int]:
+        await gate.wait()
+        return await written(updates)
+
+    await _inbox_settles(bot, (1, 0))  # the menu choice, written and marked handled
+    inbox.record = slow_record  # type: ignore[method-assign]
+    # Answered although its inbox row is not written yet.
+    question = await applicant.say(GOOD_ANSWERS[0][1])
+    assert texts.PROMPT_FATHER_NAME in question["text"], question
+    await asyncio.sleep(0.5)  # longer than the intake waits before marking updates handled
+    assert await _inbox_rows(bot) == (1, 0)
+    gate.set()
+    await _inbox_settles(bot, (2, 0))
+    draft = await bot.store.drafts.get(applicant.user_id)
+    assert draft is not None and draft.answers["full_name"] == GOOD_ANSWERS[0][1]
+    assert draft.step == "father_name"
+
+
+async def test_a_message_whose_inbox_write_failed_comes_again_and_is_taken_once(
+    api: FakeBotApi, bot: BotRuntime, applicant: Applicant
+) -> None:
+    """The inbox write fails after the handler started: Telegram keeps the update (the next
+    getUpdates does not confirm it), it comes again, is written down, and the answer is
+    taken once; a repeat of the question is all the user may see twice."""
+    await applicant.open_duplicate_request()
+    inbox = bot.store.inbox
+    written = inbox.record
+    failures: list[Any] = []
+
+    async def failing_once(updates: Any) -> list[int]:
+        if not failures:
+            failures.append(updates)
+            raise ConnectionError("database went away")
+        return await written(updates)
+
+    inbox.record = failing_once  # type: ignore[method-assign]
+    question = await applicant.say(GOOD_ANSWERS[0][1])
+    assert texts.PROMPT_FATHER_NAME in question["text"], question
+    await _inbox_settles(bot, (2, 0))
+    assert failures
+    # The repeat (if any) asks the same question: the name was not taken as the father's.
+    for message in api.sent(applicant.user_id)[2:]:
+        assert texts.PROMPT_FATHER_NAME in message["text"], message
+    question = await applicant.say(GOOD_ANSWERS[1][1])
+    while texts.PROMPT_FATHER_NAME in question["text"]:
+        question = await applicant.reply()
+    draft = await bot.store.drafts.get(applicant.user_id)
+    assert draft is not None
+    assert draft.answers["full_name"] == GOOD_ANSWERS[0][1]
+    assert draft.answers["father_name"] == GOOD_ANSWERS[1][1]
