@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
 import weakref
 from typing import Any
@@ -55,37 +56,55 @@ class UpdateIntake:
         # after a crash is harmless (answers are idempotent), a write per update is not free.
         self._handled: list[int] = []
         self._flusher: asyncio.Task[None] | None = None
-        # Updates handled while their inbox row is still being written: marked handled
-        # only once it is.
+        # Updates handled while their inbox row is being written (or after its write
+        # failed, until a re-delivery writes it): marked handled only once the row exists.
         self._unrecorded: set[int] = set()
+        self._writes: set[asyncio.Future[list[int]]] = set()
 
     async def accept(self, payloads: list[dict[str, Any]], *, unseen: bool = False) -> None:
         """Record updates as received (a webhook's or getUpdates' JSON) and start handling
         the new ones.
 
-        ``unseen``: the caller knows none of them was ever recorded (polling, ids above any
-        in the inbox). They are then handled while they are written down rather than after:
-        the write's round trip overlaps the handler's first one. Telegram still keeps them
-        until this returns (the next getUpdates confirms them), so if the write fails they
-        come again, and a restart re-delivers them.
+        ``unseen``: the caller knows none of them was ever recorded (one poller, ids above
+        any in the inbox). They are then handled while they are written down rather than
+        after: the write's round trip overlaps the handler's first one. Telegram keeps them
+        until this returns (the next getUpdates confirms them). If the write fails they stay
+        in hand here, unmarked; the re-delivery writes them and does not handle them again.
         """
         pairs = [(int(p["update_id"]), p) for p in payloads]
+        ids = [update_id for update_id, _ in pairs]
         if unseen:
-            ids = [update_id for update_id, _ in pairs]
             self._unrecorded.update(ids)
+            # Its own task, so that stopping the poller does not cut the write short
+            # (drain waits for it).
+            writing = asyncio.ensure_future(self._inbox.record(pairs))
+            self._writes.add(writing)
+            writing.add_done_callback(functools.partial(self._written, ids))
             for update_id, payload in pairs:
                 self._dispatch(update_id, payload)
-            try:
-                await self._inbox.record(pairs)
-            finally:
-                self._unrecorded.difference_update(ids)
-                if self._handled and self._flusher is None:
-                    self._flusher = asyncio.create_task(self._flush_later())
+            written = await asyncio.shield(writing)
+            if len(written) < len(ids):
+                log.warning(
+                    "%d update(s) were in the inbox already: is another instance polling?",
+                    len(ids) - len(written),
+                )
             return
         fresh = set(await self._inbox.record(pairs))
+        self._recorded(ids)
         for update_id, payload in pairs:
             if update_id in fresh:
                 self._dispatch(update_id, payload)
+
+    def _written(self, ids: list[int], writing: asyncio.Future[list[int]]) -> None:
+        self._writes.discard(writing)
+        if not writing.cancelled() and writing.exception() is None:
+            self._recorded(ids)
+
+    def _recorded(self, ids: list[int]) -> None:
+        """These updates' rows exist: those handled already may be marked."""
+        if self._unrecorded:
+            self._unrecorded.difference_update(ids)
+            self._flush_soon()
 
     async def recover(self, lease: dt.timedelta = dt.timedelta(0)) -> int:
         """Handle updates that were received but not handled (before a crash, or by an
@@ -103,8 +122,8 @@ class UpdateIntake:
 
     async def drain(self) -> None:
         """Wait until every update in hand is handled, and record it."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        while self._tasks or self._writes:
+            await asyncio.gather(*self._tasks, *self._writes, return_exceptions=True)
         if self._flusher is not None:
             await asyncio.gather(self._flusher, return_exceptions=True)
         await self.flush()
@@ -113,7 +132,13 @@ class UpdateIntake:
         if update_id in self._in_hand:
             return  # already being handled here (a slow handler outlived its claim)
         self._in_hand.add(update_id)
-        update = Update.de_json(payload, self._app.bot)
+        try:
+            update = Update.de_json(payload, self._app.bot)
+        except Exception as exc:
+            # It can never be handled: marked handled rather than tried again forever.
+            log.error("update %s could not be read (%s); dropped", update_id, type(exc).__name__)
+            self._done(update_id)
+            return
         task = asyncio.create_task(self._handle(update_id, update), name=f"update-{update_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -129,9 +154,16 @@ class UpdateIntake:
                 await self._app.process_update(update)
             except Exception:
                 log.exception("update %s failed", update_id)
-            self._handled.append(update_id)
-            if self._flusher is None:
-                self._flusher = asyncio.create_task(self._flush_later())
+            self._done(update_id)
+
+    def _done(self, update_id: int) -> None:
+        self._handled.append(update_id)
+        self._flush_soon()
+
+    def _flush_soon(self) -> None:
+        """Mark what can be marked in a moment, unless a flush is already on its way."""
+        if self._flusher is None and any(i not in self._unrecorded for i in self._handled):
+            self._flusher = asyncio.create_task(self._flush_later())
 
     async def _flush_later(self) -> None:
         try:
@@ -139,6 +171,8 @@ class UpdateIntake:
             await self.flush()
         finally:
             self._flusher = None
+        # Handled (or written) while this flush was writing: the next one.
+        self._flush_soon()
 
     async def flush(self) -> None:
         """Record as handled every update handled so far (whose inbox row is written)."""

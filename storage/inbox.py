@@ -32,7 +32,8 @@ class InboxService:
         self._hot = hot
         insert = pg_insert if hot.dialect.name == "postgresql" else sqlite_insert
         # RETURNING names the row only if this call inserted it: of two instances given the
-        # same update at once, exactly one handles it.
+        # same update at once (webhooks), exactly one handles it. The one poller handles an
+        # update newer than any written here while writing it (bot.intake).
         self._record = hot.prepare(
             insert(_INBOX)
             .values(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -12,6 +13,7 @@ import pytest
 
 from bot.app import BotRuntime
 from bot.settings import Settings
+from storage.store import Store
 from tests.driver import Applicant
 from tests.fakebotapi import FakeBotApi
 
@@ -135,6 +137,18 @@ async def database_url(request: pytest.FixtureRequest, data_dir: Path) -> AsyncI
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+@pytest.fixture
+async def store(database_url: str, data_dir: Path) -> AsyncIterator[Store]:
+    """A migrated store on each database (``database_url``), documents in DATA_DIR/files."""
+    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
+    opened = Store.open(database_url, data_dir / "files")
+    await opened.migrate()
+    try:
+        yield opened
+    finally:
+        await opened.close()
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """A loopback Telegram Bot API server for end-to-end tests.
 
-The bot under test talks to :class:`FakeBotApi` through PTB's own ``HTTPXRequest`` exactly as it
-would talk to ``api.telegram.org``; nothing inside PTB is mocked. The test drives the conversation
+The bot under test talks to :class:`FakeBotApi` through python-telegram-bot's ``Bot`` and its
+request layer exactly as it would talk to ``api.telegram.org`` (over the bot's aiohttp transport,
+a PTB ``BaseRequest``; tests/test_fakebotapi.py also drives it through PTB's default
+``HTTPXRequest``); nothing inside PTB is mocked. The test drives the conversation
 from the user's side (``send_text``, ``press``, ``send_photo`` ...) and observes what the bot did
 (``calls``, ``sent``, ``next_message``, ``wait_for`` ...).
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import cast
 
 import pytest
@@ -35,17 +34,6 @@ _STEP = update(_DRAFTS).where(_DRAFTS.c.user_id == bindparam("user_id")).values(
 
 class Boom(Exception):
     pass
-
-
-@pytest.fixture
-async def store(database_url: str, data_dir: Path) -> AsyncIterator[Store]:
-    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
-    opened = Store.open(database_url, data_dir / "files")
-    await opened.migrate()
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 async def _add(hot: HotPath, user_id: int, answers: Mapping[str, object]) -> None:

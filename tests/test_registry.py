@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import importlib
 import json
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -75,19 +73,6 @@ CURRENT_YEAR = 1404
 NC_1 = "0013542419"
 NC_2 = "1234567891"
 NC_3 = "2287331948"
-
-
-@pytest.fixture
-async def store(database_url: str, data_dir: Path) -> AsyncIterator[Store]:
-    """A migrated store on SQLite and on a fresh PostgreSQL database (the conftest fixture:
-    the upsert is written per dialect, so both must really run)."""
-    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
-    store = Store.open(database_url, data_dir / "files")
-    try:
-        await store.migrate()
-        yield store
-    finally:
-        await store.close()
 
 
 @pytest.fixture
