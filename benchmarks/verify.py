@@ -113,7 +113,7 @@ class _Filler:
             (
                 "serial", "request_id", "kind", "key_id", "token", "issued_at", "status",
                 "certificate_key", "holder_name", "trade", "certificate_number", "office",
-                "signer_name", "verify_count",
+                "signer_name",
             ),
         )  # fmt: skip
         self.now = sqlite_value(models.Confirmation, "issued_at", models.utcnow())
@@ -140,7 +140,7 @@ class _Filler:
             confirmations.append(
                 (
                     serial, serial, "duplicate", key_id, token, self.now, "current",
-                    f"{code}|{certificate}", name, trade, certificate, OFFICE, "زهرا احمدی", 0,
+                    f"{code}|{certificate}", name, trade, certificate, OFFICE, "زهرا احمدی",
                 )
             )  # fmt: skip
         cursor = self.connection.cursor()

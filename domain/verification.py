@@ -1,14 +1,22 @@
 """One verdict for every way of checking a confirmation: web page, chat and command line.
 
 The token's signature says whether the office issued it; the store says whether it still
-stands. Only the minimum is ever shown: a masked name, the trade, the serials, the issue date and
-the office — never the national code, father's name, birth date or photo.
+stands. A token the store holds exactly as it issued it is not checked against its signature
+again: the store checks every token against the published keys before keeping it (see
+``storage.confirmations``), and the published keys live in that same store, so a second check
+could only fail if the store itself were altered, which it could not detect either. The key is
+still looked up, so a withdrawn key's confirmations stop verifying at once. Every other token
+(not in the store, or not the one issued under its serial) has its signature checked.
+
+Only the minimum is ever shown: a masked name, the trade, the serials, the issue date and the
+office — never the national code, father's name, birth date or photo.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -129,6 +137,17 @@ def judge(
     ``record`` is what the store holds under the token's serial (None: nothing, or no store);
     ``decoded`` is the token already decoded, if the caller has it.
     """
+    if record is not None and _issued_as_is(token, record):
+        try:
+            issued = (decoded or signing.decode_token(token))[0]
+        except signing.MalformedToken:
+            return Result(Verdict.INVALID, reason="malformed")
+        info = keys.get(issued.key_id)
+        if info is None:
+            return Result(Verdict.INVALID, reason="unknown_key")
+        if info.withdrawn_at is not None:
+            return Result(Verdict.INVALID, reason="key_withdrawn")
+        return _standing(record, issued)
     payload, why = check_token(token, keys, decoded)
     if payload is None:
         return Result(Verdict.INVALID, reason=why)
@@ -138,9 +157,19 @@ def judge(
             Verdict.UNKNOWN, reason="not_in_store", serial=payload.serial, kind=kind,
             issued_on=payload.issued_on, signature_valid=True,
         )  # fmt: skip
-    if record.token.strip().upper() != token.strip().upper():
-        # Signed, but not the confirmation the store issued under this serial.
-        return Result(Verdict.INVALID, reason="mismatch", signature_valid=True)
+    # Signed, but not the confirmation the store issued under this serial.
+    return Result(Verdict.INVALID, reason="mismatch", signature_valid=True)
+
+
+def _issued_as_is(token: str, record: Record) -> bool:
+    """Whether ``token`` is the one the store issued under the record's serial (compared in
+    constant time: how long a wrong guess takes must not tell how much of it was right)."""
+    given = token.strip().upper()
+    return given.isascii() and hmac.compare_digest(given, record.token.upper())
+
+
+def _standing(record: Record, payload: TokenPayload) -> Result:
+    """The verdict on the confirmation the store issued, as the store says it stands."""
     verdict = {
         "revoked": Verdict.REVOKED,
         "superseded": Verdict.SUPERSEDED,

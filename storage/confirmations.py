@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Executable, Table, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -42,6 +44,10 @@ COUNT_FLUSH = 2.0  # seconds verification counts are gathered before they are wr
 
 class NotApproved(StorageError):
     """A confirmation is issued only for an approved request."""
+
+
+class KeyNotPublished(StorageError):
+    """The signing key's tokens do not verify against the published keys (withdrawn, say)."""
 
 
 @dataclass(frozen=True)
@@ -107,13 +113,18 @@ _RECORD_QUERY = select(
 ).where(models.Confirmation.serial == bindparam("serial"))
 
 
-_CONFIRMATIONS = cast(Table, models.Confirmation.__table__)
-# Core, not ORM: an ORM UPDATE per serial cost more than all the verifications it counted.
-_ADD_COUNT = (
-    update(_CONFIRMATIONS)
-    .where(_CONFIRMATIONS.c.serial == bindparam("s"))
-    .values(verify_count=_CONFIRMATIONS.c.verify_count + bindparam("n"))
-)
+_COUNTS = cast(Table, models.VerificationCount.__table__)
+
+
+def _add_counts(dialect: str) -> Executable:
+    """Add ``n`` to serial ``s``'s count, making its row if it has none (Core, not ORM: an ORM
+    statement per serial cost more than all the verifications it counted)."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(_COUNTS).values(serial=bindparam("s"), count=bindparam("n"))
+    return statement.on_conflict_do_update(
+        index_elements=[_COUNTS.c.serial],
+        set_={"count": _COUNTS.c.count + statement.excluded.count},
+    )
 
 
 def certificate_key(request: models.Request) -> str:
@@ -256,6 +267,13 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
+def _log_failed_flush(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.warning(
+            "verification counts not written yet (%s); kept for the next try", type(error).__name__
+        )
+
+
 class ConfirmationService:
     """Issuing, finding and verifying confirmations."""
 
@@ -272,6 +290,7 @@ class ConfirmationService:
         self._counts: Counter[int] = Counter()
         self._flushed_at = time.monotonic()
         self._flushing: asyncio.Task[None] | None = None
+        self._add_counts = _add_counts(engine.dialect.name)
 
     async def issue(
         self, request_id: int, *, office: str, signer_name: str | None
@@ -281,6 +300,7 @@ class ConfirmationService:
         A new duplicate supersedes the earlier current one for the same certificate.
         """
         key = await self.keys.current()
+        published = await self.keys.public_keys()
         now = models.utcnow()
         async with self._sessions.begin() as session:
             existing = (
@@ -301,7 +321,7 @@ class ConfirmationService:
                 token=f"pending-{uuid.uuid4()}", issued_at=now, status="current",
                 certificate_key=certificate_key(request), holder_name=request.full_name,
                 trade=request.trade, certificate_number=request.certificate_number,
-                office=office, signer_name=signer_name, verify_count=0,
+                office=office, signer_name=signer_name,
             )  # fmt: skip
             session.add(row)
             await session.flush()
@@ -313,6 +333,12 @@ class ConfirmationService:
                 key_id=key.key_id,
             )
             row.token = signing.sign_token(payload, key)
+            # Nothing enters the store that does not verify against the published keys:
+            # verification trusts a token the store holds as issued (domain.verification).
+            try:
+                signing.verify_token(row.token, published)
+            except signing.TokenError as error:
+                raise KeyNotPublished(type(error).__name__) from None
             if kind == "duplicate":
                 await session.execute(
                     update(models.Confirmation)
@@ -381,6 +407,7 @@ class ConfirmationService:
         self._counts[serial] += 1
         if time.monotonic() - self._flushed_at >= COUNT_FLUSH and self._flushing is None:
             self._flushing = asyncio.create_task(self.flush_counts())
+            self._flushing.add_done_callback(_log_failed_flush)
 
     async def flush_counts(self) -> None:
         """Write the verification counts gathered so far (one statement, run per serial)."""
@@ -391,8 +418,12 @@ class ConfirmationService:
                 async with self._sessions.begin() as session:
                     connection = await session.connection()
                     await connection.execute(
-                        _ADD_COUNT, [{"s": serial, "n": n} for serial, n in counts.items()]
+                        self._add_counts,
+                        [{"s": serial, "n": n} for serial, n in counts.items()],
                     )
+        except BaseException:
+            self._counts.update(counts)  # kept for the next flush
+            raise
         finally:
             self._flushing = None
 
@@ -407,5 +438,5 @@ class ConfirmationService:
             await self._flushing
         await self.flush_counts()
         async with self._sessions() as session:
-            row = await session.get(models.Confirmation, serial)
-            return row.verify_count if row else 0
+            row = await session.get(models.VerificationCount, serial)
+            return row.count if row else 0

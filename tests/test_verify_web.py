@@ -27,7 +27,7 @@ from domain.signing import ConfirmationKind, TokenPayload, holder_binding, sign_
 from domain.verification import Result, Verdict, display_serial
 from rendering.verify_page import render_error_page, render_verdict_page
 from storage import models
-from storage.confirmations import ConfirmationView
+from storage.confirmations import ConfirmationView, KeyNotPublished
 from storage.store import Store
 from tests.driver import cut_connections, file_directly, jpeg, pdf
 
@@ -341,6 +341,48 @@ async def test_a_withdrawn_key_invalidates_its_tokens(
     assert (data["verdict"], data["reason"]) == ("invalid_signature", "key_withdrawn")
     _, text = await site.check(confirmation.token, NATIONAL_CODE, json=True)
     assert text == '{"matches": false}'
+
+
+async def test_a_signed_token_other_than_the_one_issued_under_its_serial_is_invalid(
+    store: Store, site: Site, confirmation: ConfirmationView
+) -> None:
+    """Validly signed, but not what the store issued under that serial: the store's copy is
+    not trusted for it, its signature is checked, and the verdict says it does not match."""
+    key = await store.keys.current()
+    other = TokenPayload(
+        kind=ConfirmationKind.DUPLICATE,
+        serial=confirmation.serial,
+        issued_on=dt.date(2025, 3, 10),
+        holder_hash=holder_binding("0084575948", "علی رضایی"),
+        key_id=key.key_id,
+    )
+    token = sign_token(other, key)
+    assert token != confirmation.token
+    _, data = await site.get_json(f"/v/{token}")
+    assert (data["verdict"], data["reason"], data["signature_valid"]) == (
+        "invalid_signature", "mismatch", True,
+    )  # fmt: skip
+    assert data["holder"] is None
+    _, data = await site.get_json(f"/v/{tampered(token)}")
+    assert (data["verdict"], data["reason"]) == ("invalid_signature", "bad_signature")
+    # The issued one, in any letter case, is still genuine.
+    _, data = await site.get_json(f"/v/{confirmation.token.lower()}")
+    assert (data["verdict"], data["holder"]) == ("genuine", MASKED)
+
+
+async def test_nothing_is_issued_under_a_key_that_does_not_verify(store: Store) -> None:
+    """A confirmation whose token would not verify against the published keys (its key was
+    withdrawn and not yet replaced) is refused, and nothing is kept."""
+    current = await store.keys.current()
+    assert await store.keys.withdraw(current.key_id)
+    request_id = await approved_request(store, 7002)
+    with pytest.raises(KeyNotPublished):
+        await store.confirmations.issue(request_id, office=OFFICE, signer_name="امضاکننده")
+    assert await store.confirmations.for_request(request_id) is None
+    # A new key is published: issuing works again, and the token verifies.
+    await store.keys.rotate()
+    view = await store.confirmations.issue(request_id, office=OFFICE, signer_name="امضاکننده")
+    assert (await store.confirmations.verify(view.token)).verdict is Verdict.GENUINE
 
 
 # --- The holder check ------------------------------------------------------------------------
