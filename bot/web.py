@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import hmac
 import ipaddress
 import json
@@ -37,7 +36,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import orjson
 from aiohttp import web
+from multidict import CIMultiDict
 
 from domain import signing, texts
 from domain.digits import to_persian_digits
@@ -74,7 +75,9 @@ _MAX_BODY = 16 * 1024
 # window has passed.
 _MAX_SWEEP_SECONDS = 1.0
 
-_dumps = functools.partial(json.dumps, ensure_ascii=False)
+JSON_TYPE = "application/json; charset=utf-8"
+# Verdicts in JSON: every header at once, made once (aiohttp copies them into each response).
+_VERDICT_JSON_HEADERS = CIMultiDict({**VERDICT_HEADERS, "Content-Type": JSON_TYPE})
 _DOTTED_QUAD = re.compile(
     r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 )
@@ -201,7 +204,12 @@ def _html(
 def _json(
     data: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> web.Response:
-    return web.json_response(data, status=status, headers=headers, dumps=_dumps)
+    # orjson writes UTF-8 directly (Persian text unescaped), several times faster than json.
+    if headers is VERDICT_HEADERS:
+        full: Mapping[str, str] = _VERDICT_JSON_HEADERS
+    else:
+        full = {**(headers or {}), "Content-Type": JSON_TYPE}
+    return web.Response(body=orjson.dumps(data), status=status, headers=full)
 
 
 def _error(

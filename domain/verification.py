@@ -37,13 +37,12 @@ class Verdict(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Record:
-    """What the store knows of one issued confirmation."""
+    """What the store knows of one issued confirmation, as much as a verdict needs."""
 
     serial: int
     kind: str
     token: str
     status: str  # current | revoked | superseded
-    issued_at: dt.datetime
     holder_name: str
     trade: str | None
     certificate_number: str | None
@@ -51,7 +50,6 @@ class Record:
     revoked_at: dt.datetime | None = None
     revoke_reason: str | None = None
     superseded_by: int | None = None
-    superseded_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

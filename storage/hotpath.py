@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy.engine import Dialect
@@ -62,7 +62,7 @@ class HotStatement:
         # The columns that need converting (datetimes, JSON): the rest come back as they are.
         self._converted = [(i, p) for i, p in enumerate(self._results) if p is not None]
 
-    def values(self, parameters: dict[str, Any]) -> list[Any]:
+    def values(self, parameters: Mapping[str, Any]) -> list[Any]:
         """The positional values for ``parameters`` (a key → value mapping)."""
         values = []
         for key, fixed, process in self._binds:
@@ -119,6 +119,13 @@ class _Driver:
             return await self.raw.fetchone(statement.sql, values)
         return await self.raw.fetchrow(statement.sql, *values)
 
+    async def execute_many(self, statement: HotStatement, rows: list[list[Any]]) -> None:
+        """Run a statement that returns nothing once per row of values."""
+        if self.sqlite:
+            await self.raw.cursor().executemany(statement.sql, rows)
+        else:
+            await self.raw.executemany(statement.sql, rows)
+
     async def fetch(self, statement: HotStatement, values: list[Any]) -> tuple[list[Any], int]:
         """The rows the statement returned and the number of rows it changed."""
         if self.sqlite:
@@ -153,6 +160,13 @@ class HotTransaction:
         """Run a statement that returns nothing; how many rows it changed."""
         _rows, count = await self._driver.fetch(statement, statement.values(parameters))
         return count
+
+    async def execute_many(
+        self, statement: HotStatement, parameters: Iterable[Mapping[str, Any]]
+    ) -> None:
+        """Run a statement that returns nothing once for each set of parameters (one batch
+        for the driver: on SQLite a large one runs on a worker thread)."""
+        await self._driver.execute_many(statement, [statement.values(p) for p in parameters])
 
 
 class HotPath:
@@ -224,14 +238,24 @@ class HotPath:
         return None if raw is None else statement.converted(raw)
 
     async def _read_first(self, statement: HotStatement, values: list[Any]) -> Any:
+        # _lend's steps written out: every verification comes this way, and the generator
+        # behind an async context manager cost a third of the lookup's Python time.
         for attempt in (1, 2):
-            async with self._lend(begin=False) as driver:
-                try:
-                    return await driver.fetch_first(statement, values)
-                except Exception:
+            if self._closed:
+                raise RuntimeError("the hot path is closed")
+            await self._free.acquire()
+            driver: _Driver | None = None
+            try:
+                driver = self._idle.pop() or await self._connect()
+                return await driver.fetch_first(statement, values)
+            except Exception:
+                if driver is not None:
                     driver.broken = True
-                    if attempt == 2:
-                        raise
+                if attempt == 2:
+                    raise
+            finally:
+                await self._give_back(driver)
+                self._free.release()
         raise AssertionError("unreachable")
 
     @contextlib.asynccontextmanager
@@ -246,11 +270,15 @@ class HotPath:
                 driver = await self._begun(kept) if begin else kept or await self._connect()
                 yield driver
             finally:
-                if driver is not None and (driver.broken or self._closed):
-                    # Broken, or lent while the hot path was closed: not kept.
-                    await (_drop(driver) if driver.broken else driver.connection.close())
-                    driver = None
-                self._idle.append(driver)
+                await self._give_back(driver)
+
+    async def _give_back(self, driver: _Driver | None) -> None:
+        """Keep a lent connection for the next unit of work, unless it broke or the hot
+        path was closed meanwhile (then it is dropped or closed)."""
+        if driver is not None and (driver.broken or self._closed):
+            await (_drop(driver) if driver.broken else driver.connection.close())
+            driver = None
+        self._idle.append(driver)
 
     async def _begun(self, kept: _Driver | None) -> _Driver:
         """``kept`` with a transaction begun; a kept connection that cannot begin (the
