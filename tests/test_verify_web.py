@@ -212,6 +212,17 @@ async def test_every_response_carries_the_security_headers(
     assert response.headers["Cache-Control"] == "no-store"
     response, _ = await site.check(confirmation.token, NATIONAL_CODE)
     assert response.headers["Cache-Control"] == "no-store"
+    # The redirect of a reloaded check, a wrong method, and a verdict in JSON carry them too.
+    redirect, _ = await site.get(f"/v/{confirmation.token}/check")
+    async with site.client.delete(f"{site.base}/keys") as wrong_method:
+        await wrong_method.read()
+    async with site.client.get(f"{site.base}/v/{confirmation.token}", headers=JSON) as as_json:
+        await as_json.read()
+    for response, status in ((redirect, 303), (wrong_method, 405), (as_json, 200)):
+        assert response.status == status
+        assert response.headers["Content-Security-Policy"] == CSP, status
+        assert response.headers["X-Frame-Options"] == "DENY", status
+        assert response.headers["Cache-Control"] == "no-store", status
 
 
 async def test_json_carries_the_same_public_data(
