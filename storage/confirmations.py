@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import cast
 
 from sqlalchemy import Executable, Table, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -33,6 +31,7 @@ from domain.text import comparison_key
 from domain.verification import KIND_CODES, Record, Result, Verdict, judge
 from domain.workflow import Status
 from storage import models
+from storage.db import upsert_insert
 from storage.errors import RequestNotFound, StorageError
 from storage.hotpath import HotPath
 
@@ -107,8 +106,7 @@ _COUNTS = cast(Table, models.VerificationCount.__table__)
 def _add_counts(dialect: str) -> Executable:
     """Add ``n`` to serial ``s``'s count, making its row if it has none (Core, not ORM: an ORM
     statement per serial cost more than all the verifications it counted)."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(_COUNTS).values(serial=bindparam("s"), count=bindparam("n"))
+    statement = upsert_insert(dialect, _COUNTS).values(serial=bindparam("s"), count=bindparam("n"))
     return statement.on_conflict_do_update(
         index_elements=[_COUNTS.c.serial],
         set_={"count": _COUNTS.c.count + statement.excluded.count},

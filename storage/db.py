@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -107,3 +108,11 @@ class Sessions(async_sessionmaker[AsyncSession]):
 
     def begin(self) -> Any:
         return super().__call__()._maker_context_manager()
+
+
+def upsert_insert(dialect: str, table: Table | type[Any]) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT on ``table`` that can take ON CONFLICT clauses, for the store's two dialects
+    (PostgreSQL's, or SQLite's for anything else)."""
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

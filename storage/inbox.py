@@ -13,11 +13,10 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import models
+from storage.db import upsert_insert
 from storage.hotpath import HotPath
 
 MAX_ATTEMPTS = 3
@@ -30,12 +29,11 @@ class InboxService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], hot: HotPath) -> None:
         self._sessions = sessions
         self._hot = hot
-        insert = pg_insert if hot.dialect.name == "postgresql" else sqlite_insert
         # RETURNING names the row only if this call inserted it: of two instances given the
         # same update at once (webhooks), exactly one handles it. The one poller handles an
         # update newer than any written here while writing it (bot.intake).
         self._record = hot.prepare(
-            insert(_INBOX)
+            upsert_insert(hot.dialect.name, _INBOX)
             .values(
                 {
                     name: bindparam(name)

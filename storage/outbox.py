@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, Update, bindparam, func, literal, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import models
+from storage.db import upsert_insert
 from storage.hotpath import HotPath, HotStatement
 
 _OUTBOX = cast(Table, models.Outbox.__table__)
@@ -66,8 +65,7 @@ async def enqueue(
         "attempts": 0 if claim_for is None else 1,
     }
     dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(models.Outbox).values(**values).on_conflict_do_nothing()
+    statement = upsert_insert(dialect, models.Outbox).values(**values).on_conflict_do_nothing()
     if claim_for is None:
         await session.execute(statement)
         return None
