@@ -9,13 +9,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, cast
 
-from sqlalchemy import Table, Update, bindparam, delete, insert, select, update
+from sqlalchemy import Table, Update, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.deadlines import WorkCalendar, due_at
 from domain.forms import CONFIRM_STEP, FORMS, REQUEST_COLUMNS
 from storage import models
+from storage.db import upsert_insert
 from storage.errors import DraftNotFound, StaleStep
 from storage.filestore import DocumentStore
 from storage.hotpath import HotPath
@@ -82,10 +83,12 @@ class DraftService:
         self._read = hot.prepare(_DRAFT_ROW)
         self._read_for_update = hot.prepare(_DRAFT_ROW.with_for_update())
         self._save = hot.prepare(_DRAFT_SAVE)
+        # A user has at most one draft: the INSERT names the row only if it made it.
         self._add = hot.prepare(
-            insert(_DRAFTS).values(
-                {name: bindparam(name) for name in (*_VIEW_COLUMNS, "created_at")}
-            )
+            upsert_insert(hot.dialect.name, _DRAFTS)
+            .values({name: bindparam(name) for name in (*_VIEW_COLUMNS, "created_at")})
+            .on_conflict_do_nothing(index_elements=[_DRAFTS.c.user_id])
+            .returning(_DRAFTS.c.id)
         )
         self._remembered = hot.prepare(
             select(_REMEMBERED.c.answers).where(
@@ -103,26 +106,31 @@ class DraftService:
     async def start(self, user_id: int, chat_id: int, kind: str) -> tuple[DraftView, bool]:
         """Start a draft of ``kind``, or return the user's unfinished one.
 
+        One statement in the usual case: an ``INSERT`` that does nothing when the user has a
+        draft already (one per user, a unique key), after which that draft is read.
+
         Returns:
             The draft and whether it was newly created.
         """
         form = FORMS[kind]
-        async with self._hot.transaction() as tx:
-            row = await tx.first(self._read_for_update, user_id=user_id)
-            if row is not None:
-                return _hot_view(row), False
-            answers: dict[str, Any] = {}
-            if form.remembered:
-                kept = await tx.first(self._remembered, chat_id=chat_id, kind=kind)
-                if kept is not None:
-                    answers = {k: v for k, v in kept["answers"].items() if k in form.remembered}
+        answers: dict[str, Any] = {}
+        if form.remembered:
+            kept = await self._hot.read(self._remembered, chat_id=chat_id, kind=kind)
+            if kept is not None:
+                answers = {k: v for k, v in kept["answers"].items() if k in form.remembered}
+        for _attempt in range(3):
             now = models.utcnow()
             view = DraftView(
                 id=str(uuid.uuid4()), user_id=user_id, chat_id=chat_id, kind=kind,
                 step=form.next_step(answers), answers=answers, updated_at=now,
             )  # fmt: skip
-            await tx.execute(self._add, **asdict(view), created_at=now)
-        return view, True
+            if await self._hot.write_alone(self._add, **asdict(view), created_at=now):
+                return view, True
+            row = await self._hot.read(self._read, user_id=user_id)
+            if row is not None:
+                return _hot_view(row), False
+            # Filed or thrown away between the two statements: start afresh.
+        raise RuntimeError(f"could not start a draft for user {user_id}")
 
     async def answer(
         self,
@@ -235,11 +243,13 @@ class DraftService:
         self, user_id: int, draft_id: str, code: str, claim_notice_for: dt.timedelta | None
     ) -> SubmitResult:
         async with self._sessions.begin() as session:
-            existing = await _request_from_draft(session, draft_id, user_id)
-            if existing is not None:
-                return SubmitResult(existing, created=False)
             row = await _draft_of(session, user_id, for_update=True)
             if row is None or row.id != draft_id:
+                # Filed already (the draft goes in the same transaction as the request is
+                # made), e.g. a double tap on «confirm»: that request; else no such draft.
+                existing = await _request_from_draft(session, draft_id, user_id)
+                if existing is not None:
+                    return SubmitResult(existing, created=False)
                 raise DraftNotFound(user_id)
             form = FORMS[row.kind]
             answers = dict(row.answers or {})

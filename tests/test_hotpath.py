@@ -154,6 +154,27 @@ async def test_closed_hot_path_refuses_work(store: Store) -> None:
         await hot.read(hot.prepare(_ROW), user_id=1)
 
 
+# --- drafts.start: one INSERT that does nothing when the user has a draft -----------------------
+
+
+async def test_starting_twice_at_once_makes_one_draft(store: Store) -> None:
+    drafts = store.drafts
+    started = await asyncio.gather(*(drafts.start(5, 5, "duplicate") for _ in range(6)))
+    assert [created for _, created in started].count(True) == 1
+    assert len({draft.id for draft, _ in started}) == 1
+    assert await drafts.get(5) == started[0][0]
+
+
+async def test_starting_again_resumes_the_draft_with_its_answers(store: Store) -> None:
+    drafts = store.drafts
+    seen, created = await drafts.start(5, 5, "duplicate")
+    assert created
+    moved = await drafts.answer(5, seen.step, seen.step, "مریم احمدی", 10, seen=seen)
+    again, created = await drafts.start(5, 5, "inquiry")
+    assert not created
+    assert again == moved and again.kind == "duplicate"
+
+
 # --- drafts.answer: one compare-and-set UPDATE when the caller saw the draft --------------------
 
 
