@@ -1,12 +1,11 @@
 """Engine and session factory; SQLite gets WAL, a busy timeout and foreign keys.
 
-On PostgreSQL a pooled connection the server closed (a restart, an administrator's
-``pg_terminate_backend``) is replaced when it is checked out, by asyncpg's own view of its
-socket, which notices the server's goodbye without asking: SQLAlchemy's ``pool_pre_ping``
-would ask instead, three round trips on asyncpg (BEGIN, an empty statement, ROLLBACK) before
-every unit of work. Sessions that only read run in autocommit, as they do on SQLite: under
+On PostgreSQL sessions that only read run in autocommit, as they do on SQLite: under
 PostgreSQL's READ COMMITTED each statement reads its own snapshot whether or not a
 transaction is open, so BEGIN and ROLLBACK around a read bought nothing but two round trips.
+A pooled connection is pinged before it is lent (``pool_pre_ping``), so one the server closed
+(a restart, an administrator's ``pg_terminate_backend``) is replaced even when the event loop
+has not yet read the server's goodbye.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import Table, event, exc
+from sqlalchemy import Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import make_url
@@ -78,21 +77,13 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
                 busy_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
             ),
         )
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
-    elif engine.dialect.driver == "asyncpg":
-        event.listen(engine.sync_engine.pool, "checkout", _on_asyncpg_checkout)
     return engine
-
-
-def _on_asyncpg_checkout(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-    # The pool drops a connection whose checkout raises DisconnectionError and opens a
-    # new one. asyncpg marks its connection closed as soon as the event loop reads the
-    # server's end of the socket (PostgreSQL sends it when it terminates a backend).
-    if record.driver_connection.is_closed():
-        raise exc.DisconnectionError("the database closed this connection")
 
 
 def make_sessionmaker(

@@ -9,8 +9,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, cast
 
-from sqlalchemy import Table, Update, bindparam, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, Update, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.deadlines import WorkCalendar, due_at
@@ -20,7 +19,7 @@ from storage.db import upsert_insert
 from storage.errors import DraftNotFound, StaleStep
 from storage.filestore import DocumentStore
 from storage.hotpath import HotPath
-from storage.outbox import OutboxItem, enqueue
+from storage.outbox import HotEnqueue, OutboxItem, enqueue
 from storage.views import DraftView, RequestView, draft_view, request_view
 
 log = logging.getLogger(__name__)
@@ -97,6 +96,34 @@ class DraftService:
             )
         )
         self._save_if_unchanged = hot.prepare(_DRAFT_SAVE_IF_UNCHANGED)
+        # Filing (submit): the request (nothing when its tracking code is taken), its
+        # attachments, the draft gone, the answers a chat's next request reuses, the outbox.
+        dialect = hot.dialect.name
+        self._file = hot.prepare(
+            upsert_insert(dialect, _REQUESTS)
+            .values({name: bindparam(name) for name in _REQUEST_VALUES})
+            .on_conflict_do_nothing(index_elements=[_REQUESTS.c.tracking_code])
+            .returning(_REQUESTS.c.id)
+        )
+        self._attach = hot.prepare(
+            insert(_ATTACHMENTS)
+            .values({name: bindparam(name) for name in _ATTACHMENT_VALUES})
+            .returning(_ATTACHMENTS.c.id)
+        )
+        self._drop = hot.prepare(delete(_DRAFTS).where(_DRAFTS.c.id == bindparam("draft_id")))
+        remember = upsert_insert(dialect, _REMEMBERED).values(
+            {name: bindparam(name) for name in ("chat_id", "kind", "answers", "updated_at")}
+        )
+        self._remember = hot.prepare(
+            remember.on_conflict_do_update(
+                index_elements=[_REMEMBERED.c.chat_id, _REMEMBERED.c.kind],
+                set_={
+                    "answers": remember.excluded.answers,
+                    "updated_at": remember.excluded.updated_at,
+                },
+            )
+        )
+        self._enqueue = HotEnqueue(hot)
 
     async def get(self, user_id: int) -> DraftView | None:
         """The user's draft, if they have one."""
@@ -229,55 +256,58 @@ class DraftService:
         """
         for _attempt in range(5):
             try:
-                return await self._submit_once(user_id, draft_id, new_code(), claim_notice_for)
-            except IntegrityError as exc:
-                existing = await self._filed_from(draft_id, user_id)
-                if existing is not None:
-                    return SubmitResult(existing, created=False)
-                if "tracking_code" not in str(exc.orig):
-                    raise
+                result = await self._submit_once(user_id, draft_id, new_code(), claim_notice_for)
+            except _CodeTaken:
                 log.warning("tracking code collision, drawing another")
+                continue
+            if result is not None:
+                return result
+            # The draft is gone: filed already (it is deleted in the transaction that files
+            # it), e.g. a double tap on «confirm», or never there.
+            existing = await self._filed_from(draft_id, user_id)
+            if existing is None:
+                raise DraftNotFound(user_id)
+            return SubmitResult(existing, created=False)
         raise RuntimeError("could not draw a free tracking code")
 
     async def _submit_once(
         self, user_id: int, draft_id: str, code: str, claim_notice_for: dt.timedelta | None
-    ) -> SubmitResult:
-        async with self._sessions.begin() as session:
-            row = await _draft_of(session, user_id, for_update=True)
-            if row is None or row.id != draft_id:
-                # Filed already (the draft goes in the same transaction as the request is
-                # made), e.g. a double tap on «confirm»: that request; else no such draft.
-                existing = await _request_from_draft(session, draft_id, user_id)
-                if existing is not None:
-                    return SubmitResult(existing, created=False)
-                raise DraftNotFound(user_id)
-            form = FORMS[row.kind]
-            answers = dict(row.answers or {})
-            if row.step != CONFIRM_STEP or form.next_step(answers) != CONFIRM_STEP:
-                raise StaleStep(row.step)
+    ) -> SubmitResult | None:
+        """File the draft under ``code`` on the hot path; None when the draft is gone."""
+        async with self._hot.transaction() as tx:
+            row = await tx.first(self._read_for_update, user_id=user_id)
+            if row is None or row["id"] != draft_id:
+                return None
+            draft = _hot_view(row)
+            form = FORMS[draft.kind]
+            answers = draft.answers
+            if draft.step != CONFIRM_STEP or form.next_step(answers) != CONFIRM_STEP:
+                raise StaleStep(draft.step)
             file_keys = {f.key for f in form.attachment_fields()}
-            columns = {k: v for k, v in answers.items() if k in REQUEST_COLUMNS}
-            details = {
-                k: v
-                for k, v in answers.items()
-                if k not in REQUEST_COLUMNS and k not in file_keys and not k.startswith("__")
-            }
             now = models.utcnow()
             request = models.Request(
                 tracking_code=code,
-                kind=row.kind,
+                kind=draft.kind,
                 status=INITIAL_STATUS,
                 created_at=now,
                 updated_at=now,
-                due_at=due_at(row.kind, None, now, self._calendar),
-                applicant_chat_id=row.chat_id,
-                applicant_user_id=row.user_id,
-                source_draft=row.id,
-                details=details,
-                **columns,
+                due_at=due_at(draft.kind, None, now, self._calendar),
+                applicant_chat_id=draft.chat_id,
+                applicant_user_id=draft.user_id,
+                source_draft=draft.id,
+                details={
+                    k: v
+                    for k, v in answers.items()
+                    if k not in REQUEST_COLUMNS and k not in file_keys and not k.startswith("__")
+                },
+                **{k: v for k, v in answers.items() if k in REQUEST_COLUMNS},
             )
-            session.add(request)
-            await session.flush()
+            filed = await tx.first(
+                self._file, **{name: getattr(request, name) for name in _REQUEST_VALUES}
+            )
+            if filed is None:
+                raise _CodeTaken(code)  # rolls the unit of work back
+            request.id = int(filed["id"])
             attachments = []
             for f in form.attachment_fields():
                 value = answers.get(f.key)
@@ -292,25 +322,34 @@ class DraftService:
                     mime_type=value["mime_type"],
                     file_id=value.get("file_id"),
                     file_unique_id=value.get("file_unique_id"),
+                    created_at=now,
                 )
-                session.add(attachment)
+                added = await tx.first(
+                    self._attach,
+                    **{name: getattr(attachment, name) for name in _ATTACHMENT_VALUES},
+                )
+                assert added is not None
+                attachment.id = int(added["id"])
                 attachments.append(attachment)
-            await session.delete(row)
+            await tx.execute(self._drop, draft_id=draft.id)
             if form.remembered:
-                await _remember(session, row.chat_id, row.kind, answers, form.remembered)
-            await session.flush()
-            await enqueue(
-                session,
+                kept = {k: answers[k] for k in form.remembered if k in answers}
+                await tx.execute(
+                    self._remember, chat_id=draft.chat_id, kind=draft.kind, answers=kept,
+                    updated_at=now,
+                )  # fmt: skip
+            await self._enqueue(
+                tx,
                 kind="announce_request",
                 chat_id=0,
                 payload={"request_id": request.id},
                 dedupe_key=f"announce:{request.id}",
             )
             # The tracking code is owed to the applicant even if the bot dies right now.
-            notice = await enqueue(
-                session,
+            notice = await self._enqueue(
+                tx,
                 kind="notify",
-                chat_id=row.chat_id,
+                chat_id=draft.chat_id,
                 payload={"event": "received", "code": code, "text": ""},
                 dedupe_key=f"received:{request.id}",
                 claim_for=claim_notice_for,
@@ -362,27 +401,23 @@ class DraftService:
         return dropped
 
 
-async def _remember(
-    session: AsyncSession,
-    chat_id: int,
-    kind: str,
-    answers: dict[str, Any],
-    keys: tuple[str, ...],
-) -> None:
-    kept = {k: answers[k] for k in keys if k in answers}
-    row = await session.get(models.RememberedAnswers, (chat_id, kind))
-    if row is None:
-        session.add(models.RememberedAnswers(chat_id=chat_id, kind=kind, answers=kept))
-    else:
-        row.answers = kept
-        row.updated_at = models.utcnow()
-
-
 # The draft as ORM object (go_to, discard, submit) and as the hot path's row (the rest).
 _DRAFT_OF = select(models.Draft).where(models.Draft.user_id == bindparam("user_id"))
 _DRAFT_OF_FOR_UPDATE = _DRAFT_OF.with_for_update()
 _DRAFTS = cast(Table, models.Draft.__table__)
 _REMEMBERED = cast(Table, models.RememberedAnswers.__table__)
+_REQUESTS = cast(Table, models.Request.__table__)
+_ATTACHMENTS = cast(Table, models.Attachment.__table__)
+# Every column a filing writes (all but the generated id): absent answers are written as NULL,
+# as the ORM would leave them.
+_REQUEST_VALUES = tuple(c.key for c in _REQUESTS.columns if not c.primary_key)
+_ATTACHMENT_VALUES = tuple(c.key for c in _ATTACHMENTS.columns if not c.primary_key)
+
+
+class _CodeTaken(Exception):
+    """The tracking code drawn for a filing belongs to another request already."""
+
+
 _VIEW_COLUMNS = tuple(f.name for f in fields(DraftView))
 _DRAFT_ROW = select(*(_DRAFTS.c[name] for name in _VIEW_COLUMNS)).where(
     _DRAFTS.c.user_id == bindparam("user_id")

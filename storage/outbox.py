@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import models
 from storage.db import upsert_insert
-from storage.hotpath import HotPath, HotStatement
+from storage.hotpath import HotPath, HotStatement, HotTransaction
 
 _OUTBOX = cast(Table, models.Outbox.__table__)
 
@@ -54,8 +54,56 @@ async def enqueue(
     before the claim runs out, and any sender does after (the caller died, say). Returns the
     claimed item, or None when not claimed or the key was already queued.
     """
+    values = _row(
+        kind=kind, chat_id=chat_id, payload=payload, dedupe_key=dedupe_key, claim_for=claim_for
+    )
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    statement = upsert_insert(dialect, models.Outbox).values(**values).on_conflict_do_nothing()
+    if claim_for is None:
+        await session.execute(statement)
+        return None
+    row_id = (await session.execute(statement.returning(models.Outbox.id))).scalar()
+    return None if row_id is None else OutboxItem(row_id, kind, chat_id, dict(payload), 1)
+
+
+class HotEnqueue:
+    """:func:`enqueue` for a unit of work on the hot path (:meth:`HotPath.transaction`)."""
+
+    def __init__(self, hot: HotPath) -> None:
+        self._insert = hot.prepare(
+            upsert_insert(hot.dialect.name, _OUTBOX)
+            .values({name: bindparam(name) for name in _ROW_COLUMNS})
+            .on_conflict_do_nothing()
+            .returning(_OUTBOX.c.id)
+        )
+
+    async def __call__(self, tx: HotTransaction, **message: Any) -> OutboxItem | None:
+        """As :func:`enqueue` (the same keywords), in ``tx``."""
+        values = _row(**message)
+        row = await tx.first(self._insert, **values)
+        if values["attempts"] == 0 or row is None:  # not claimed, or queued already
+            return None
+        return OutboxItem(
+            int(row["id"]), values["kind"], values["chat_id"], dict(values["payload"]), 1
+        )
+
+
+_ROW_COLUMNS = (
+    "kind", "chat_id", "payload", "dedupe_key", "created_at", "next_attempt_at", "attempts",
+)  # fmt: skip
+
+
+def _row(
+    *,
+    kind: str,
+    chat_id: int,
+    payload: dict[str, Any],
+    dedupe_key: str,
+    claim_for: dt.timedelta | None = None,
+) -> dict[str, Any]:
+    """An outbox row's values: due now, or claimed by its writer for ``claim_for``."""
     now = models.utcnow()
-    values = {
+    return {
         "kind": kind,
         "chat_id": chat_id,
         "payload": payload,
@@ -64,13 +112,6 @@ async def enqueue(
         "next_attempt_at": now if claim_for is None else now + claim_for,
         "attempts": 0 if claim_for is None else 1,
     }
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    statement = upsert_insert(dialect, models.Outbox).values(**values).on_conflict_do_nothing()
-    if claim_for is None:
-        await session.execute(statement)
-        return None
-    row_id = (await session.execute(statement.returning(models.Outbox.id))).scalar()
-    return None if row_id is None else OutboxItem(row_id, kind, chat_id, dict(payload), 1)
 
 
 class OutboxService:

@@ -16,7 +16,7 @@ from domain.tracking import new_tracking_code
 from storage.drafts import StoredUpload
 from storage.hotpath import HotPath
 from storage.store import Store
-from storage.views import RequestView
+from storage.views import DraftView, RequestView
 from tests.fakebotapi import FakeBotApi
 
 REPLY_TIMEOUT = 15.0
@@ -216,6 +216,17 @@ async def file_directly(
 ) -> RequestView:
     """File a complete request through the storage use cases, as the chat would (which
     claims the tracking-code notice for itself: ``claim_notice_for``)."""
+    draft = await complete_draft(store, user_id, letter, photo, **answers)
+    result = await store.drafts.submit(
+        user_id, draft.id, new_tracking_code, claim_notice_for=claim_notice_for
+    )
+    return result.request
+
+
+async def complete_draft(
+    store: Store, user_id: int, letter: bytes, photo: bytes, **answers: Any
+) -> DraftView:
+    """A duplicate request's draft with every question answered, waiting for «confirm»."""
     values = {**STORED_ANSWERS, **answers}
     draft, _ = await store.drafts.start(user_id, user_id, "duplicate")
     for field in DUPLICATE_FORM.fields:
@@ -233,10 +244,7 @@ async def file_directly(
         else:
             value = values[field.key]
         draft = await store.drafts.answer(user_id, field.key, field.key, value)
-    result = await store.drafts.submit(
-        user_id, draft.id, new_tracking_code, claim_notice_for=claim_notice_for
-    )
-    return result.request
+    return draft
 
 
 async def cut_connections(store: Store, hot: HotPath) -> None:

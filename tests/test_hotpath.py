@@ -15,11 +15,12 @@ from typing import cast
 import pytest
 from sqlalchemy import Table, bindparam, insert, select, update
 
+from domain.tracking import new_tracking_code
 from storage import models
 from storage.errors import DraftNotFound, StaleStep
 from storage.hotpath import HotPath
 from storage.store import Store
-from tests.driver import cut_connections
+from tests.driver import STORED_ANSWERS, complete_draft, cut_connections, file_directly, jpeg, pdf
 
 _DRAFTS = cast(Table, models.Draft.__table__)
 _ROW = select(_DRAFTS.c.id, _DRAFTS.c.answers, _DRAFTS.c.updated_at, _DRAFTS.c.step).where(
@@ -173,6 +174,44 @@ async def test_starting_again_resumes_the_draft_with_its_answers(store: Store) -
     again, created = await drafts.start(5, 5, "inquiry")
     assert not created
     assert again == moved and again.kind == "duplicate"
+
+
+# --- drafts.submit: filing in one unit of work on the hot path ---------------------------------
+
+
+async def test_a_tracking_code_already_taken_is_drawn_again(store: Store) -> None:
+    first = await file_directly(store, 1, pdf(), jpeg(300, 400))
+    draft = await complete_draft(store, 2, pdf(), jpeg(300, 400))
+    codes = iter([first.tracking_code, "ABCDEFGH"])
+    result = await store.drafts.submit(2, draft.id, lambda: next(codes))
+    assert result.created
+    assert result.request.tracking_code == "ABCDEFGH"
+    # Nothing of the refused attempt stayed: one request each, the draft gone, and the
+    # second request's attachments, announcement and notice written once.
+    assert await store.drafts.get(2) is None
+    mine = await store.requests.list_for_user(2)
+    assert [r.tracking_code for r in mine] == ["ABCDEFGH"]
+    assert len(result.request.attachments) == 2
+    again = await store.requests.get(result.request.id)
+    assert again.attachments == result.request.attachments
+    assert again.national_code == STORED_ANSWERS["national_code"]
+    assert await store.outbox.pending() == 4  # two announcements, two notices
+
+
+async def test_confirming_twice_at_once_files_one_request(store: Store) -> None:
+    draft = await complete_draft(store, 3, pdf(), jpeg(300, 400))
+    results = await asyncio.gather(
+        *(store.drafts.submit(3, draft.id, new_tracking_code) for _ in range(4))
+    )
+    assert [r.created for r in results].count(True) == 1
+    assert len({r.request.id for r in results}) == 1
+    assert len(await store.requests.list_for_user(3)) == 1
+    assert await store.outbox.pending() == 2
+
+
+async def test_confirming_a_draft_that_is_not_there_is_refused(store: Store) -> None:
+    with pytest.raises(DraftNotFound):
+        await store.drafts.submit(4, "no-such-draft", new_tracking_code)
 
 
 # --- drafts.answer: one compare-and-set UPDATE when the caller saw the draft --------------------
