@@ -5,9 +5,9 @@ about a third of its CPU in httpx/httpcore; aiohttp's client, already a dependen
 verify server, costs several times less per request.
 
 Requests without files go as a JSON body (``application/json``, which the Bot API takes for
-every method), encoded by orjson, and answers are read by orjson: aiohttp's form encoding of
-the same parameters (percent-escaping every byte of Persian text) was a twentieth of the
-bot's CPU. Uploads stay multipart/form-data.
+every method, and Bale's Telegram-compatible API as well), encoded by orjson, and answers are
+read by orjson: aiohttp's form encoding of the same parameters (percent-escaping every byte
+of Persian text) was a twentieth of the bot's CPU. Uploads stay multipart/form-data.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ pass and return them (JSON, aware UTC datetimes).
 
 The use case still owns the transaction: :meth:`HotPath.transaction` is one unit of work,
 committed when the block ends and rolled back when it raises. Everything else (rare or
-complex work: filing a request, staff decisions) stays on the ordinary sessions.
+complex work: staff decisions, exports) stays on the ordinary sessions. Filing a request
+(storage.drafts) is on the hot path too: one per conversation, and its reply waits for it.
 """
 
 from __future__ import annotations
