@@ -134,18 +134,20 @@ class DraftService:
         """Start a draft of ``kind``, or return the user's unfinished one.
 
         One statement in the usual case: an ``INSERT`` that does nothing when the user has a
-        draft already (one per user, a unique key), after which that draft is read.
+        draft already (one per user, a unique key), after which that draft is read with a
+        lock: a draft being filed at that moment is waited for (and is then gone, so a new
+        one is started) rather than handed back to vanish.
 
         Returns:
             The draft and whether it was newly created.
         """
         form = FORMS[kind]
-        answers: dict[str, Any] = {}
-        if form.remembered:
-            kept = await self._hot.read(self._remembered, chat_id=chat_id, kind=kind)
-            if kept is not None:
-                answers = {k: v for k, v in kept["answers"].items() if k in form.remembered}
         for _attempt in range(3):
+            answers: dict[str, Any] = {}
+            if form.remembered:
+                kept = await self._hot.read(self._remembered, chat_id=chat_id, kind=kind)
+                if kept is not None:
+                    answers = {k: v for k, v in kept["answers"].items() if k in form.remembered}
             now = models.utcnow()
             view = DraftView(
                 id=str(uuid.uuid4()), user_id=user_id, chat_id=chat_id, kind=kind,
@@ -153,10 +155,11 @@ class DraftService:
             )  # fmt: skip
             if await self._hot.write_alone(self._add, **asdict(view), created_at=now):
                 return view, True
-            row = await self._hot.read(self._read, user_id=user_id)
+            async with self._hot.transaction() as tx:
+                row = await tx.first(self._read_for_update, user_id=user_id)
             if row is not None:
                 return _hot_view(row), False
-            # Filed or thrown away between the two statements: start afresh.
+            # Filed or thrown away meanwhile: start afresh.
         raise RuntimeError(f"could not start a draft for user {user_id}")
 
     async def answer(

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import cast
 
 import pytest
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 
 from domain.tracking import new_tracking_code
 from storage import models
@@ -174,6 +174,27 @@ async def test_starting_again_resumes_the_draft_with_its_answers(store: Store) -
     again, created = await drafts.start(5, 5, "inquiry")
     assert not created
     assert again == moved and again.kind == "duplicate"
+
+
+async def test_starting_while_the_draft_is_being_filed_waits_and_starts_afresh(
+    store: Store,
+) -> None:
+    """A filing locks the draft, files it and deletes it; a «start» meanwhile must not hand
+    back the draft about to vanish."""
+    hot, drafts = store.hot, store.drafts
+    old, _ = await drafts.start(7, 7, "duplicate")
+    lock = hot.prepare(
+        select(_DRAFTS.c.id).where(_DRAFTS.c.user_id == bindparam("user_id")).with_for_update()
+    )
+    drop = hot.prepare(delete(_DRAFTS).where(_DRAFTS.c.user_id == bindparam("user_id")))
+    async with hot.transaction() as tx:  # as DraftService.submit does
+        assert await tx.first(lock, user_id=7) is not None
+        starting = asyncio.create_task(drafts.start(7, 7, "duplicate"))
+        await asyncio.sleep(0.2)
+        await tx.execute(drop, user_id=7)
+    new, created = await starting
+    assert created and new.id != old.id
+    assert await drafts.get(7) == new
 
 
 # --- drafts.submit: filing in one unit of work on the hot path ---------------------------------
