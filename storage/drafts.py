@@ -404,7 +404,7 @@ class DraftService:
         return dropped
 
 
-# The draft as ORM object (go_to, discard, submit) and as the hot path's row (the rest).
+# The draft as ORM object (go_to, discard) and as the hot path's row (the rest).
 _DRAFT_OF = select(models.Draft).where(models.Draft.user_id == bindparam("user_id"))
 _DRAFT_OF_FOR_UPDATE = _DRAFT_OF.with_for_update()
 _DRAFTS = cast(Table, models.Draft.__table__)
