@@ -509,6 +509,11 @@ ERR_PDF_PAGE_TOO_LARGE = (
     "صفحه‌های این PDF بیش از اندازهٔ معمول بزرگ است. لطفاً نامه را در اندازهٔ A4 یا عکس آن را بفرستید."
 )
 ERR_PDF_BROKEN = "این فایل PDF معتبر نیست. لطفاً فایل PDF درست یا عکس نامه را بفرستید."
+# At «confirm»: a PDF accepted earlier that would not redraw for staff; the request is not filed.
+ERR_FILE_NOT_READY = (
+    "⚠️ فایل «{label}» باز نشد و درخواست هنوز ثبت نشده است. "
+    "لطفاً آن را دوباره بفرستید: فایل PDF درست یا عکس نامه."
+)
 ERR_PHOTO_NOT_PORTRAIT = (
     "عکس باید ایستاده (عمودی) باشد؛ این عکس {width}×{height} پیکسل است. "
     "لطفاً عکس ۳×۴ پرسنلی را بفرستید."

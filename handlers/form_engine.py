@@ -28,7 +28,7 @@ from handlers.deps import deps
 from handlers.errors import answer_query
 from rendering.chat import summary_text, tracking_code
 from storage.drafts import StoredUpload
-from storage.errors import DraftNotFound, StaleStep
+from storage.errors import DraftNotFound, StaleStep, UploadUnfinished
 from storage.views import DraftView
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,10 @@ async def receive(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Dra
         if current is not None:
             await ask(context, current)
         return
+    if isinstance(value, dict) and value.get("pending"):
+        # The letter as sent is checked and kept; it is redrawn for staff while the user
+        # reads the reply, and filing waits for that.
+        store.drafts.finish_later(draft.user_id)
     accepted = texts.FILE_ACCEPTED.format(label=field.label) if field.attachment_kind else ""
     await ask(context, draft, prefix=accepted)
 
@@ -190,6 +194,15 @@ async def _submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft_id: 
         if current is not None:
             await ask(context, current)
         return
+    except UploadUnfinished as exc:
+        # Nothing filed: back to that question, every other answer kept.
+        await answer_query(query)
+        await _drop_buttons(query.message)
+        draft = await d.store.drafts.go_to(user.id, exc.key)
+        field = FORMS[draft.kind].field(exc.key)
+        label = field.label if field is not None else exc.key
+        await ask(context, draft, prefix=texts.ERR_FILE_NOT_READY.format(label=label))
+        return
     code = tracking_code(result.request.tracking_code)
     if not result.created:
         await answer_query(query, texts.ALREADY_SUBMITTED.format(code=code))
@@ -255,6 +268,7 @@ async def _read_upload(
         context,
         photo=field.kind is InputKind.PHOTO,
         expect=texts.EXPECT_FILE.format(label=field.label),
+        redraw_later=True,
     )
     return stored.as_answer()
 
@@ -265,14 +279,22 @@ async def read_upload(
     *,
     photo: bool = False,
     expect: str | None = None,
+    redraw_later: bool = False,
 ) -> StoredUpload:
     """Check, download, clean and store the photo or document in ``message``.
+
+    A PDF is redrawn page by page before it is stored, unless ``redraw_later``: then the
+    checked original is stored, marked as still to be redrawn (``pending``), and the draft's
+    owner redraws it after the reply (``DraftService.finish_later``; filing waits for it).
 
     Raises:
         Rejected: with the Persian reason when the upload cannot be taken.
     """
-    clean, media = await download_clean(message, context, photo=photo, expect=expect)
+    clean, media = await download_clean(
+        message, context, photo=photo, expect=expect, redraw=not redraw_later
+    )
     stored = await deps(context).store.files.put(clean.data, clean.extension)
+    pending = redraw_later and clean.mime_type == "application/pdf"
     return StoredUpload(
         stored_path=stored.relative_path,
         sha256=stored.sha256,
@@ -280,6 +302,7 @@ async def read_upload(
         mime_type=clean.mime_type,
         file_id=media.file_id,
         file_unique_id=media.file_unique_id,
+        pending=uploads.REDRAW_PDF if pending else None,
     )
 
 
@@ -289,8 +312,12 @@ async def download_clean(
     *,
     photo: bool = False,
     expect: str | None = None,
+    redraw: bool = True,
 ) -> tuple[uploads.CleanFile, Any]:
     """Check the size, download and clean the photo or document in ``message``.
+
+    ``redraw``: a PDF comes back redrawn page by page (:func:`domain.uploads.flatten_pdf`);
+    without it, checked but as sent.
 
     Returns the cleaned file and Telegram's PhotoSize/Document for it.
 
@@ -323,7 +350,7 @@ async def download_clean(
         await telegram_file.download_to_memory(buffer)
         data = buffer.getvalue()
         uploads.check_declared_size(len(data), d.max_upload_bytes)
-        clean = await asyncio.to_thread(_clean, photo, data, declared_mime, file_name)
+        clean = await asyncio.to_thread(_clean, photo, redraw, data, declared_mime, file_name)
     except uploads.UploadRejected as exc:
         raise Rejected(exc.message) from None
     except TelegramError:
@@ -333,14 +360,14 @@ async def download_clean(
 
 
 def _clean(
-    photo: bool, data: bytes, declared_mime: str | None, file_name: str | None
+    photo: bool, redraw: bool, data: bytes, declared_mime: str | None, file_name: str | None
 ) -> uploads.CleanFile:
     if photo:
         clean = uploads.clean_image(data)
         uploads.check_portrait_photo(clean)
         return clean
     clean = uploads.clean_document(data, declared_mime, file_name)
-    if clean.mime_type == "application/pdf":
+    if redraw and clean.mime_type == "application/pdf":
         # Staff receive a copy redrawn page by page: nothing in it can run.
         clean = replace(clean, data=uploads.flatten_pdf(clean.data))
     return clean

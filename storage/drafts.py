@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, cast
 
 from sqlalchemy import Table, Update, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain import uploads
 from domain.deadlines import WorkCalendar, due_at
 from domain.forms import CONFIRM_STEP, FORMS, REQUEST_COLUMNS
 from storage import models
 from storage.db import upsert_insert
-from storage.errors import DraftNotFound, StaleStep
-from storage.filestore import DocumentStore
+from storage.errors import DraftNotFound, StaleStep, UploadUnfinished
+from storage.filestore import DocumentStore, StoredFile
 from storage.hotpath import HotPath
 from storage.outbox import HotEnqueue, OutboxItem, enqueue
 from storage.views import DraftView, RequestView, draft_view, request_view
@@ -37,10 +39,12 @@ class StoredUpload:
     mime_type: str
     file_id: str | None
     file_unique_id: str | None
+    # Kept as sent for now; what is still to be done to it (a key of domain.uploads.FINISHERS).
+    pending: str | None = None
 
     def as_answer(self) -> dict[str, Any]:
         """The JSON form kept in the draft's answers."""
-        return {
+        answer: dict[str, Any] = {
             "stored_path": self.stored_path,
             "sha256": self.sha256,
             "size": self.size,
@@ -48,6 +52,9 @@ class StoredUpload:
             "file_id": self.file_id,
             "file_unique_id": self.file_unique_id,
         }
+        if self.pending is not None:
+            answer["pending"] = self.pending
+        return answer
 
 
 @dataclass(frozen=True)
@@ -72,9 +79,14 @@ class DraftService:
         files: DocumentStore,
         hot: HotPath,
         calendar: WorkCalendar | None = None,
+        finishers: Mapping[str, Callable[[bytes], bytes]] = uploads.FINISHERS,
     ) -> None:
         self._sessions = sessions
         self._files = files
+        # Uploads kept as sent and made ready after the reply (a PDF redrawn for staff), by
+        # their mark; the pass running for each user, which a filing waits for.
+        self.finishers = dict(finishers)
+        self._finishing: dict[int, asyncio.Task[None]] = {}
         self._calendar = calendar or WorkCalendar(frozenset())
         # Every message of a conversation reads its draft and most answer it: those two run
         # on the hot path (storage.hotpath); the rest on sessions.
@@ -253,15 +265,21 @@ class DraftService:
         waiting for the outbox sender; if the caller does not, the sender does once that
         claim has run out.
 
+        A file answer still kept as sent (see :meth:`finish_later`) is made ready first.
+
         Raises:
             DraftNotFound: no such draft and no request filed from it.
             StaleStep: the draft is not complete yet.
+            UploadUnfinished: a file answer could not be made ready; it must be sent again.
         """
         for _attempt in range(5):
             try:
                 result = await self._submit_once(user_id, draft_id, new_code(), claim_notice_for)
             except _CodeTaken:
                 log.warning("tracking code collision, drawing another")
+                continue
+            except _Unfinished:
+                await self.finish(user_id)
                 continue
             if result is not None:
                 return result
@@ -286,6 +304,8 @@ class DraftService:
             answers = draft.answers
             if draft.step != CONFIRM_STEP or form.next_step(answers) != CONFIRM_STEP:
                 raise StaleStep(draft.step)
+            if _pending_files(answers):
+                raise _Unfinished  # made ready outside the transaction, then filed
             file_keys = {f.key for f in form.attachment_fields()}
             now = models.utcnow()
             request = models.Request(
@@ -361,6 +381,112 @@ class DraftService:
         log.info("request %s filed (kind %s)", view.tracking_code, view.kind)
         return SubmitResult(view, created=True, notice=notice)
 
+    def finish_later(self, user_id: int) -> None:
+        """Make the user's file answers kept as sent ready, in the background.
+
+        Called once such an answer is saved and the user has their reply. A failure is only
+        logged here: :meth:`submit` finishes whatever is still pending, and reports it.
+        """
+        running = self._finishing.get(user_id)
+
+        async def later() -> None:
+            if running is not None:
+                await asyncio.gather(running, return_exceptions=True)
+            try:
+                await self._finish_pending(user_id)
+            except UploadUnfinished as exc:
+                cause = type(exc.__cause__).__name__
+                log.warning("an upload (%s) could not be made ready: %s", exc.key, cause)
+            except Exception:
+                log.exception("making an upload ready failed; it is done at filing instead")
+
+        task = asyncio.create_task(later(), name=f"finish-uploads-{user_id}")
+        self._finishing[user_id] = task
+        task.add_done_callback(lambda done: self._forget(user_id, done))
+
+    def _forget(self, user_id: int, task: asyncio.Task[None]) -> None:
+        if self._finishing.get(user_id) is task:
+            del self._finishing[user_id]
+
+    async def finish(self, user_id: int) -> None:
+        """Make the user's file answers kept as sent ready now (after any pass running).
+
+        Raises:
+            UploadUnfinished: one could not be made ready.
+        """
+        running = self._finishing.get(user_id)
+        if running is not None:
+            await asyncio.gather(asyncio.shield(running), return_exceptions=True)
+        await self._finish_pending(user_id)
+
+    async def _finish_pending(self, user_id: int) -> None:
+        row = await self._hot.read(self._read, user_id=user_id)
+        if row is None:
+            return
+        for key, value in _pending_files(_hot_view(row).answers).items():
+            await self._finish_one(user_id, key, value)
+
+    async def _finish_one(self, user_id: int, key: str, value: dict[str, Any]) -> None:
+        """Replace the kept-as-sent file of answer ``key`` by the one made ready from it.
+
+        The new file is written first; the answer is switched to it only if it still names
+        the old one (the user may have sent another file, or filed or dropped the draft,
+        meanwhile), and whichever of the two files is no longer named is deleted.
+        """
+        path = str(value["stored_path"])
+        finisher = self.finishers.get(str(value["pending"]))
+        if finisher is None:
+            raise UploadUnfinished(key)
+        try:
+            data = await self._files.read(path)
+        except FileNotFoundError:
+            return  # replaced or dropped meanwhile: nothing to make ready
+        try:
+            ready = await asyncio.to_thread(finisher, data)
+        except Exception as exc:
+            raise UploadUnfinished(key) from exc
+        stored = await self._files.put(ready, path.rsplit(".", 1)[-1])
+        switched = False
+        try:
+            switched = await self._switch(user_id, key, value, stored)
+        finally:
+            await self._files.delete(path if switched else stored.relative_path)
+
+    async def _switch(
+        self, user_id: int, key: str, value: dict[str, Any], stored: StoredFile
+    ) -> bool:
+        """Point answer ``key`` at ``stored`` if it is still ``value``; whether it was done.
+
+        One compare-and-set ``UPDATE`` on the draft as just read (same step, same
+        ``updated_at``), tried again if the user answered meanwhile. ``updated_at`` moves on,
+        so an answer saved on the draft as read before this (:meth:`answer` with ``seen``)
+        cannot undo it.
+        """
+        for _attempt in range(5):
+            row = await self._hot.read(self._read, user_id=user_id)
+            draft = _hot_view(row) if row is not None else None
+            current = draft.answers.get(key) if draft is not None else None
+            if draft is None or _pending_files({key: current}).get(key) != value:
+                return False  # another file sent, or the draft filed or dropped, meanwhile
+            finished = {k: v for k, v in value.items() if k != "pending"}
+            finished.update(
+                stored_path=stored.relative_path, sha256=stored.sha256, size=stored.size
+            )
+            saved = await self._hot.write_alone(
+                self._save_if_unchanged, draft_id=draft.id,
+                answers={**draft.answers, key: finished}, step=draft.step,
+                last_message_id=draft.last_message_id, updated_at=models.utcnow(),
+                seen_step=draft.step, seen_at=draft.updated_at,
+            )  # fmt: skip
+            if saved:
+                return True
+        return False  # a busy draft: filing makes it ready instead
+
+    async def close(self) -> None:
+        """Let the passes making uploads ready end (they are short)."""
+        while self._finishing:
+            await asyncio.gather(*self._finishing.values(), return_exceptions=True)
+
     async def _filed_from(self, draft_id: str, user_id: int) -> RequestView | None:
         async with self._sessions() as session:
             return await _request_from_draft(session, draft_id, user_id)
@@ -419,6 +545,10 @@ _ATTACHMENT_VALUES = tuple(c.key for c in _ATTACHMENTS.columns if not c.primary_
 
 class _CodeTaken(Exception):
     """The tracking code drawn for a filing belongs to another request already."""
+
+
+class _Unfinished(Exception):
+    """The draft being filed has a file answer still kept as sent."""
 
 
 _VIEW_COLUMNS = tuple(f.name for f in fields(DraftView))
@@ -516,6 +646,15 @@ async def _request_from_draft(
         )
     ).all()
     return request_view(row, list(attachments))
+
+
+def _pending_files(answers: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The file answers kept as sent, still to be made ready, by question."""
+    return {
+        k: v
+        for k, v in answers.items()
+        if isinstance(v, dict) and v.get("pending") and "stored_path" in v
+    }
 
 
 def _file_paths(answers: dict[str, Any]) -> list[str]:

@@ -19,5 +19,14 @@ class StaleStep(StorageError):
         self.current_step = current_step
 
 
+class UploadUnfinished(StorageError):
+    """A file answer kept as sent could not be made ready for staff (a PDF that would not
+    redraw); ``key`` names the draft's question it answered."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
 class RequestNotFound(StorageError):
     """No such request, or not one the caller may see."""

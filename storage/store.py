@@ -76,6 +76,7 @@ class Store:
 
     async def close(self) -> None:
         """Release the database connections and the document store."""
+        await self.drafts.close()
         await self.confirmations.close()
         await self.hot.close()
         await self.files.close()

@@ -7,12 +7,14 @@ import datetime as dt
 import io
 from typing import Any
 
+import pypdfium2  # type: ignore[import-untyped]
 from PIL import Image
 from sqlalchemy import text as sql
 
 from domain import texts
 from domain.forms import DUPLICATE_FORM, InputKind
 from domain.tracking import new_tracking_code
+from domain.uploads import REDRAW_PDF
 from storage.drafts import StoredUpload
 from storage.hotpath import HotPath
 from storage.store import Store
@@ -36,6 +38,17 @@ def pdf() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (620, 877), (255, 255, 255)).save(buffer, "PDF", resolution=75)
     return buffer.getvalue()
+
+
+def assert_redrawn(data: bytes, pages: int) -> None:
+    """``data`` is a redrawn PDF (domain.uploads.flatten_pdf) of ``pages`` pages: nothing of
+    :func:`hostile_pdf`'s script is left."""
+    assert b"JavaScript" not in data and b"OpenAction" not in data
+    document = pypdfium2.PdfDocument(data)
+    try:
+        assert len(document) == pages
+    finally:
+        document.close()
 
 
 def build_pdf(
@@ -178,11 +191,13 @@ class Applicant:
             last = await self.say(value)
         return last
 
-    async def file_to_summary(self) -> dict[str, Any]:
-        """Fill the whole form with good answers and documents; returns the summary message."""
+    async def file_to_summary(self, letter: bytes | None = None) -> dict[str, Any]:
+        """Fill the whole form with good answers and documents (``letter``, or a one-page
+        scan, as the court letter); returns the summary message."""
         await self.open_duplicate_request()
         await self.answer_text_fields()
-        accepted = await self.send_document(pdf(), "court-letter.pdf", "application/pdf")
+        letter = pdf() if letter is None else letter
+        accepted = await self.send_document(letter, "court-letter.pdf", "application/pdf")
         assert accepted["text"].startswith("✅"), accepted  # and the photo prompt below
         summary = await self.send_photo(jpeg(600, 800))
         assert summary["text"].startswith("✅"), summary
@@ -224,9 +239,18 @@ async def file_directly(
 
 
 async def complete_draft(
-    store: Store, user_id: int, letter: bytes, photo: bytes, **answers: Any
+    store: Store,
+    user_id: int,
+    letter: bytes,
+    photo: bytes,
+    *,
+    letter_pending: bool = False,
+    **answers: Any,
 ) -> DraftView:
-    """A duplicate request's draft with every question answered, waiting for «confirm»."""
+    """A duplicate request's draft with every question answered, waiting for «confirm».
+
+    ``letter_pending``: the letter is kept as sent, still to be redrawn (as the chat leaves
+    it until the redrawing after the reply is done)."""
     values = {**STORED_ANSWERS, **answers}
     draft, _ = await store.drafts.start(user_id, user_id, "duplicate")
     for field in DUPLICATE_FORM.fields:
@@ -238,8 +262,9 @@ async def complete_draft(
                 else (photo, "image/jpeg", "jpg")
             )
             stored = await store.files.put(data, ext)
+            pending = REDRAW_PDF if letter_pending and field.kind is InputKind.DOCUMENT else None
             value = StoredUpload(
-                stored.relative_path, stored.sha256, stored.size, mime, None, None
+                stored.relative_path, stored.sha256, stored.size, mime, None, None, pending
             ).as_answer()
         else:
             value = values[field.key]

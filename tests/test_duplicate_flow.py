@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import threading
 from typing import Any
 
 import pypdfium2  # type: ignore[import-untyped]
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import BotRuntime
-from domain import texts
+from domain import texts, uploads
 from domain.digits import to_persian_digits
 from domain.tracking import format_tracking_code, parse_tracking_code
 from storage import models
@@ -20,6 +21,7 @@ from tests.conftest import ADMIN_CHAT_ID
 from tests.driver import (
     GOOD_ANSWERS,
     Applicant,
+    assert_redrawn,
     hostile_pdf,
     jpeg,
     keyboard,
@@ -442,11 +444,7 @@ async def _stored_files(bot: BotRuntime) -> set[str]:
 async def test_a_court_letter_with_a_script_reaches_staff_redrawn(
     api: FakeBotApi, bot: BotRuntime, applicant: Applicant
 ) -> None:
-    await applicant.open_duplicate_request()
-    await applicant.answer_text_fields()
-    accepted = await applicant.send_document(hostile_pdf(), "letter.pdf", "application/pdf")
-    assert accepted["text"].startswith("✅")
-    summary = await applicant.send_photo(jpeg(600, 800))
+    summary = await applicant.file_to_summary(hostile_pdf())
     filed = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
     code = _code_in(filed["text"])
 
@@ -454,13 +452,8 @@ async def test_a_court_letter_with_a_script_reaches_staff_redrawn(
     request = await bot.store.requests.get(request.id)
     letter = next(a for a in request.attachments if a.kind == "court_letter")
     kept = await bot.store.files.read(letter.stored_path)
-    assert b"JavaScript" not in kept and b"OpenAction" not in kept
+    assert_redrawn(kept, pages=2)  # every page kept
     assert hashlib.sha256(kept).hexdigest() == letter.sha256
-    document = pypdfium2.PdfDocument(kept)
-    try:
-        assert len(document) == 2  # every page kept
-    finally:
-        document.close()
     # Only the redrawn copy is kept, never the letter as sent.
     assert await _stored_files(bot) == {a.stored_path for a in request.attachments}
 
@@ -469,6 +462,73 @@ async def test_a_court_letter_with_a_script_reaches_staff_redrawn(
     sent = await api.next_message(ADMIN_CHAT_ID)
     staff_copy = api.file_bytes(sent["document"]["file_id"])
     assert b"JavaScript" not in staff_copy and staff_copy == kept
+    await _wait_outbox_empty(bot)
+
+
+async def test_the_letter_is_answered_before_it_is_redrawn_and_filing_waits_for_it(
+    api: FakeBotApi, bot: BotRuntime, applicant: Applicant
+) -> None:
+    """The redrawing (slow for a long PDF) runs after the reply; «confirm» waits for it."""
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(data: bytes) -> bytes:
+        entered.set()
+        assert release.wait(10)
+        return uploads.flatten_pdf(data)
+
+    bot.store.drafts.finishers[uploads.REDRAW_PDF] = slow
+    await applicant.open_duplicate_request()
+    await applicant.answer_text_fields()
+    accepted = await applicant.send_document(hostile_pdf(), "letter.pdf", "application/pdf")
+    assert accepted["text"].startswith("✅") and texts.PROMPT_PHOTO in accepted["text"]
+    assert await asyncio.to_thread(entered.wait, 10)
+    assert not release.is_set()  # answered while the redrawing is held
+    summary = await applicant.send_photo(jpeg(600, 800))
+    assert texts.SUMMARY_TITLE in summary["text"]
+    applicant.tap(summary, texts.BUTTON_SUBMIT)
+    await asyncio.sleep(0.3)
+    assert await bot.store.requests.list_for_user(applicant.user_id) == []  # waiting
+    release.set()
+    filed = await applicant.reply()
+    _code_in(filed["text"])
+    (request,) = await bot.store.requests.list_for_user(applicant.user_id)
+    request = await bot.store.requests.get(request.id)
+    letter = next(a for a in request.attachments if a.kind == "court_letter")
+    assert_redrawn(await bot.store.files.read(letter.stored_path), pages=2)
+    assert await _stored_files(bot) == {a.stored_path for a in request.attachments}
+    await _wait_outbox_empty(bot)
+
+
+async def test_a_letter_that_will_not_redraw_is_asked_for_again_at_confirm(
+    api: FakeBotApi, bot: BotRuntime, applicant: Applicant
+) -> None:
+    """A PDF that passed the checks but cannot be redrawn: «confirm» files nothing, says so
+    in Persian and asks for the letter again; every other answer is kept."""
+
+    def refuse(_data: bytes) -> bytes:
+        raise pypdfium2.PdfiumError("cannot render")
+
+    bot.store.drafts.finishers[uploads.REDRAW_PDF] = refuse
+    summary = await applicant.file_to_summary()
+    asked = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
+    assert asked["text"].startswith(
+        texts.ERR_FILE_NOT_READY.format(label=texts.LABEL_COURT_LETTER)
+    )
+    assert texts.PROMPT_COURT_LETTER.format(limit_mb=to_persian_digits(10)) in asked["text"]
+    assert await bot.store.requests.list_for_user(applicant.user_id) == []
+    draft = await bot.store.drafts.get(applicant.user_id)
+    assert draft is not None and draft.step == "court_letter"
+    assert draft.answers["full_name"] == GOOD_ANSWERS[0][1] and "photo" in draft.answers
+
+    bot.store.drafts.finishers[uploads.REDRAW_PDF] = uploads.flatten_pdf
+    summary = await applicant.send_document(pdf(), "letter.pdf", "application/pdf")
+    assert texts.SUMMARY_TITLE in summary["text"]  # the photo is still there
+    filed = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
+    _code_in(filed["text"])
+    (request,) = await bot.store.requests.list_for_user(applicant.user_id)
+    request = await bot.store.requests.get(request.id)
+    assert {a.kind for a in request.attachments} == {"court_letter", "photo"}
+    assert await _stored_files(bot) == {a.stored_path for a in request.attachments}
     await _wait_outbox_empty(bot)
 
 

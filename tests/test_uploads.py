@@ -27,7 +27,7 @@ from domain.uploads import (
     clean_image,
     clean_pdf,
 )
-from tests.driver import build_pdf, hostile_pdf, page_objects
+from tests.driver import assert_redrawn, build_pdf, hostile_pdf, page_objects
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
@@ -557,10 +557,72 @@ def test_a_pdf_with_a_script_is_redrawn_without_it() -> None:
     """What staff receive keeps every page and nothing a reader could run."""
     hostile = hostile_pdf()
     assert clean_pdf(hostile).data == hostile  # a sound PDF: accepted as it is
-    flat = uploads.flatten_pdf(hostile)
-    assert b"JavaScript" not in flat and b"OpenAction" not in flat
+    assert_redrawn(uploads.flatten_pdf(hostile), pages=2)
+
+
+def _scan(dpi: int, pages: int = 1) -> bytes:
+    """An A4 scan at ``dpi``, as a scanner's PDF (one picture a page)."""
+    size = (round(8.27 * dpi), round(11.69 * dpi))
+    images = [Image.new("RGB", size, (250, 250, 245)) for _ in range(pages)]
+    buffer = io.BytesIO()
+    images[0].save(buffer, "PDF", resolution=dpi, save_all=True, append_images=images[1:])
+    return buffer.getvalue()
+
+
+def _drawn_page() -> bytes:
+    """An A4 page with a line drawn on it and no picture (as a word processor's PDF)."""
+    stream = b"2 w 72 72 m 523 770 l S"
+    objects = page_objects(1)
+    objects[2] = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>"
+    objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    return build_pdf(objects)
+
+
+def _redrawn_pages(flat: bytes) -> list[tuple[int, int, float, float]]:
+    """(pixels wide, pixels high, points wide, points high) of each redrawn page."""
     document = pypdfium2.PdfDocument(flat)
     try:
-        assert len(document) == 2
+        found = []
+        for index in range(len(document)):
+            page = document[index]
+            (picture,) = page.get_objects()
+            metadata = picture.get_metadata()
+            found.append((metadata.width, metadata.height, *document.get_page_size(index)))
+            page.close()
+        return found
     finally:
         document.close()
+
+
+def test_a_scan_is_redrawn_at_its_own_resolution_when_lower() -> None:
+    """A 75 dpi scan is not blown up to 110 dpi (no detail gained, three times the work); the
+    page keeps its A4 size."""
+    (page,) = _redrawn_pages(uploads.flatten_pdf(_scan(75)))
+    assert abs(page[0] - 620) <= 1 and abs(page[1] - 877) <= 1
+    assert abs(page[2] - 595) < 3 and abs(page[3] - 842) < 3
+
+
+def test_a_sharper_scan_is_redrawn_at_110_dpi() -> None:
+    (page,) = _redrawn_pages(uploads.flatten_pdf(_scan(200)))
+    assert abs(page[0] - 8.27 * 110) <= 2 and abs(page[1] - 11.69 * 110) <= 2
+    assert abs(page[2] - 595) < 3 and abs(page[3] - 842) < 3
+
+
+def test_a_document_with_more_than_scans_is_redrawn_at_110_dpi() -> None:
+    """A drawn page, and a scan beside one: the resolution of text and lines is not known, so
+    every page is drawn at 110 dpi (one resolution for the document, pages keep their size)."""
+    (drawn,) = _redrawn_pages(uploads.flatten_pdf(_drawn_page()))
+    assert abs(drawn[0] - 595 * 110 / 72) <= 2
+    document, other = pypdfium2.PdfDocument(_scan(75)), pypdfium2.PdfDocument(_drawn_page())
+    try:
+        document.import_pages(other)
+        buffer = io.BytesIO()
+        document.save(buffer)
+    finally:
+        other.close()
+        document.close()
+    scan, drawn_too = _redrawn_pages(uploads.flatten_pdf(buffer.getvalue()))
+    assert abs(scan[0] - 8.27 * 110) <= 2 and drawn_too[0] == drawn[0]
+    assert abs(scan[2] - 595) < 3 and abs(drawn_too[2] - 595) < 3
+    empty = build_pdf(page_objects(1))  # an empty page is not a scan either
+    assert _redrawn_pages(uploads.flatten_pdf(empty))[0][0] == drawn[0]
