@@ -418,6 +418,11 @@ class DraftService:
         if running is not None:
             await asyncio.gather(asyncio.shield(running), return_exceptions=True)
         await self._finish_pending(user_id)
+        row = await self._hot.read(self._read, user_id=user_id)
+        left = _pending_files(_hot_view(row).answers) if row is not None else {}
+        if left:
+            # Its file gone from the store, or the draft too busy to switch: ask again.
+            raise UploadUnfinished(next(iter(left)))
 
     async def _finish_pending(self, user_id: int) -> None:
         row = await self._hot.read(self._read, user_id=user_id)

@@ -169,3 +169,13 @@ async def test_a_letter_that_cannot_be_redrawn_is_not_filed(
     assert await store.drafts.get(6) == draft  # every answer kept, the letter still pending
     assert _files_kept(store) == _named(draft.answers)
     assert await store.outbox.pending() == 0
+
+
+async def test_a_letter_whose_file_is_gone_is_asked_for_again(store: Store) -> None:
+    draft = await complete_draft(store, 7, hostile_pdf(), jpeg(300, 400), letter_pending=True)
+    await store.files.delete(str(draft.answers[LETTER]["stored_path"]))
+    with pytest.raises(UploadUnfinished) as caught:
+        await store.drafts.submit(7, draft.id, new_tracking_code)
+    assert caught.value.key == LETTER
+    assert await store.requests.list_for_user(7) == []
+    assert await store.drafts.get(7) == draft
