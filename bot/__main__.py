@@ -55,19 +55,36 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _run(settings: Settings) -> None:
-    from bot.app import BotRuntime
+async def _run(settings: Settings) -> int:
+    from telegram.error import InvalidToken, TelegramError
+
+    from bot.app import BotRuntime, StartAbandoned
 
     runtime = BotRuntime(settings)
     stop = asyncio.Event()
+
+    def on_signal() -> None:
+        stop.set()
+        runtime.abandon_start()  # if it is still waiting for an unreachable Bot API
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await runtime.start()
+        loop.add_signal_handler(sig, on_signal)
     try:
+        await runtime.start()
         await stop.wait()
+    except StartAbandoned:
+        pass
+    except InvalidToken:  # its message holds the token
+        print("error: the Bot API rejected BOT_TOKEN (InvalidToken)", file=sys.stderr)
+        return 2
+    except TelegramError as exc:
+        message = exc.message.replace(settings.bot_token.get_secret_value(), "<token>")
+        print(f"error: the Bot API refused to start the bot: {message}", file=sys.stderr)
+        return 2
     finally:
         await runtime.stop()
+    return 0
 
 
 async def _serve_verify(settings: VerifySettings) -> None:
@@ -281,8 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "run":
             settings = load_settings(Settings)
             setup_logging(settings.log_level, [settings.bot_token.get_secret_value()])
-            asyncio.run(_run(settings))
-            return 0
+            return asyncio.run(_run(settings))
         if command == "serve-verify":
             verify_settings = load_settings(VerifySettings)
             setup_logging(verify_settings.log_level, [])

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
 from bot.delivery import OutboxSender
+from bot.dialect import DIALECTS
 from bot.intake import Poller, UpdateIntake
 from bot.issuance import Issuer, IssuerSettings
 from bot.settings import Settings
@@ -29,6 +33,22 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 DRAFT_SWEEP_INTERVAL = dt.timedelta(hours=1)
 INBOX_KEEP = dt.timedelta(days=2)
+# Waits between attempts to reach an unreachable Bot API at start: 1 s, doubling, at most 30 s.
+CONNECT_RETRY_FIRST = 1.0
+CONNECT_RETRY_MAX = 30.0
+
+
+class StartAbandoned(Exception):
+    """The bot was told to stop while it was still waiting for the Bot API at start."""
+
+
+def transport(settings: Settings, pool_size: int) -> AiohttpRequest:
+    """A connection to the platform's Bot API, speaking its dialect (bot/dialect.py)."""
+    return AiohttpRequest(
+        connection_pool_size=pool_size,
+        dialect=DIALECTS[settings.bot_platform],
+        proxy_url=settings.proxy_url,
+    )
 
 
 def build_application(
@@ -44,8 +64,8 @@ def build_application(
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
         .updater(None)  # updates come through bot.intake, which writes them down first
-        .request(AiohttpRequest(connection_pool_size=settings.max_concurrent_updates))
-        .get_updates_request(updates_request or AiohttpRequest(connection_pool_size=2))
+        .request(transport(settings, settings.max_concurrent_updates))
+        .get_updates_request(updates_request or transport(settings, 2))
         .rate_limiter(
             AIORateLimiter(
                 overall_max_rate=settings.overall_messages_per_second,
@@ -84,7 +104,7 @@ class BotRuntime:
             single_step_approval=settings.single_step_approval,
             security_chat_id=settings.security_chat_id,
         )
-        updates_request = AiohttpRequest(connection_pool_size=2)
+        updates_request = self._updates_request = transport(settings, 2)
         self.application = build_application(settings, updates_request)
         self.issuer = Issuer(
             self.application.bot,
@@ -124,6 +144,7 @@ class BotRuntime:
             trust_proxy=settings.verify_trust_proxy,
         )
         self.webhook_route: str | None = None
+        self._abandon = asyncio.Event()
         if settings.bot_mode == "webhook":
             assert settings.webhook_secret is not None  # checked by the settings
             self.webhook_route = add_webhook(
@@ -150,11 +171,9 @@ class BotRuntime:
         await self.store.migrate()
         await self.store.staff.seed(self.settings.staff_roles)
         await self.store.keys.current()  # generated (with a warning) on first start
-        await self.application.initialize()
-        try:
-            await self.application.bot.set_my_commands(list(applicant.COMMANDS))
-        except TelegramError as exc:
-            log.warning("could not register the command list: %s", type(exc).__name__)
+        # getMe, through the proxy if there is one; an InvalidToken is not retried.
+        await self._until_reachable("getMe", self.application.initialize)
+        await self._register_commands()
         await self.application.start()
         job_queue = self.application.job_queue
         if job_queue is not None:
@@ -173,10 +192,61 @@ class BotRuntime:
         single = self.store.engine.dialect.name == "sqlite"
         await self.intake.recover(lease=dt.timedelta(0) if single else self.settings.claim_lease)
         if self.settings.bot_mode == "webhook":
-            await self._set_webhook()
+            await self._until_reachable("setWebhook", self._set_webhook)
         else:
             self.poller.start()
-        log.info("bot started (%s, %s)", self.settings.bot_platform, self.settings.bot_mode)
+        via = f", through {self.settings.proxy_label}" if self.settings.proxy_label else ""
+        log.info("bot started (%s, %s%s)", self.settings.bot_platform, self.settings.bot_mode, via)
+
+    def abandon_start(self) -> None:
+        """Stop waiting for an unreachable Bot API: :meth:`start` raises StartAbandoned."""
+        self._abandon.set()
+
+    async def _until_reachable(self, what: str, call: Callable[[], Awaitable[object]]) -> None:
+        """Call ``call`` until the Bot API answers: one warning line per failed attempt."""
+        proxy = self.settings.proxy_label
+        via = f" through {proxy}" if proxy else ""
+        delay, failed = CONNECT_RETRY_FIRST, False
+        while not self._abandon.is_set():
+            try:
+                await call()
+            except RetryAfter as exc:
+                wait = _seconds(exc.retry_after)
+                log.warning(
+                    "Bot API asks to wait (%s: RetryAfter); retrying in %.0f s", what, wait
+                )
+            except NetworkError as exc:  # TimedOut too; InvalidToken is no NetworkError
+                wait, delay = delay, min(delay * 2, CONNECT_RETRY_MAX)
+                reason = self._reason(exc)
+                log.warning(
+                    "Bot API unreachable%s (%s: %s); retrying in %.0f s", via, what, reason, wait
+                )
+            else:
+                if failed:
+                    log.info("Bot API reachable%s", via)
+                return
+            failed = True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._abandon.wait(), wait)
+        raise StartAbandoned
+
+    def _reason(self, exc: NetworkError) -> str:
+        """A network error in one short line: what failed underneath, the token masked."""
+        cause = exc.__cause__
+        text = type(exc).__name__
+        if cause is not None:
+            text += f", {type(cause).__name__}" + (f": {cause}" if str(cause) else "")
+        text = " ".join(text.split())[:300]
+        return text.replace(self.settings.bot_token.get_secret_value(), "<token>")
+
+    async def _register_commands(self) -> None:
+        """Publish the command list (the "/" menu) where the platform has one."""
+        if self.settings.bot_platform == "bale":
+            return  # Bale has no setMyCommands (README: "Bale")
+        try:
+            await self.application.bot.set_my_commands(list(applicant.COMMANDS))
+        except TelegramError as exc:
+            log.warning("could not register the command list: %s", type(exc).__name__)
 
     async def _set_webhook(self) -> None:
         settings = self.settings
@@ -184,7 +254,10 @@ class BotRuntime:
         secret = settings.webhook_secret.get_secret_value()
         url = settings.webhook_url.rstrip("/")
         if settings.bot_platform == "bale":
-            url = f"{url}/{secret}"
+            # Bale's setWebhook takes the URL alone and sends no secret header: the secret
+            # is the URL's last segment (bot.web.add_webhook checks it there).
+            await self.application.bot.set_webhook(f"{url}/{secret}")
+            return
         await self.application.bot.set_webhook(
             url,
             secret_token=secret,
@@ -204,6 +277,10 @@ class BotRuntime:
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
+        # A start that never reached the Bot API leaves the application uninitialised and
+        # its connection pools open.
+        await self.application.bot.request.shutdown()
+        await self._updates_request.shutdown()
         await self.store.close()
         log.info("bot stopped")
 
@@ -227,3 +304,7 @@ class BotRuntime:
 
     async def _digest(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.digest()
+
+
+def _seconds(value: float | dt.timedelta) -> float:
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)

@@ -41,6 +41,7 @@ from storage.views import AttachmentView, RequestView
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = dt.timedelta(minutes=10)
+NETWORK_BACKOFF = dt.timedelta(seconds=30)
 MAX_ATTEMPTS = 8
 # Kinds sent only to their row's chat: a 403 there means that chat blocked the bot.
 DIRECT_KINDS = frozenset({"notify", "text", "draft_expired"})
@@ -186,13 +187,22 @@ class OutboxSender:
             # Blocked by the user (or removed from the group): retrying cannot help.
             log.info("outbox item %s undeliverable: %s", item.id, exc.message)
             await outbox.mark_failed(item.id, f"403 {exc.message}")
-            if item.kind in DIRECT_KINDS and item.chat_id > 0:
+            # A person's chat, not a group (Bale's group ids are positive too).
+            staff_chats = (self._admin_chat_id, self._security_chat_id)
+            if item.kind in DIRECT_KINDS and item.chat_id not in staff_chats:
                 await outbox.give_up_on_chat(item.chat_id, f"403 {exc.message}")
         except BadRequest as exc:
             log.error("outbox item %s refused: %s", item.id, exc.message)
             await outbox.mark_failed(item.id, f"400 {exc.message}")
         except (TimedOut, NetworkError) as exc:
-            await outbox.retry_later(item.id, _backoff(item.attempts), type(exc).__name__)
+            # The Bot API out of reach: tried again soon, so that what is owed goes out within
+            # half a minute of the network's return, however long it was away.
+            delay = min(_backoff(item.attempts), NETWORK_BACKOFF)
+            log.warning(
+                "outbox item %s not sent (%s); retrying in %.0f s",
+                item.id, type(exc).__name__, delay.total_seconds(),
+            )  # fmt: skip
+            await outbox.retry_later(item.id, delay, type(exc).__name__)
         except Exception as exc:
             # A bug or an unexpected answer must not block the rest of the outbox forever.
             log.exception("outbox item %s (%s) failed", item.id, item.kind)

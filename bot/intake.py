@@ -261,7 +261,9 @@ class Poller:
                 await asyncio.sleep(10)
                 continue
             except (TimedOut, NetworkError) as exc:
-                log.warning("getUpdates failed (%s); retrying in %.0fs", type(exc).__name__, delay)
+                log.warning(
+                    "getUpdates failed (%s); retrying in %.0f s", type(exc).__name__, delay
+                )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
                 continue

@@ -28,6 +28,10 @@ PLATFORM_URLS: dict[str, tuple[str, str]] = {
 }
 
 
+# BOT_PROXY_URL's schemes: https is TLS to the proxy; socks5 and socks5h both have the proxy
+# resolve the API's host name.
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
 T = TypeVar("T", bound="StorageSettings")
 
 
@@ -106,6 +110,8 @@ class Settings(VerifySettings):
     bot_platform: Literal["telegram", "bale"] = "telegram"
     bot_api_url: str | None = None
     bot_file_url: str | None = None
+    # A secret: its user:password must never be logged (see proxy_label).
+    bot_proxy_url: SecretStr | None = None
     admin_chat_id: int
     draft_ttl_days: float = Field(default=7.0, gt=0)
     bot_mode: Literal["polling", "webhook"] = "polling"
@@ -190,6 +196,44 @@ class Settings(VerifySettings):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
 
+    @field_validator("bot_proxy_url")
+    @classmethod
+    def _proxy_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        parts = urlsplit(value.get_secret_value().strip())
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        if (
+            parts.scheme.lower() not in PROXY_SCHEMES
+            or not parts.hostname
+            or port is None
+            or parts.path not in ("", "/")
+            or parts.query
+            or parts.fragment
+        ):
+            # Never the value itself: it may hold a password.
+            raise ValueError(
+                "must be SCHEME://[USER:PASSWORD@]HOST:PORT with SCHEME one of "
+                f"{', '.join(PROXY_SCHEMES)}, e.g. socks5h://127.0.0.1:1080"
+            )
+        return SecretStr(parts._replace(path="").geturl())
+
+    @property
+    def proxy_url(self) -> str | None:
+        """BOT_PROXY_URL, credentials included, for the transport only."""
+        return None if self.bot_proxy_url is None else self.bot_proxy_url.get_secret_value()
+
+    @property
+    def proxy_label(self) -> str | None:
+        """BOT_PROXY_URL without its credentials, for logs: ``socks5h://127.0.0.1:1080``."""
+        if self.proxy_url is None:
+            return None
+        parts = urlsplit(self.proxy_url)
+        return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
     @property
     def api_url(self) -> str:
         """The Bot API base URL, the token appended by python-telegram-bot."""
@@ -257,8 +301,9 @@ def load_settings(cls: type[T], **overrides: object) -> T:
         lines = []
         for error in exc.errors():
             reason = "is missing" if error["type"] == "missing" else str(error["msg"])
+            reason = reason.removeprefix("Value error, ")  # our validators' own words
             if not error["loc"]:  # a rule across settings; its message names them
-                lines.append(reason.removeprefix("Value error, "))
+                lines.append(reason)
                 continue
             lines.append(f"setting {str(error['loc'][0]).upper()} {reason}")
         raise SettingsError("; ".join(lines)) from None

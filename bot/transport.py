@@ -12,12 +12,17 @@ of Persian text) was a twentieth of the bot's CPU. Uploads stay multipart/form-d
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import aiohttp
 import orjson
+from aiohttp_socks import ProxyConnector
+from python_socks import ProxyConnectionError, ProxyError
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from bot.dialect import TELEGRAM, Dialect
 
 
 class AiohttpRequest(BaseRequest):
@@ -31,7 +36,11 @@ class AiohttpRequest(BaseRequest):
         write_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
         media_write_timeout: float | None = 20.0,
+        dialect: Dialect = TELEGRAM,
+        proxy_url: str | None = None,
     ) -> None:
+        self._dialect = dialect
+        self._proxy_url = proxy_url
         self._pool_size = connection_pool_size
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout
@@ -45,11 +54,26 @@ class AiohttpRequest(BaseRequest):
         return self._read_timeout
 
     async def initialize(self) -> None:
-        """Open the connection pool."""
+        """Open the connection pool, through the proxy when there is one (BOT_PROXY_URL)."""
         if self._session is None or self._session.closed:
+            connector: aiohttp.TCPConnector
+            if self._proxy_url is None:
+                connector = aiohttp.TCPConnector(limit=self._pool_size)
+            else:
+                # aiohttp-socks names a proxy http, socks4 or socks5. Ours may be https (TLS to
+                # the proxy itself) or socks5h; both socks5 and socks5h have the proxy resolve
+                # the API's host name, which a local DNS may not know or may answer falsely.
+                scheme, _, rest = self._proxy_url.partition("://")
+                scheme = scheme.lower()
+                kind = {"https": "http", "socks5h": "socks5"}.get(scheme, scheme)
+                connector = ProxyConnector.from_url(
+                    f"{kind}://{rest}",
+                    limit=self._pool_size,
+                    rdns=True if kind == "socks5" else None,
+                    proxy_ssl=ssl.create_default_context() if scheme == "https" else None,
+                )
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size),
-                headers={"User-Agent": self.USER_AGENT},
+                connector=connector, headers={"User-Agent": self.USER_AGENT}
             )
 
     async def shutdown(self) -> None:
@@ -73,15 +97,17 @@ class AiohttpRequest(BaseRequest):
             raise RuntimeError("This AiohttpRequest is not initialized!")
         body: aiohttp.FormData | bytes | None = None
         headers = None
+        api_method = url.rsplit("/", 1)[-1]
         if request_data is not None and request_data.contains_files:
             form = aiohttp.FormData()
-            for name, value in request_data.json_parameters.items():
+            fields = self._dialect.outgoing_form(api_method, request_data.json_parameters)
+            for name, value in fields.items():
                 form.add_field(name, value)
             for name, (file_name, content, mime_type) in request_data.multipart_data.items():
                 form.add_field(name, content, filename=file_name, content_type=mime_type)
             body = form
         elif request_data is not None and request_data.parameters:
-            body = orjson.dumps(request_data.parameters)
+            body = orjson.dumps(self._dialect.outgoing(api_method, request_data.parameters))
             headers = _JSON_HEADERS
         timeout = aiohttp.ClientTimeout(
             total=None,
@@ -92,11 +118,14 @@ class AiohttpRequest(BaseRequest):
             async with self._session.request(
                 method, url, data=body, headers=headers, timeout=timeout
             ) as response:
-                return response.status, await response.read()
+                status, payload = response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+        except (ProxyError, ProxyConnectionError) as exc:  # the proxy refused, or is away
+            raise NetworkError(f"proxy: {type(exc).__name__}: {exc}") from exc
+        return self._dialect.incoming(api_method, status, payload)
 
     @staticmethod
     def parse_json_payload(payload: bytes) -> dict[str, Any]:

@@ -7,10 +7,15 @@ one row of :data:`TRANSITIONS`; storage applies it as one compare-and-set.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from dataclasses import dataclass, replace
 
 from domain.deadlines import Classification
+
+# A staff member's next plain message in the staff chat answers the question the bot put to
+# them this recently (Bale has no force-reply, and people do not always press "reply").
+PROMPT_ANSWER_WINDOW = dt.timedelta(minutes=10)
 
 
 class Status(enum.StrEnum):

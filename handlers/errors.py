@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from telegram import CallbackQuery, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import ContextTypes
 
 from domain import texts
@@ -40,6 +40,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
     if isinstance(error, BadRequest) and is_benign(error):
         log.info("ignored: %s", error.message)
+        return
+    if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        # The Bot API was out of reach while a handler answered: one line, no traceback;
+        # there is no point in apologising through the same broken connection.
+        log.warning("handler could not reach the Bot API (%s)", type(error).__name__)
         return
     log.error("handler failed", exc_info=error)
     if (

@@ -25,7 +25,7 @@ from domain.validation import InvalidInput, normalize_contact_phone
 from handlers import keyboards
 from handlers.callbacks import Action, CallbackData
 from handlers.deps import deps
-from handlers.errors import answer_query
+from handlers.errors import answer_query, is_benign
 from rendering.chat import summary_text, tracking_code
 from storage.drafts import StoredUpload
 from storage.errors import DraftNotFound, StaleStep, UploadUnfinished
@@ -224,8 +224,16 @@ async def _drop_buttons(message: object) -> None:
     try:
         await message.edit_reply_markup(reply_markup=None)
     except BadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
+        if is_benign(exc):
+            return
+        # Bale may refuse editMessageReplyMarkup: the text edited again comes without them.
+        log.info("buttons not removed (%s); editing the message instead", exc.message)
+        if not message.text:
+            return
+        try:
+            await message.edit_text(message.text, entities=message.entities)
+        except BadRequest as again:
+            log.info("message not edited either: %s", again.message)
 
 
 async def _read_answer(field: Field, message: Message, context: ContextTypes.DEFAULT_TYPE) -> Any:
@@ -233,7 +241,9 @@ async def _read_answer(field: Field, message: Message, context: ContextTypes.DEF
         return await _read_upload(field, message, context)
     if field.kind is InputKind.MOBILE and message.contact is not None:
         contact = message.contact
-        if message.from_user is None or contact.user_id != message.from_user.id:
+        # A contact card of someone else is refused. Bale may send the user's own contact
+        # without user_id; such a number is taken like a typed one (the applicant's word).
+        if message.from_user is None or contact.user_id not in (None, message.from_user.id):
             raise Rejected(texts.EXPECT_OWN_CONTACT)
         phone = normalize_contact_phone(contact.phone_number)
         if phone is None:

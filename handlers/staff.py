@@ -12,7 +12,9 @@ import logging
 import re
 
 from telegram import ForceReply, InputFile, Update
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -26,7 +28,7 @@ from domain.digits import to_ascii_digits, to_persian_digits
 from domain.jalali import format_datetime
 from domain.stats import current_and_previous_month, format_stats, month_bounds, summarize
 from domain.validation import InvalidInput, parse_official_name
-from domain.workflow import Act, Role, transition
+from domain.workflow import PROMPT_ANSWER_WINDOW, Act, Role, transition
 from handlers import callbacks, form_engine
 from handlers.callbacks import STAFF_ACTS
 from handlers.deps import HandlerList, deps
@@ -98,9 +100,15 @@ async def _ask_for_text(
     if request.status not in transition(act, single_step=d.store.workflow.single_step).sources:
         await answer_query(query, _already_text(request.status, None), show_alert=True)
         return
+    question = texts.STAFF_PROMPTS[act.value].format(code=tracking_code(request.tracking_code))
+    how = texts.STAFF_PROMPT_HOW.format(
+        name=actor.name, minutes=to_persian_digits(PROMPT_ANSWER_WINDOW.seconds // 60)
+    )
+    # A force-reply opens Telegram's reply box; Bale has none (bot.dialect drops it), and the
+    # staff member's next message in the chat answers the prompt anyway (on_staff_message).
     prompt = await context.bot.send_message(
         d.admin_chat_id,
-        texts.STAFF_PROMPTS[act.value].format(code=tracking_code(request.tracking_code)),
+        f"{question}\n\n{how}",
         reply_markup=ForceReply(selective=False),
         reply_to_message_id=request.admin_message_id,
     )
@@ -111,16 +119,30 @@ async def _ask_for_text(
     await answer_query(query, texts.STAFF_PROMPT_SENT)
 
 
-async def on_prompt_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Takes a staff member's reply to a force-reply question: a reason, a note or a scan."""
+async def on_staff_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Takes a staff member's answer to the prompt put to them: a reason, a note or a scan.
+
+    A reply to the prompt answers it; so does the staff member's next plain message in the
+    chat within PROMPT_ANSWER_WINDOW of it. Anything else (a reply to another message, a
+    message from someone who was not asked) is the staff's own conversation and is left alone.
+    """
     message = update.effective_message
-    assert message is not None and message.reply_to_message is not None
+    assert message is not None
     d = deps(context)
     actor = _actor(update)
-    asked = message.reply_to_message.message_id
-    prompt = await d.store.workflow.take_prompt(
-        message.chat_id, asked, actor.user_id, consume=False
-    )
+    workflow = d.store.workflow
+    replied = message.reply_to_message
+    if replied is not None and not (
+        replied.from_user is not None and replied.from_user.id == context.bot.id
+    ):
+        return  # a reply to a person's message: conversation, not an answer
+    if replied is not None:
+        prompt = await workflow.take_prompt(
+            message.chat_id, replied.message_id, actor.user_id, consume=False
+        )
+    else:
+        since = utcnow() - PROMPT_ANSWER_WINDOW
+        prompt = await workflow.latest_prompt(message.chat_id, actor.user_id, since)
     if prompt is None:
         return  # a reply to something else, or by someone who was not asked
     text = (message.text or message.caption or "").strip() or None
@@ -137,9 +159,28 @@ async def on_prompt_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     elif text is None:
         await message.reply_text(texts.STAFF_PROMPT_EMPTY)
         return
-    if await d.store.workflow.take_prompt(message.chat_id, asked, actor.user_id) is None:
-        return  # another reply took it meanwhile
+    if await workflow.take_prompt(message.chat_id, prompt.message_id, actor.user_id) is None:
+        if upload is not None:
+            await d.store.files.delete(upload.stored_path)
+        return  # another message took it meanwhile
     await _apply(update, context, actor, prompt.action, prompt.request_id, text, upload)
+
+
+async def cancel_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Closes the prompts put to the staff member who sent /cancel in the staff chat."""
+    message = update.effective_message
+    assert message is not None
+    codes = await deps(context).store.workflow.cancel_prompts(
+        message.chat_id, _actor(update).user_id
+    )
+    if not codes:
+        await message.reply_text(texts.STAFF_NO_OPEN_PROMPT)
+        return
+    await message.reply_text(
+        texts.STAFF_PROMPT_CANCELLED.format(
+            codes=texts.LIST_SEPARATOR.join(tracking_code(code) for code in codes)
+        )
+    )
 
 
 async def _apply(
@@ -333,7 +374,8 @@ async def send_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def leave_foreign_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Leaves any group that is neither the staff chat nor the security chat."""
+    """Leaves any group that is neither the staff chat nor the security chat, first telling
+    it its id (what ADMIN_CHAT_ID or SECURITY_CHAT_ID must be set to, if it is ours)."""
     chat = update.effective_chat
     if chat is None or chat.type == "private":
         return
@@ -344,7 +386,27 @@ async def leave_foreign_group(update: Update, context: ContextTypes.DEFAULT_TYPE
     if member is not None and member.new_chat_member.status in ("left", "kicked"):
         return
     log.warning("leaving a group that is not ours (%s)", chat.id)
-    await context.bot.leave_chat(chat.id)
+    try:
+        await context.bot.send_message(chat.id, texts.FOREIGN_GROUP.format(chat_id=chat.id))
+        await context.bot.leave_chat(chat.id)
+    except (Forbidden, BadRequest) as exc:  # gone already (this group's next update, say)
+        log.info("could not leave group %s: %s", chat.id, exc.message)
+    raise ApplicationHandlerStop
+
+
+async def show_chat_id(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Tells a group which of the bot's groups it is, with its id, and a person their account
+    id, which an admin gives roles to (``/chatid``)."""
+    message = update.effective_message
+    assert message is not None
+    if message.chat.type == "private":
+        await message.reply_text(texts.ACCOUNT_ID.format(user_id=_actor(update).user_id))
+        return
+    if message.chat_id == deps(context).admin_chat_id:
+        answer = texts.GROUP_ID_STAFF
+    else:
+        answer = texts.GROUP_ID_SECURITY
+    await message.reply_text(answer.format(chat_id=message.chat_id))
 
 
 def build_handlers(
@@ -357,7 +419,12 @@ def build_handlers(
         CommandHandler("staff", manage_staff, filters=admin_chat),
         CommandHandler("stats", show_stats, filters=admin_chat),
         CommandHandler("export", send_export, filters=admin_chat),
-        MessageHandler(admin_chat & filters.REPLY & filters.UpdateType.MESSAGE, on_prompt_reply),
+        CommandHandler("cancel", cancel_prompt, filters=admin_chat),
+        CommandHandler("chatid", show_chat_id),
+        MessageHandler(
+            admin_chat & filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+            on_staff_message,
+        ),
     ]
 
 

@@ -58,11 +58,12 @@ class FourEyes(StorageError):
 
 @dataclass(frozen=True)
 class Prompt:
-    """A pending force-reply question to a staff member."""
+    """A question the bot put to a staff member in a chat, waiting for their answer."""
 
     request_id: int
     action: Act
     staff_id: int
+    message_id: int
 
 
 # What the applicant is told after each act (None: nothing).
@@ -421,7 +422,7 @@ class WorkflowService:
     ) -> Prompt | None:
         """The open question that ``message_id`` is, if ``staff_id`` was the one asked.
 
-        With ``consume`` it is closed, so a second reply does not act twice.
+        With ``consume`` it is closed, so a second answer does not act twice.
         """
         async with self._sessions.begin() as session:
             row = (
@@ -437,7 +438,49 @@ class WorkflowService:
                 return None
             if consume:
                 row.used_at = models.utcnow()
-            return Prompt(row.request_id, Act(row.action), row.staff_id)
+            return _prompt(row)
+
+    async def latest_prompt(
+        self, chat_id: int, staff_id: int, since: dt.datetime
+    ) -> Prompt | None:
+        """The open question most recently put to ``staff_id`` in the chat, if put after
+        ``since``: what a plain message from them answers."""
+        async with self._sessions() as session:
+            row = (
+                await session.scalars(
+                    select(models.StaffPrompt)
+                    .where(
+                        models.StaffPrompt.chat_id == chat_id,
+                        models.StaffPrompt.staff_id == staff_id,
+                        models.StaffPrompt.used_at.is_(None),
+                        models.StaffPrompt.created_at >= since,
+                    )
+                    .order_by(models.StaffPrompt.id.desc())
+                    .limit(1)
+                )
+            ).first()
+            return _prompt(row) if row is not None else None
+
+    async def cancel_prompts(self, chat_id: int, staff_id: int) -> list[str]:
+        """Close every open question put to ``staff_id`` in the chat; returns the tracking
+        codes of their requests (none: there was nothing to cancel)."""
+        async with self._sessions.begin() as session:
+            rows = (
+                await session.execute(
+                    select(models.StaffPrompt, models.Request.tracking_code)
+                    .join(models.Request, models.Request.id == models.StaffPrompt.request_id)
+                    .where(
+                        models.StaffPrompt.chat_id == chat_id,
+                        models.StaffPrompt.staff_id == staff_id,
+                        models.StaffPrompt.used_at.is_(None),
+                    )
+                    .order_by(models.StaffPrompt.id)
+                )
+            ).all()
+            now = models.utcnow()
+            for prompt, _code in rows:
+                prompt.used_at = now
+            return list(dict.fromkeys(code for _prompt_row, code in rows))
 
     async def find_by_code(self, tracking_code: str) -> RequestView | None:
         """A request by tracking code, for staff and operators."""
@@ -516,3 +559,7 @@ def _attachment(request_id: int, kind: str, upload: StoredUpload) -> models.Atta
 def classification_of(request: RequestView) -> Classification | None:
     """The request's classification, if staff set one."""
     return Classification(request.classification) if request.classification else None
+
+
+def _prompt(row: models.StaffPrompt) -> Prompt:
+    return Prompt(row.request_id, Act(row.action), row.staff_id, row.message_id)

@@ -15,6 +15,7 @@ from bot.app import BotRuntime
 from bot.settings import Settings
 from storage.store import Store
 from tests.driver import Applicant
+from tests.fakebale import FakeBaleApi
 from tests.fakebotapi import FakeBotApi
 
 ADMIN_CHAT_ID = -1001000
@@ -31,6 +32,7 @@ _OUR_SETTINGS = (
     "BOT_PLATFORM",
     "BOT_API_URL",
     "BOT_FILE_URL",
+    "BOT_PROXY_URL",
     "DATA_DIR",
     "DATABASE_URL",
     "FILES_URL",
@@ -48,10 +50,41 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
+DIALECTS = ("telegram", "bale")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "both_dialects: run the module's tests against Telegram's and Bale's Bot API"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``both_dialects`` run against each dialect of the loopback server."""
+    if "dialect" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_dialects"
+    ):
+        metafunc.parametrize("dialect", DIALECTS, indirect=True)
+
+
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    """A Bot API server on loopback."""
-    server = FakeBotApi(token=TOKEN, bot_username="tvto_test_bot", bot_id=123456)
+def dialect(request: pytest.FixtureRequest) -> str:
+    """The Bot API the loopback server speaks: Telegram's, or Bale's (tests/fakebale.py)."""
+    return str(getattr(request, "param", "telegram"))
+
+
+def new_api(dialect: str = "telegram", **kwargs: Any) -> FakeBotApi:
+    """A loopback Bot API server (not started) speaking ``dialect``."""
+    kwargs = {"token": TOKEN, "bot_username": "tvto_test_bot", "bot_id": 123456, **kwargs}
+    if dialect == "bale":
+        return FakeBaleApi(**kwargs)
+    return FakeBotApi(**kwargs)
+
+
+@pytest.fixture
+async def api(dialect: str) -> AsyncIterator[FakeBotApi]:
+    """A Bot API server on loopback, speaking ``dialect``."""
+    server = new_api(dialect)
     await server.start()
     server.group(ADMIN_CHAT_ID, title="کارشناسان سنجش")
     server.group(SECURITY_CHAT_ID, title="حراست")
@@ -65,6 +98,7 @@ def bot_settings(api: FakeBotApi, data_dir: Path, **overrides: Any) -> Settings:
     """Settings for a bot that talks to ``api`` and keeps its data in ``data_dir``."""
     values: dict[str, Any] = {
         "bot_token": TOKEN,
+        "bot_platform": api.platform,
         "bot_api_url": api.base_url,
         "bot_file_url": api.base_file_url,
         "data_dir": data_dir,
@@ -85,6 +119,7 @@ def bot_environment(api: FakeBotApi, data_dir: Path, **overrides: str) -> dict[s
     env.update(
         {
             "BOT_TOKEN": TOKEN,
+            "BOT_PLATFORM": api.platform,
             "BOT_API_URL": api.base_url,
             "BOT_FILE_URL": api.base_file_url,
             "DATA_DIR": str(data_dir),

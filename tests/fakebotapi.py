@@ -866,6 +866,11 @@ def _buttons(markup: JSON | None) -> list[JSON]:
 class FakeBotApi:
     """A loopback Telegram Bot API server that records what the bot does and feeds it updates."""
 
+    # The dialect it speaks: BOT_PLATFORM for a bot that talks to it (tests/fakebale.py).
+    platform = "telegram"
+    # Telegram's group ids are negative; Bale's are not (tests/fakebale.py).
+    positive_group_ids = False
+
     # Photos get real thumbnails (Pillow), the sizes Telegram lists; for photos the bot
     # uploads the benchmarks list the sizes without making them (see benchmarks/fakeapi.py).
     thumbnail_bot_uploads = True
@@ -878,6 +883,7 @@ class FakeBotApi:
         bot_id: int | None = None,
         bot_first_name: str = "TVTO Test Bot",
         host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         prefix = token.split(":", 1)[0]
         self.token = token
@@ -885,7 +891,7 @@ class FakeBotApi:
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
         self.host = host
-        self.port = 0
+        self.port = port  # 0: a free one; a restart after stop() binds the same one again
 
         # What the bot did.
         self.calls: list[Call] = []
@@ -995,7 +1001,7 @@ class FakeBotApi:
     # --- lifecycle ----------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Bind 127.0.0.1 on a free port and start serving."""
+        """Bind 127.0.0.1 on ``port`` (a free one if 0) and start serving."""
         app = web.Application(client_max_size=MAX_UPLOAD_SIZE + 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
         app.router.add_get("/file/bot{token}/{file_path:.+}", self._handle_file)
@@ -1005,7 +1011,7 @@ class FakeBotApi:
             app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, 0)
+        site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
 
@@ -1111,7 +1117,7 @@ class FakeBotApi:
         chat_type: str = "supergroup",
     ) -> JSON:
         """Register (or update) a group chat; the bot is an administrator there by default."""
-        if chat_id >= 0:
+        if chat_id >= 0 and not self.positive_group_ids:
             raise ValueError("group chat ids are negative")
         chat: JSON = self._chats.get(chat_id) or {
             "id": chat_id,
@@ -1886,8 +1892,12 @@ class FakeBotApi:
                 raise ApiError(403, f"Forbidden: bot was kicked from the {kind} chat")
         self._check_group_limit(cid, count)
 
+    def _is_group(self, chat_id: int) -> bool:
+        chat = self._chats.get(chat_id)
+        return chat is not None and chat["type"] != "private"
+
     def _check_group_limit(self, chat_id: int, count: int) -> None:
-        if self._group_limit is None or chat_id >= 0:
+        if self._group_limit is None or not self._is_group(chat_id):
             return
         now = time.monotonic()
         sends = self._group_sends.setdefault(chat_id, deque())
@@ -1906,7 +1916,7 @@ class FakeBotApi:
         )
 
     def _record_group_send(self, chat_id: int) -> None:
-        if self._group_limit is not None and chat_id < 0:
+        if self._group_limit is not None and self._is_group(chat_id):
             self._group_sends.setdefault(chat_id, deque()).append(time.monotonic())
 
     def _validated_markup(self, params: JSON, *, inline_only: bool = False) -> JSON | None:

@@ -28,7 +28,7 @@ from tests.conftest import (
 from tests.driver import Applicant, buttons
 from tests.fakebotapi import FakeBotApi
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.both_dialects]
 
 ARABIC_INDIC = str.maketrans(ASCII_DIGITS, ARABIC_INDIC_DIGITS)
 
@@ -88,15 +88,31 @@ class Card:
         await self.press_and_answer(signer, "approve")
         await self.wait_status("approved")
 
-    async def reply_to_prompt(self, user_id: int, text: str) -> None:
+    async def prompt(self) -> dict[str, Any]:
+        """The bot's prompt in the staff chat for this card (the next one it sends)."""
         for _ in range(10):  # documents posted on the card earlier may come first
             prompt = await self.api.next_message(ADMIN_CHAT_ID)
-            if prompt.get("text") and force_reply_sent(self.api, ADMIN_CHAT_ID, prompt["text"]):
-                break
-        assert format_tracking_code(self.code) in prompt["text"]
-        self.api.send_text(
-            user_id, text, chat_id=ADMIN_CHAT_ID, reply_to_message_id=prompt["message_id"]
-        )
+            if is_prompt(prompt, self.code):
+                return prompt
+        raise AssertionError(f"no prompt for {self.code}")
+
+    async def reply_to_prompt(self, user_id: int, text: str) -> None:
+        """``user_id`` answers the prompt as people do on the platform: on Telegram in the
+        force-reply box (a reply), on Bale, which has none, by simply typing in the chat."""
+        prompt = await self.prompt()
+        answer_prompt(self.api, user_id, text, prompt)
+
+
+def is_prompt(message: dict[str, Any], code: str) -> bool:
+    """Whether ``message`` is the bot's prompt (for a reason, a note ...) about ``code``."""
+    text = message.get("text") or ""
+    return format_tracking_code(code) in text and "/cancel" in text
+
+
+def answer_prompt(api: FakeBotApi, user_id: int, text: str, prompt: dict[str, Any]) -> None:
+    """Answer ``prompt`` in the staff chat: a reply on Telegram, a plain message on Bale."""
+    reply_to = prompt["message_id"] if api.platform == "telegram" else None
+    api.send_text(user_id, text, chat_id=ADMIN_CHAT_ID, reply_to_message_id=reply_to)
 
 
 def force_reply_sent(api: FakeBotApi, chat_id: int, text: str) -> bool:
@@ -153,13 +169,15 @@ async def test_a_request_goes_from_filing_to_approval_with_two_staff(
     await card.reply_to_prompt(REVIEWER, "لطفاً تصویر کارت ملی را هم بفرستید.")
     question = await applicant.reply()
     assert "تصویر کارت ملی" in question["text"]
-    assert force_reply_sent(api, applicant.user_id, question["text"])
+    # Telegram opens its reply box; Bale has none, and its applicant simply sends the answer.
+    telegram = api.platform == "telegram"
+    assert force_reply_sent(api, applicant.user_id, question["text"]) == telegram
     await card.wait_status("waiting_applicant")
     from tests.driver import jpeg
 
     api.send_photo(
         applicant.user_id, jpeg(800, 600), caption="این هم کارت ملی",
-        reply_to_message_id=question["message_id"],
+        reply_to_message_id=question["message_id"] if telegram else None,
     )  # fmt: skip
     thanks = await applicant.reply()
     assert thanks["text"].startswith("✅")
@@ -287,15 +305,15 @@ async def test_reject_needs_a_reason_which_the_applicant_receives(
 ) -> None:
     card = await file_request(api, applicant)
     assert await card.press_and_answer(REVIEWER, "reject") == texts.STAFF_PROMPT_SENT
-    # Somebody else replying to the prompt does not decide for the reviewer.
-    prompt = await api.next_message(ADMIN_CHAT_ID)
+    # Somebody else replying to the prompt, or typing in the chat, does not decide for the
+    # reviewer.
+    prompt = await card.prompt()
     api.send_text(SIGNER, "من", chat_id=ADMIN_CHAT_ID, reply_to_message_id=prompt["message_id"])
-    api.send_text(REVIEWER, "   ", chat_id=ADMIN_CHAT_ID, reply_to_message_id=prompt["message_id"])
+    api.send_text(SIGNER, "من هم", chat_id=ADMIN_CHAT_ID)
+    answer_prompt(api, REVIEWER, "   ", prompt)
     assert (await api.next_message(ADMIN_CHAT_ID))["text"] == texts.STAFF_PROMPT_EMPTY
     reason = "نامهٔ دادگاه ناخواناست."
-    api.send_text(
-        REVIEWER, reason, chat_id=ADMIN_CHAT_ID, reply_to_message_id=prompt["message_id"]
-    )
+    answer_prompt(api, REVIEWER, reason, prompt)
     rejected = await applicant.reply()
     assert reason in rejected["text"]
     await card.wait_status("rejected")
@@ -495,12 +513,29 @@ async def test_no_staff_configured_means_nobody_can_act(
 async def test_the_bot_leaves_groups_that_are_not_its_own(
     api: FakeBotApi, staff_bot: BotRuntime
 ) -> None:
-    api.bot_added_to_group(-100777, title="گروه دیگر", by_user_id=REVIEWER)
-    await api.wait_for(lambda call: call[0] == "leaveChat" and int(call[1]["chat_id"]) == -100777)
+    # Bale sends no my_chat_member update: the join message is what the bot sees there.
+    foreign = 5_800_000_001 if api.platform == "bale" else -100777
+    api.bot_added_to_group(foreign, title="گروه دیگر", by_user_id=REVIEWER)
+    await api.wait_for(lambda call: call[0] == "leaveChat" and int(call[1]["chat_id"]) == foreign)
+    # Before leaving, it told the group its id: what to set if this group is meant to be ours.
+    told = [m["text"] for m in api.sent(foreign)]
+    assert told == [texts.FOREIGN_GROUP.format(chat_id=foreign)]
+    assert f"ADMIN_CHAT_ID={foreign}" in told[0]
     assert not any(
         call[0] == "leaveChat" and int(call[1]["chat_id"]) in (ADMIN_CHAT_ID, SECURITY_CHAT_ID)
         for call in api.calls
     )
+    # In its own groups /chatid says which group it is, with the line for the settings.
+    api.send_command(REVIEWER, "/chatid", chat_id=ADMIN_CHAT_ID)
+    answer = await api.next_message(ADMIN_CHAT_ID)
+    assert answer["text"] == texts.GROUP_ID_STAFF.format(chat_id=ADMIN_CHAT_ID)
+    api.send_command(REVIEWER, "/chatid", chat_id=SECURITY_CHAT_ID)
+    answer = await api.next_message(SECURITY_CHAT_ID)
+    assert f"SECURITY_CHAT_ID={SECURITY_CHAT_ID}" in answer["text"]
+    # In a private chat it tells the person their account id, for STAFF or /staff add.
+    api.send_command(5050, "/chatid")
+    answer = await api.next_message(5050)
+    assert answer["text"] == texts.ACCOUNT_ID.format(user_id=5050)
 
 
 async def test_stats_export_and_digest_in_the_staff_chat(

@@ -1,0 +1,336 @@
+"""Bale as it really is: each of Bale's differences from Telegram (tests/fakebale.py), and
+what the bot does about it (bot/dialect.py, the staff prompts, the guards).
+
+Every end-to-end flow also runs against the Bale dialect (the ``both_dialects`` modules);
+these tests switch single rules to the variants those flows do not cover.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import select
+
+from bot.app import BotRuntime
+from bot.dialect import BALE, BALE_RATE_LIMIT_RETRY_SECONDS, TELEGRAM
+from domain import texts
+from domain.tracking import format_tracking_code, parse_tracking_code
+from storage import models
+from tests.conftest import REVIEWER, SIGNER, STAFF, bot_settings, new_api
+from tests.driver import GOOD_ANSWERS, Applicant, buttons
+from tests.fakebale import BaleRules, FakeBaleApi
+from tests.test_staff_workflow import Card
+
+pytestmark = pytest.mark.timeout(90)
+
+# Bale's group ids: positive, ten digits and more, no "-100".
+BALE_STAFF_GROUP = 5_734_091_716
+BALE_SECURITY_GROUP = 5_734_091_999
+
+
+@asynccontextmanager
+async def bale(rules: BaleRules | None = None) -> AsyncIterator[FakeBaleApi]:
+    """A started Bale-dialect server with Bale-like staff and security groups."""
+    server = new_api("bale", rules=rules)
+    assert isinstance(server, FakeBaleApi)
+    await server.start()
+    server.group(BALE_STAFF_GROUP, title="کارشناسان سنجش")
+    server.group(BALE_SECURITY_GROUP, title="حراست")
+    for user_id in (REVIEWER, SIGNER):
+        server.user(user_id, first_name="کارشناس")
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@asynccontextmanager
+async def running(api: FakeBaleApi, data_dir: Path, **overrides: Any) -> AsyncIterator[BotRuntime]:
+    """A Bale bot on ``api`` (SQLite in ``data_dir``) with staff and the Bale groups."""
+    values: dict[str, Any] = {
+        "admin_chat_id": BALE_STAFF_GROUP,
+        "security_chat_id": BALE_SECURITY_GROUP,
+        "staff": STAFF,
+    }
+    values.update(overrides)
+    runtime = BotRuntime(bot_settings(api, data_dir, **values))
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
+
+
+async def _bale_card(api: FakeBaleApi, applicant: Applicant) -> Card:
+    """``file_request`` against the Bale staff group."""
+    summary = await applicant.file_to_summary()
+    filed = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
+    code = next(c for c in map(parse_tracking_code, filed["text"].split()) if c)
+    for _ in range(20):  # what staff were told about earlier requests may come first
+        card = await api.next_message(BALE_STAFF_GROUP)
+        if format_tracking_code(code) in (card.get("text") or ""):
+            break
+    assert format_tracking_code(code) in card["text"]
+    for _ in range(2):  # the court letter and the photo, threaded under the card
+        attachment = await api.next_message(BALE_STAFF_GROUP)
+        assert attachment["reply_to_message"]["message_id"] == card["message_id"], attachment
+    return BaleCard(api, card["message_id"], code)
+
+
+class BaleCard(Card):
+    """A card in the Bale staff group."""
+
+    @property
+    def current(self) -> dict[str, Any]:
+        message = self.api.message(BALE_STAFF_GROUP, self.message_id)
+        assert message is not None
+        return message
+
+    def press(self, user_id: int, act: str) -> dict[str, Any]:
+        return self.api.press(user_id, self.current, self.data_of(act), chat_id=BALE_STAFF_GROUP)
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        BaleRules(reply_parameters="refused", force_reply="refused"),
+        BaleRules(reply_parameters="ignored", force_reply="dropped"),
+    ],
+    ids=["telegram-fields-refused", "telegram-fields-ignored"],
+)
+async def test_threads_and_prompts_work_whether_bale_ignores_or_refuses_telegrams_fields(
+    rules: BaleRules, data_dir: Path
+) -> None:
+    async with bale(rules) as api, running(api, data_dir):
+        applicant = Applicant(api, user_id=5001, first_name="مریم")
+        card = await _bale_card(api, applicant)  # documents under the card, in a Bale group
+        assert await card.press_and_answer(REVIEWER, "reject") == texts.STAFF_PROMPT_SENT
+        prompt = await api.next_message(BALE_STAFF_GROUP)
+        assert prompt["reply_to_message"]["message_id"] == card.message_id
+        assert "/cancel" in prompt["text"]
+        # No force-reply box on Bale: the reviewer simply types the reason in the group.
+        reason = "نامهٔ دادگاه ناخواناست."
+        api.send_text(REVIEWER, reason, chat_id=BALE_STAFF_GROUP)
+        rejected = await applicant.reply()
+        assert reason in rejected["text"]
+        await card.wait_status("rejected")
+        # What went out is what Bale's clients send: reply_to_message_id, no force-reply.
+        for call in api.calls:
+            assert "reply_parameters" not in call.params, call
+            assert not (call.params.get("reply_markup") or {}).get("force_reply"), call
+        assert not [f for f in api.failures if f.status == 400], api.failures
+
+
+@pytest.mark.parametrize(
+    ("description", "status"), [("bot limit exceed", 400), ("local_rate_limited", 429)]
+)
+async def test_a_rate_limit_in_bales_wording_is_waited_out_and_nothing_dropped(
+    description: str, status: int, data_dir: Path
+) -> None:
+    rules = BaleRules(rate_limit_description=description, rate_limit_status=status)
+    async with bale(rules) as api, running(api, data_dir) as bot:
+        # Two messages per window: the card goes, its two documents must wait their turn.
+        api.enforce_group_limit(2, window_seconds=BALE_RATE_LIMIT_RETRY_SECONDS - 1)
+        applicant = Applicant(api, user_id=5001, first_name="مریم")
+        summary = await applicant.file_to_summary()
+        filed = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
+        assert parse_tracking_code(filed["text"].split()[1]) or "✅" in filed["text"]
+        card = await api.next_message(BALE_STAFF_GROUP)
+        for _ in range(2):
+            attachment = await api.next_message(BALE_STAFF_GROUP, timeout=30)
+            assert attachment["reply_to_message"]["message_id"] == card["message_id"]
+        limited = [f for f in api.failures if f.description == description]
+        assert limited and all(f.status == status for f in limited)
+        async with bot.store.sessions() as session:
+            failed = (
+                await session.scalars(
+                    select(models.Outbox).where(models.Outbox.failed_at.is_not(None))
+                )
+            ).all()
+        assert not failed, [(row.kind, row.last_error) for row in failed]
+
+
+@pytest.mark.parametrize("status", [400, 404])
+async def test_an_unknown_chat_is_undeliverable_never_an_invalid_token(
+    status: int, data_dir: Path
+) -> None:
+    # A staff group id typed wrong: Bale does not know the chat.
+    async with (
+        bale(BaleRules(unknown_chat_status=status)) as api,
+        running(api, data_dir, admin_chat_id=5_734_000_000) as bot,
+    ):
+        applicant = Applicant(api, user_id=5001, first_name="مریم")
+        summary = await applicant.file_to_summary()
+        filed = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
+        assert texts.ERROR_GENERIC not in filed["text"]
+        for _ in range(200):
+            async with bot.store.sessions() as session:
+                row = (
+                    await session.scalars(
+                        select(models.Outbox).where(models.Outbox.kind == "announce_request")
+                    )
+                ).one()
+            if row.failed_at is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert row.failed_at is not None and row.last_error is not None
+        assert row.last_error.startswith("403") and "no such group or user" in row.last_error
+        # The bot goes on serving people.
+        welcome = await applicant.command("start")
+        assert welcome["text"].startswith("سلام")
+
+
+async def test_a_refused_button_edit_falls_back_and_no_error_reaches_the_applicant(
+    data_dir: Path,
+) -> None:
+    async with bale(BaleRules(edit_reply_markup_refused=True)) as api, running(api, data_dir):
+        applicant = Applicant(api, user_id=5001, first_name="مریم")
+        summary = await applicant.file_to_summary()
+        filed = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
+        assert any(parse_tracking_code(word) for word in filed["text"].split()), filed
+        await api.expect_no_message(applicant.user_id, wait=0.5)  # no «خطایی پیش آمد»
+        assert api.calls_of("editMessageReplyMarkup"), "the buttons were not even tried"
+        edited = api.message(applicant.user_id, summary["message_id"])
+        assert edited is not None and not buttons(edited)  # removed by editing the text
+        assert edited["text"] == summary["text"]
+
+
+async def test_a_contact_without_user_id_is_taken_and_someone_elses_refused(
+    data_dir: Path,
+) -> None:
+    async with bale() as api, running(api, data_dir):
+        applicant = Applicant(api, user_id=5001, first_name="مریم")
+        await applicant.open_duplicate_request()
+        mobile_index = [key for key, _ in GOOD_ANSWERS].index("mobile")
+        for _key, value in GOOD_ANSWERS[:mobile_index]:
+            await applicant.say(value)
+        api.send_contact(applicant.user_id, "+989121234567", contact_user_id=77777)
+        refused = await applicant.reply()
+        assert refused["text"].startswith(texts.EXPECT_OWN_CONTACT), refused
+        api.send_contact(applicant.user_id, "+989121234567")  # Bale: no user_id in it
+        taken = await applicant.reply()
+        assert texts.PROMPT_TRADE in taken["text"], taken
+
+
+async def test_updates_bale_hands_back_at_start_are_not_handled_twice(data_dir: Path) -> None:
+    async with bale(BaleRules(redeliver_at_start=50)) as api:
+        applicant = Applicant(api, user_id=5001, first_name="مریم")
+        async with running(api, data_dir):
+            await applicant.open_duplicate_request()
+            await applicant.say(GOOD_ANSWERS[0][1])
+        sent_before = len(api.sent(applicant.user_id))
+        async with running(api, data_dir):
+            # The new poller got every earlier update again; none is answered again.
+            await api.wait_for(lambda call: call[0] == "getUpdates" and "offset" in call[1])
+            await api.expect_no_message(applicant.user_id, wait=0.8)
+            assert len(api.sent(applicant.user_id)) == sent_before
+            question = await applicant.say(GOOD_ANSWERS[1][1])
+            assert texts.PROMPT_NATIONAL_CODE in question["text"], question
+
+
+async def test_typed_answers_of_two_staff_never_mix_and_a_prompt_can_be_cancelled(
+    data_dir: Path,
+) -> None:
+    async with bale() as api, running(api, data_dir) as bot:
+        first = await _bale_card(api, Applicant(api, user_id=5001, first_name="مریم"))
+        second = await _bale_card(api, Applicant(api, user_id=5002, first_name="زهرا"))
+        await first.press_and_answer(REVIEWER, "reject")
+        await api.next_message(BALE_STAFF_GROUP)
+        await second.press_and_answer(SIGNER, "reject")
+        await api.next_message(BALE_STAFF_GROUP)
+        # Someone who was not asked chats in the group: nobody's prompt takes it.
+        api.send_text(9003, "سلام همکاران", chat_id=BALE_STAFF_GROUP)
+        api.send_text(SIGNER, "دلیل دوم", chat_id=BALE_STAFF_GROUP)
+        api.send_text(REVIEWER, "دلیل اول", chat_id=BALE_STAFF_GROUP)
+        await first.wait_status("rejected")
+        await second.wait_status("rejected")
+        one = await bot.store.workflow.find_by_code(first.code)
+        two = await bot.store.workflow.find_by_code(second.code)
+        assert one is not None and two is not None
+        assert (one.decision_note, one.decided_by) == ("دلیل اول", REVIEWER)
+        assert (two.decision_note, two.decided_by) == ("دلیل دوم", SIGNER)
+
+        # A prompt can be cancelled; nothing is recorded, and a later message is just chat.
+        third = await _bale_card(api, Applicant(api, user_id=5003, first_name="سارا"))
+        await third.press_and_answer(REVIEWER, "reject")
+        await api.next_message(BALE_STAFF_GROUP)
+        api.send_command(REVIEWER, "/cancel", chat_id=BALE_STAFF_GROUP)
+        cancelled = await api.next_message(BALE_STAFF_GROUP)
+        assert cancelled["text"] == texts.STAFF_PROMPT_CANCELLED.format(
+            codes=format_tracking_code(third.code)
+        )
+        api.send_text(REVIEWER, "این فقط گفت‌وگوست", chat_id=BALE_STAFF_GROUP)
+        api.send_command(REVIEWER, "/cancel", chat_id=BALE_STAFF_GROUP)
+        assert (await api.next_message(BALE_STAFF_GROUP))["text"] == texts.STAFF_NO_OPEN_PROMPT
+        request = await bot.store.workflow.find_by_code(third.code)
+        assert request is not None and request.status == "submitted"
+
+
+async def test_a_prompt_left_too_long_takes_plain_messages_no_more_but_still_a_reply(
+    data_dir: Path,
+) -> None:
+    async with bale() as api, running(api, data_dir) as bot:
+        card = await _bale_card(api, Applicant(api, user_id=5001, first_name="مریم"))
+        await card.press_and_answer(REVIEWER, "reject")
+        prompt = await api.next_message(BALE_STAFF_GROUP)
+        async with bot.store.sessions.begin() as session:
+            row = (await session.scalars(select(models.StaffPrompt))).one()
+            row.created_at = row.created_at.replace(year=row.created_at.year - 1)
+        api.send_text(REVIEWER, "گفت‌وگوی بعدی", chat_id=BALE_STAFF_GROUP)
+        await api.expect_no_message(BALE_STAFF_GROUP, wait=0.5)
+        request = await bot.store.workflow.find_by_code(card.code)
+        assert request is not None and request.status == "submitted"
+        api.send_text(
+            REVIEWER, "دلیل", chat_id=BALE_STAFF_GROUP, reply_to_message_id=prompt["message_id"]
+        )
+        await card.wait_status("rejected")
+
+
+def test_the_bale_dialect_rewrites_telegrams_fields() -> None:
+    sent = {
+        "chat_id": 1,
+        "text": "x",
+        "reply_parameters": {"message_id": 7, "allow_sending_without_reply": True},
+        "reply_markup": {"force_reply": True, "selective": False},
+    }
+    assert BALE.outgoing("sendMessage", sent) == {
+        "chat_id": 1,
+        "text": "x",
+        "reply_to_message_id": 7,
+        "allow_sending_without_reply": True,
+    }
+    keyboard = {"inline_keyboard": [[{"text": "a", "callback_data": "b"}]]}
+    assert BALE.outgoing("sendMessage", {"reply_markup": keyboard}) == {"reply_markup": keyboard}
+    form = {"chat_id": "1", "reply_parameters": json.dumps({"message_id": 9})}
+    assert BALE.outgoing_form("sendPhoto", form) == {"chat_id": "1", "reply_to_message_id": "9"}
+    assert BALE.outgoing("getUpdates", {"allowed_updates": ["message"], "offset": 3}) == {
+        "offset": 3
+    }
+    assert TELEGRAM.outgoing("sendMessage", sent) is sent
+
+
+def _error(status: int, description: str) -> bytes:
+    return orjson.dumps({"ok": False, "error_code": status, "description": description})
+
+
+def test_bales_error_replies_read_as_telegrams() -> None:
+    status, body = BALE.incoming("sendMessage", 400, _error(400, "bot limit exceed"))
+    assert status == 429
+    assert orjson.loads(body)["parameters"]["retry_after"] == BALE_RATE_LIMIT_RETRY_SECONDS
+    status, body = BALE.incoming("sendMessage", 404, _error(404, "no such group or user"))
+    assert status == 403 and "no such group or user" in orjson.loads(body)["description"]
+    assert BALE.incoming("setMyCommands", 404, _error(404, "Not Found"))[0] == 400
+    assert BALE.incoming("getMe", 404, _error(404, "Not Found"))[0] == 404  # a wrong token
+    assert BALE.incoming("getMe", 400, _error(400, "Bad Request: Token not found"))[0] == 401
+    assert BALE.incoming("sendMessage", 400, _error(400, "permission_denied"))[0] == 403
+    assert BALE.incoming("sendMessage", 200, b'{"ok":true}') == (200, b'{"ok":true}')
+    assert BALE.incoming("sendMessage", 502, b"<html>") == (502, b"<html>")
+    telegram = _error(400, "Bad Request: chat not found")
+    assert TELEGRAM.incoming("sendMessage", 400, telegram) == (400, telegram)
