@@ -11,14 +11,14 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.delivery import OutboxSender
 from bot.dialect import DIALECTS
 from bot.intake import Poller, UpdateIntake
 from bot.issuance import Issuer, IssuerSettings
 from bot.settings import Settings
-from bot.transport import AiohttpRequest
+from bot.transport import AiohttpRequest, GroupRateLimiter
 from bot.web import RateLimits, VerifyServer, add_webhook
 from domain.jalali import TEHRAN
 from domain.uploads import MAX_UPLOAD_BYTES
@@ -67,7 +67,8 @@ def build_application(
         .request(transport(settings, settings.max_concurrent_updates))
         .get_updates_request(updates_request or transport(settings, 2))
         .rate_limiter(
-            AIORateLimiter(
+            GroupRateLimiter(
+                settings.allowed_groups,
                 overall_max_rate=settings.overall_messages_per_second,
                 group_max_rate=settings.group_messages_per_minute,
                 group_time_period=settings.group_rate_period_seconds,
@@ -81,7 +82,8 @@ def build_application(
     for handler in staff.build_guards():
         application.add_handler(handler, group=-1)
 
-    # 1. Staff in the admin group: card buttons, force-reply answers, /staff, /stats, /export.
+    # 1. Staff in the admin group: card buttons, answers to prompts, /staff, /stats, /export,
+    #    /cancel; /chatid in any chat.
     for handler in staff.build_handlers(settings.admin_chat_id):
         application.add_handler(handler)
 
@@ -129,7 +131,10 @@ class BotRuntime:
             security_chat_id=settings.security_chat_id,
         )
         self.intake = UpdateIntake(
-            self.application, self.store.inbox, max_concurrent=settings.max_concurrent_updates
+            self.application,
+            self.store.inbox,
+            max_concurrent=settings.max_concurrent_updates,
+            dialect=DIALECTS[settings.bot_platform],
         )
         self.poller = Poller(
             self.application, self.intake, updates_request, timeout=settings.poll_timeout
@@ -163,6 +168,7 @@ class BotRuntime:
             deliver_claimed=self.sender.deliver_claimed,
             claim_lease=settings.claim_lease,
             allowed_groups=settings.allowed_groups,
+            platform=settings.bot_platform,
         )
 
     async def start(self) -> None:

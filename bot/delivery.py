@@ -198,10 +198,10 @@ class OutboxSender:
             # The Bot API out of reach: tried again soon, so that what is owed goes out within
             # half a minute of the network's return, however long it was away.
             delay = min(_backoff(item.attempts), NETWORK_BACKOFF)
+            reason, seconds = type(exc).__name__, delay.total_seconds()
             log.warning(
-                "outbox item %s not sent (%s); retrying in %.0f s",
-                item.id, type(exc).__name__, delay.total_seconds(),
-            )  # fmt: skip
+                "outbox item %s not sent (%s); retrying in %.0f s", item.id, reason, seconds
+            )
             await outbox.retry_later(item.id, delay, type(exc).__name__)
         except Exception as exc:
             # A bug or an unexpected answer must not block the rest of the outbox forever.

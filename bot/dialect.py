@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 import orjson
@@ -23,7 +24,7 @@ BALE_RATE_LIMIT_RETRY_SECONDS = 3
 # Bale's wording of a rate limit, whatever the HTTP status it comes with (400 or 429):
 # "bot limit exceed" (python-bale-bot's and Balethon's error tables), "local_rate_limited"
 # (Bale's own gateway), and Telegram's "Too Many Requests".
-_RATE_LIMIT_WORDS = ("limit exceed", "rate_limited", "rate limited", "too many requests")
+_RATE_LIMIT_WORDS = ("bot limit exceed", "local_rate_limited", "too many requests")
 # Bale's wording of a chat the bot cannot reach (400 or 404): "no such group or user".
 _UNKNOWN_CHAT_WORDS = ("no such group or user", "chat not found", "user not found")
 # A refusal Bale words as its own ("permission_denied": the user blocked the bot, or the bot
@@ -51,6 +52,10 @@ class Dialect:
     def incoming(self, method: str, status: int, body: bytes) -> tuple[int, bytes]:
         """The platform's answer as Telegram would have given it."""
         return status, body
+
+    def incoming_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        """An update (polled or posted to the webhook) as Telegram would have sent it."""
+        return update
 
 
 class BaleDialect(Dialect):
@@ -130,6 +135,27 @@ class BaleDialect(Dialect):
             return 400, _reply(400, f"Bad Request: {description or 'not found'}")
         return status, body
 
+    def incoming_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Fill in what python-telegram-bot needs and Bale may leave out.
+
+        - A command with no ``bot_command`` entity (Bale's clients read commands from the
+          text, not from entities; whether Bale sends the entity is not documented): the
+          entity is added, so that CommandHandler sees ``/start``.
+        - A button press without ``chat_instance`` (absent from some Bale clients' models),
+          a file without ``file_unique_id``: given a stand-in, so that the update can be read
+          at all rather than dropped.
+        """
+        message = update.get("message") or update.get("edited_message")
+        if isinstance(message, dict):
+            _add_command_entity(message)
+            _fill_file_ids(message)
+        query = update.get("callback_query")
+        if isinstance(query, dict):
+            query.setdefault("chat_instance", "")
+            if isinstance(query.get("message"), dict):
+                _fill_file_ids(query["message"])
+        return update
+
 
 TELEGRAM = Dialect()
 BALE = BaleDialect()
@@ -152,3 +178,38 @@ def _reply(status: int, description: str, parameters: dict[str, Any] | None = No
     if parameters:
         reply["parameters"] = parameters
     return orjson.dumps(reply)
+
+
+# A command as Telegram marks it: "/" and up to 32 letters, digits or "_", then "@bot" maybe.
+_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]+)?(?=\s|$)")
+_FILE_KEYS = ("document", "video", "voice", "audio", "animation", "sticker", "video_note")
+
+
+def _add_command_entity(message: dict[str, Any]) -> None:
+    text = message.get("text")
+    if not isinstance(text, str) or not text.startswith("/"):
+        return
+    entities = message.get("entities")
+    if isinstance(entities, list) and any(
+        isinstance(e, dict) and e.get("offset") == 0 for e in entities
+    ):
+        return
+    match = _COMMAND.match(text)
+    if match is None:
+        return
+    entity = {
+        "type": "bot_command",
+        "offset": 0,
+        "length": len(match.group().encode("utf-16-le")) // 2,
+    }
+    message["entities"] = [entity, *(entities if isinstance(entities, list) else [])]
+
+
+def _fill_file_ids(message: dict[str, Any]) -> None:
+    files = [message.get(key) for key in _FILE_KEYS]
+    photo = message.get("photo")
+    if isinstance(photo, list):
+        files += photo
+    for item in files:
+        if isinstance(item, dict) and "file_id" in item:
+            item.setdefault("file_unique_id", str(item["file_id"]))

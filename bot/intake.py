@@ -29,6 +29,7 @@ from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
 
+from bot.dialect import TELEGRAM, Dialect
 from storage.inbox import InboxService
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,11 @@ class UpdateIntake:
         inbox: InboxService,
         *,
         max_concurrent: int = 64,
+        dialect: Dialect = TELEGRAM,
     ) -> None:
         self._app = application
         self._inbox = inbox
+        self._dialect = dialect
         self._slots = asyncio.Semaphore(max_concurrent)
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -133,7 +136,7 @@ class UpdateIntake:
             return  # already being handled here (a slow handler outlived its claim)
         self._in_hand.add(update_id)
         try:
-            update = Update.de_json(payload, self._app.bot)
+            update = Update.de_json(self._dialect.incoming_update(payload), self._app.bot)
         except Exception as exc:
             # It can never be handled: marked handled rather than tried again forever.
             log.error("update %s could not be read (%s); dropped", update_id, type(exc).__name__)

@@ -12,7 +12,9 @@ of Persian text) was a twentieth of the bot's CPU. Uploads stay multipart/form-d
 
 from __future__ import annotations
 
+import functools
 import ssl
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import aiohttp
@@ -20,6 +22,7 @@ import orjson
 from aiohttp_socks import ProxyConnector
 from python_socks import ProxyConnectionError, ProxyError
 from telegram.error import NetworkError, TimedOut
+from telegram.ext import AIORateLimiter
 from telegram.request import BaseRequest, RequestData
 
 from bot.dialect import TELEGRAM, Dialect
@@ -149,3 +152,39 @@ def _seconds(given: object, default: float | None) -> float | None:
         return None if given is None else float(given)
     total = getattr(given, "total_seconds", None)  # PTB may pass a timedelta
     return float(total()) if callable(total) else default
+
+
+class GroupRateLimiter(AIORateLimiter):
+    """python-telegram-bot's rate limiter, told which chats are the bot's groups.
+
+    AIORateLimiter paces a chat as a group (20 messages a minute) only when its id is
+    negative, as Telegram's are; Bale's group ids are positive, so the staff and security
+    groups are named here and paced as groups on either platform.
+    """
+
+    def __init__(self, groups: frozenset[int], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._groups = groups
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Pace the request; a positive id of one of the groups counts as a group's."""
+        chat_id = data.get("chat_id")
+        if isinstance(chat_id, int | str) and str(chat_id) in self._group_keys:
+            # Only the pacing reads ``data`` (the request itself is ``args``/``kwargs``):
+            # a string id is what AIORateLimiter paces as a group whatever its sign.
+            data = {**data, "chat_id": f"group:{chat_id}"}
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
+
+    @functools.cached_property
+    def _group_keys(self) -> frozenset[str]:
+        return frozenset(str(group) for group in self._groups if group > 0)

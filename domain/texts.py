@@ -279,10 +279,10 @@ STAFF_PROMPTS = {
         "نامهٔ استعلام به مرکز آماده و همین‌جا فرستاده می‌شود."
     ),
     "centre_found": (
-        "تصویر یا PDF پاسخ مرکز آموزشی (سابقه یافت شد) برای درخواست {code} را بفرستید."
+        "عکس یا PDF پاسخ مرکز آموزشی (سابقه یافت شد) برای درخواست {code} را بفرستید."
     ),
     "centre_not_found": (
-        "تصویر یا PDF پاسخ مرکز آموزشی (سابقه یافت نشد) برای درخواست {code} را بفرستید."
+        "عکس یا PDF پاسخ مرکز آموزشی (سابقه یافت نشد) برای درخواست {code} را بفرستید."
     ),
     "reject": "دلیل رد درخواست {code} را بنویسید. این دلیل برای متقاضی فرستاده می‌شود.",
     "revoke": (
@@ -296,36 +296,39 @@ STAFF_PROMPTS = {
 # Below every prompt: who is asked, and how to answer (a plain message is enough: Bale shows
 # no force-reply box) or cancel.
 STAFF_PROMPT_HOW = (
-    "👤 {name}: پاسخ را تا {minutes} دقیقه در پیام بعدی خود در همین گروه بفرستید، یا به همین "
-    "پیام پاسخ دهید. برای انصراف /cancel را بفرستید."
+    "👤 {name}: آن را ظرف {minutes} دقیقه در پیام بعدی خود در همین گروه بفرستید (یا روی همین "
+    "پیام «پاسخ» بزنید). برای انصراف، /cancel را بفرستید."
 )
 STAFF_PROMPT_SENT = "پاسخ را در پیام بعدی خود در گروه بفرستید."
-STAFF_PROMPT_NEEDS_FILE = "لطفاً تصویر یا PDF پاسخ را بفرستید (برای انصراف /cancel را بفرستید)."
-STAFF_PROMPT_CANCELLED = "پرسش باز درخواست {codes} بسته شد و چیزی ثبت نشد."
+STAFF_PROMPT_NEEDS_FILE = "لطفاً عکس یا PDF پاسخ را بفرستید (برای انصراف، /cancel را بفرستید)."
+STAFF_PROMPT_CANCELLED = "ربات دیگر منتظر پاسخ شما دربارهٔ درخواست {codes} نیست؛ چیزی ثبت نشد."
+STAFF_PROMPT_EXPIRED = (
+    "مهلت {minutes} دقیقه‌ای پاسخ دربارهٔ درخواست {code} گذشته است و این پیام ثبت نشد. برای "
+    "ثبت، دکمهٔ کارت درخواست را دوباره بزنید."
+)
 # A group asks for its id (/chatid), or the bot is in a group that is not in its settings and
 # leaves it. The setting lines stay in Latin letters so they can be copied as they are.
-GROUP_ID_STAFF = "این گروه، گروه کارشناسان این ربات است:\nADMIN_CHAT_ID={chat_id}"
+GROUP_ID_STAFF = "این گروه، گروه کارکنان این ربات است:\nADMIN_CHAT_ID={chat_id}"
 GROUP_ID_SECURITY = "این گروه، گروه حراست این ربات است:\nSECURITY_CHAT_ID={chat_id}"
 FOREIGN_GROUP = (
     "این گروه در تنظیمات ربات نیست و ربات آن را ترک می‌کند.\n"
-    "اگر این گروه کارشناسان است، این سطر را در تنظیمات ربات بگذارید:\n"
+    "اگر این گروه کارکنان است، این سطر را در تنظیمات ربات بگذارید:\n"
     "ADMIN_CHAT_ID={chat_id}\n"
     "و اگر گروه حراست است، این سطر را:\n"
     "SECURITY_CHAT_ID={chat_id}\n"
-    "سپس ربات را دوباره راه‌اندازی کنید و دوباره به این گروه بیفزایید."
+    "سپس ربات را از نو راه‌اندازی کنید و دوباره به این گروه اضافه کنید."
 )
-ACCOUNT_ID = (
-    "شناسهٔ حساب شما در این پیام‌رسان {user_id} است. مدیر ربات با همین شناسه به شما نقش "
-    "کارشناس یا امضاکننده می‌دهد."
-)
-STAFF_NO_OPEN_PROMPT = "پرسش بازی برای شما در این گروه نیست."
+ACCOUNT_ID = "شناسهٔ حساب شما:\n{user_id}\nاگر از کارکنان هستید، آن را به مدیر ربات بدهید."
+STAFF_NO_OPEN_PROMPT = "ربات منتظر پاسخی از شما نیست."
 CENTRE_LETTER_CAPTION = "نامهٔ استعلام سوابق به {centre} — درخواست {code}"
 CENTRE_ANSWER_CAPTION = "پاسخ مرکز آموزشی — درخواست {code}"
 NOT_AUTHENTIC_CAPTION = "پاسخ استعلام گواهینامه — درخواست {code}"
 LETTER_SUBJECT_CENTRE = "استعلام سوابق آزمون"
 LETTER_SUBJECT_NOT_AUTHENTIC = "پاسخ استعلام اصالت گواهینامهٔ مهارت"
 AUTHENTICITY_VERDICT = "اصالت گواهینامهٔ مهارت با مشخصات فوق تایید می‌شود."
-STAFF_PROMPT_EMPTY = "متن خالی است. لطفاً متن را دوباره بفرستید (برای انصراف /cancel)."
+STAFF_PROMPT_EMPTY = (
+    "پیام شما متنی نداشت. لطفاً متن را دوباره بفرستید (برای انصراف، /cancel را بفرستید)."
+)
 STAFF_ACT_DONE = "«{action}» برای درخواست {code} ثبت شد."
 
 NOTIFY = {
@@ -333,7 +336,8 @@ NOTIFY = {
     "in_review": "درخواست {code} شما در حال بررسی است.",
     "question": (
         "کارشناس دربارهٔ درخواست {code} از شما پرسیده است:\n«{text}»\n\n"
-        "پاسخ را در جواب همین پیام بنویسید یا مدرک خواسته‌شده را بفرستید."
+        "پاسخ را در پیام بعدی خود بنویسید یا مدرک خواسته‌شده (عکس یا PDF) را بفرستید؛ اگر در "
+        "میانهٔ درخواست دیگری هستید، روی همین پیام «پاسخ» بزنید."
     ),
     "rejected": "متأسفانه درخواست {code} شما رد شد.\nدلیل: {text}",
     "not_authentic": (

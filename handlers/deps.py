@@ -32,6 +32,7 @@ class Deps:
     deliver_claimed: Callable[[OutboxItem], Awaitable[None]]
     claim_lease: dt.timedelta
     allowed_groups: frozenset[int] = frozenset()
+    platform: str = "telegram"  # BOT_PLATFORM: where Bale differs (README: "On Bale")
 
 
 def deps(context: CallbackContext[Any, Any, Any, Any]) -> Deps:

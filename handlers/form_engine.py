@@ -14,7 +14,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from domain import texts, uploads
@@ -223,8 +223,8 @@ async def _drop_buttons(message: object) -> None:
         return
     try:
         await message.edit_reply_markup(reply_markup=None)
-    except BadRequest as exc:
-        if is_benign(exc):
+    except (BadRequest, Forbidden) as exc:
+        if isinstance(exc, BadRequest) and is_benign(exc):
             return
         # Bale may refuse editMessageReplyMarkup: the text edited again comes without them.
         log.info("buttons not removed (%s); editing the message instead", exc.message)
@@ -232,7 +232,7 @@ async def _drop_buttons(message: object) -> None:
             return
         try:
             await message.edit_text(message.text, entities=message.entities)
-        except BadRequest as again:
+        except (BadRequest, Forbidden) as again:
             log.info("message not edited either: %s", again.message)
 
 
@@ -242,8 +242,11 @@ async def _read_answer(field: Field, message: Message, context: ContextTypes.DEF
     if field.kind is InputKind.MOBILE and message.contact is not None:
         contact = message.contact
         # A contact card of someone else is refused. Bale may send the user's own contact
-        # without user_id; such a number is taken like a typed one (the applicant's word).
-        if message.from_user is None or contact.user_id not in (None, message.from_user.id):
+        # without user_id; there such a number is taken like a typed one (their own word).
+        unnamed_ok = contact.user_id is None and deps(context).platform == "bale"
+        if message.from_user is None or not (
+            unnamed_ok or contact.user_id == message.from_user.id
+        ):
             raise Rejected(texts.EXPECT_OWN_CONTACT)
         phone = normalize_contact_phone(contact.phone_number)
         if phone is None:

@@ -1,5 +1,5 @@
-"""What staff do in the admin group: press buttons on request cards, answer force-replies,
-manage staff, ask for statistics and the export.
+"""What staff do in the admin group: press buttons on request cards, answer the bot's
+prompts, manage staff, ask for statistics and the export; and the guard against other groups.
 
 Who may act is decided in one place (storage.workflow / storage.staff roles) and the chat is
 checked here: every staff action must come from ADMIN_CHAT_ID.
@@ -7,6 +7,7 @@ checked here: every staff action must come from ADMIN_CHAT_ID.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import re
@@ -43,6 +44,12 @@ from storage.workflow import Actor, AlreadyHandled, Denied, FourEyes
 
 log = logging.getLogger(__name__)
 
+# Foreign groups told their id (by this process), so each is told once.
+TOLD_GROUPS_KEY = "told_foreign_groups"
+MAX_TOLD_GROUPS = 10_000
+# A message dated this much before its prompt was written before the prompt was (the platform
+# dates messages to the second).
+PROMPT_CLOCK_SLACK = dt.timedelta(seconds=2)
 # An account id as typed after /staff (after digit conversion); at most 18 digits, so it fits
 # the BIGINT columns.
 USER_ID_RE = re.compile(r"-?[0-9]{1,18}")
@@ -101,9 +108,7 @@ async def _ask_for_text(
         await answer_query(query, _already_text(request.status, None), show_alert=True)
         return
     question = texts.STAFF_PROMPTS[act.value].format(code=tracking_code(request.tracking_code))
-    how = texts.STAFF_PROMPT_HOW.format(
-        name=actor.name, minutes=to_persian_digits(PROMPT_ANSWER_WINDOW.seconds // 60)
-    )
+    how = texts.STAFF_PROMPT_HOW.format(name=actor.name, minutes=_window_minutes())
     # A force-reply opens Telegram's reply box; Bale has none (bot.dialect drops it), and the
     # staff member's next message in the chat answers the prompt anyway (on_staff_message).
     prompt = await context.bot.send_message(
@@ -123,28 +128,41 @@ async def on_staff_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     """Takes a staff member's answer to the prompt put to them: a reason, a note or a scan.
 
     A reply to the prompt answers it; so does the staff member's next plain message in the
-    chat within PROMPT_ANSWER_WINDOW of it. Anything else (a reply to another message, a
-    message from someone who was not asked) is the staff's own conversation and is left alone.
+    chat (or a reply to the card) sent within PROMPT_ANSWER_WINDOW of it; a later one is told
+    the prompt expired, once. Anything else (a reply to a person's message or to someone
+    else's prompt, a message from someone who was not asked) is the staff's own conversation.
     """
     message = update.effective_message
     assert message is not None
     d = deps(context)
     actor = _actor(update)
     workflow = d.store.workflow
+    chat_id = message.chat_id
     replied = message.reply_to_message
-    if replied is not None and not (
-        replied.from_user is not None and replied.from_user.id == context.bot.id
-    ):
+    to_bot = replied is not None and getattr(replied.from_user, "id", None) == context.bot.id
+    if replied is not None and not to_bot:
         return  # a reply to a person's message: conversation, not an answer
+    prompt = None
     if replied is not None:
         prompt = await workflow.take_prompt(
-            message.chat_id, replied.message_id, actor.user_id, consume=False
+            chat_id, replied.message_id, actor.user_id, consume=False
         )
-    else:
-        since = utcnow() - PROMPT_ANSWER_WINDOW
-        prompt = await workflow.latest_prompt(message.chat_id, actor.user_id, since)
-    if prompt is None:
-        return  # a reply to something else, or by someone who was not asked
+        if prompt is None and await workflow.is_prompt(chat_id, replied.message_id):
+            return  # someone else's prompt, or one answered or cancelled already
+    if prompt is None:  # a plain message, or a reply to the card or another bot message
+        prompt = await workflow.latest_prompt(chat_id, actor.user_id)
+        if prompt is None or message.date < prompt.created_at - PROMPT_CLOCK_SLACK:
+            return  # nothing asked of them (or not yet when they wrote)
+        if message.date - prompt.created_at > PROMPT_ANSWER_WINDOW:
+            # Too late to be taken for the answer: said once, and the prompt is closed.
+            if await workflow.expire_prompt(chat_id, prompt.message_id):
+                request = await d.store.requests.get(prompt.request_id)
+                await message.reply_text(
+                    texts.STAFF_PROMPT_EXPIRED.format(
+                        code=tracking_code(request.tracking_code), minutes=_window_minutes()
+                    )
+                )
+            return
     text = (message.text or message.caption or "").strip() or None
     upload = None
     if transition(prompt.action).needs_file:
@@ -164,6 +182,10 @@ async def on_staff_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             await d.store.files.delete(upload.stored_path)
         return  # another message took it meanwhile
     await _apply(update, context, actor, prompt.action, prompt.request_id, text, upload)
+
+
+def _window_minutes() -> str:
+    return to_persian_digits(PROMPT_ANSWER_WINDOW.seconds // 60)
 
 
 async def cancel_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -386,8 +408,14 @@ async def leave_foreign_group(update: Update, context: ContextTypes.DEFAULT_TYPE
     if member is not None and member.new_chat_member.status in ("left", "kicked"):
         return
     log.warning("leaving a group that is not ours (%s)", chat.id)
+    told: set[int] = context.bot_data.setdefault(TOLD_GROUPS_KEY, set())
+    if chat.id not in told and len(told) < MAX_TOLD_GROUPS:
+        told.add(chat.id)  # once: if leaving fails, its every message must not be answered
+        try:
+            await context.bot.send_message(chat.id, texts.FOREIGN_GROUP.format(chat_id=chat.id))
+        except (Forbidden, BadRequest) as exc:  # may not post there, or gone already
+            log.info("could not tell group %s its id: %s", chat.id, exc.message)
     try:
-        await context.bot.send_message(chat.id, texts.FOREIGN_GROUP.format(chat_id=chat.id))
         await context.bot.leave_chat(chat.id)
     except (Forbidden, BadRequest) as exc:  # gone already (this group's next update, say)
         log.info("could not leave group %s: %s", chat.id, exc.message)
@@ -402,10 +430,13 @@ async def show_chat_id(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if message.chat.type == "private":
         await message.reply_text(texts.ACCOUNT_ID.format(user_id=_actor(update).user_id))
         return
-    if message.chat_id == deps(context).admin_chat_id:
+    d = deps(context)
+    if message.chat_id == d.admin_chat_id:
         answer = texts.GROUP_ID_STAFF
-    else:
+    elif message.chat_id in d.allowed_groups:
         answer = texts.GROUP_ID_SECURITY
+    else:
+        answer = texts.FOREIGN_GROUP
     await message.reply_text(answer.format(chat_id=message.chat_id))
 
 
@@ -422,7 +453,12 @@ def build_handlers(
         CommandHandler("cancel", cancel_prompt, filters=admin_chat),
         CommandHandler("chatid", show_chat_id),
         MessageHandler(
-            admin_chat & filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+            # A command is never an answer, even one the platform did not mark as one.
+            admin_chat
+            & filters.UpdateType.MESSAGE
+            & ~filters.COMMAND
+            & ~filters.Regex(r"^/")
+            & ~filters.StatusUpdate.ALL,
             on_staff_message,
         ),
     ]

@@ -218,7 +218,8 @@ class AuditEntry(Base):
 
 
 class StaffPrompt(Base):
-    """A force-reply question the bot put to a staff member (reason, note or question text)."""
+    """A prompt the bot put to a staff member (for a reason, a note, a question or a scan),
+    open until they answer it, cancel it, or are prompted again."""
 
     __tablename__ = "staff_prompts"
 

@@ -64,6 +64,7 @@ class Prompt:
     action: Act
     staff_id: int
     message_id: int
+    created_at: dt.datetime
 
 
 # What the applicant is told after each act (None: nothing).
@@ -408,8 +409,18 @@ class WorkflowService:
     async def open_prompt(
         self, *, chat_id: int, message_id: int, request_id: int, act: Act, staff_id: int
     ) -> None:
-        """Remember a force-reply question put to a staff member."""
+        """Remember the prompt put to a staff member; it replaces any earlier one still open
+        for them in the chat, so that their next message cannot answer the wrong request."""
         async with self._sessions.begin() as session:
+            await session.execute(
+                update(models.StaffPrompt)
+                .where(
+                    models.StaffPrompt.chat_id == chat_id,
+                    models.StaffPrompt.staff_id == staff_id,
+                    models.StaffPrompt.used_at.is_(None),
+                )
+                .values(used_at=models.utcnow())
+            )
             session.add(
                 models.StaffPrompt(
                     chat_id=chat_id, message_id=message_id, request_id=request_id,
@@ -440,11 +451,9 @@ class WorkflowService:
                 row.used_at = models.utcnow()
             return _prompt(row)
 
-    async def latest_prompt(
-        self, chat_id: int, staff_id: int, since: dt.datetime
-    ) -> Prompt | None:
-        """The open question most recently put to ``staff_id`` in the chat, if put after
-        ``since``: what a plain message from them answers."""
+    async def latest_prompt(self, chat_id: int, staff_id: int) -> Prompt | None:
+        """The prompt open for ``staff_id`` in the chat (one at most): what a plain message
+        from them answers, if it is recent enough (:attr:`Prompt.created_at`)."""
         async with self._sessions() as session:
             row = (
                 await session.scalars(
@@ -453,13 +462,37 @@ class WorkflowService:
                         models.StaffPrompt.chat_id == chat_id,
                         models.StaffPrompt.staff_id == staff_id,
                         models.StaffPrompt.used_at.is_(None),
-                        models.StaffPrompt.created_at >= since,
                     )
                     .order_by(models.StaffPrompt.id.desc())
                     .limit(1)
                 )
             ).first()
             return _prompt(row) if row is not None else None
+
+    async def is_prompt(self, chat_id: int, message_id: int) -> bool:
+        """Whether the bot's message ``message_id`` is a prompt (anyone's, open or not)."""
+        async with self._sessions() as session:
+            found = await session.scalar(
+                select(models.StaffPrompt.id).where(
+                    models.StaffPrompt.chat_id == chat_id,
+                    models.StaffPrompt.message_id == message_id,
+                )
+            )
+            return found is not None
+
+    async def expire_prompt(self, chat_id: int, message_id: int) -> bool:
+        """Close a prompt left unanswered too long; False when it was closed already."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(models.StaffPrompt)
+                .where(
+                    models.StaffPrompt.chat_id == chat_id,
+                    models.StaffPrompt.message_id == message_id,
+                    models.StaffPrompt.used_at.is_(None),
+                )
+                .values(used_at=models.utcnow())
+            )
+            return bool(getattr(result, "rowcount", 0))
 
     async def cancel_prompts(self, chat_id: int, staff_id: int) -> list[str]:
         """Close every open question put to ``staff_id`` in the chat; returns the tracking
@@ -562,4 +595,4 @@ def classification_of(request: RequestView) -> Classification | None:
 
 
 def _prompt(row: models.StaffPrompt) -> Prompt:
-    return Prompt(row.request_id, Act(row.action), row.staff_id, row.message_id)
+    return Prompt(row.request_id, Act(row.action), row.staff_id, row.message_id, row.created_at)

@@ -6,11 +6,12 @@ differences, each one a switch in :class:`BaleRules` with a comment that names w
 known from. Where the sources do not say what Bale does, the rule models every variant (a
 switch with several values) and the tests run the bot against each.
 
-Sources (read from their published source code):
-- Balethon (github.com/Balethon/Balethon), the most complete Python client for Bale;
-- python-bale-bot (github.com/python-bale-bot/python-bale-bot);
-- Bale.Net (github.com/MrAliSalehi/Bale.Net), a C# client;
-- Bale's own samples (github.com/balemessenger/bale-bot-samples).
+Sources (their published source code; paths are of those repositories):
+- Balethon (Balethon/Balethon), the most complete Python client for Bale;
+- python-bale-bot (python-bale-bot/python-bale-bot), whose bale/_error.py lists Bale's errors;
+- BaleBotNet (RavaqeMehr/BaleBotNet) and Bale.Net (MrAliSalehi/Bale.Net, whose tests run
+  against the live API), C# clients;
+- Bale's own samples (balemessenger/bale-bot-samples), python-telegram-bot 11 on tapi.bale.ai.
 """
 
 from __future__ import annotations
@@ -29,19 +30,21 @@ ForceReplyMode = Literal["dropped", "refused"]
 class BaleRules:
     """Bale's differences from Telegram's Bot API; each can be switched off on its own."""
 
-    # No Bale client sends or knows `reply_parameters` (Balethon's send_message and
-    # python-bale-bot's send_message take `reply_to_message_id` only): a message threads
+    # No Bale client sends or knows `reply_parameters` (Balethon's
+    # client/messages/send_message.py and python-bale-bot's bale/_bot.py send_message take
+    # `reply_to_message_id` only): a message threads
     # under another only with `reply_to_message_id`. Whether Bale ignores the unknown field
     # or refuses the call is not documented: both are modelled.
     reply_parameters: Refusal | None = "ignored"
-    # No Bale client has a ForceReply markup (Balethon's and python-bale-bot's markups are
-    # inline and reply keyboards only): Bale shows no force-reply box. Whether the markup is
-    # dropped (the person's next message is then a plain message, not a reply) or refused
-    # with 400 is not documented: both are modelled.
+    # No Bale client has a ForceReply markup (Balethon's objects/reply_markup.py and
+    # BaleBotNet's Types/IReplyMarkup.cs know inline and reply keyboards and their removal):
+    # Bale shows no force-reply box. Whether the markup is dropped (the person's next message
+    # is then a plain message, not a reply) or refused with 400 is not documented: both are
+    # modelled.
     force_reply: ForceReplyMode | None = "dropped"
-    # No `my_chat_member` / `chat_member` updates (neither client parses them), and groups
-    # are of type "group" (Bale has no supergroups; its chat types are private, group and
-    # channel).
+    # No `my_chat_member` / `chat_member` updates (no client's Update parses them: Balethon's
+    # objects/update.py, python-bale-bot's bale/_update.py), and groups are of type "group"
+    # (Balethon's enums/chat_type.py: private, group and channel).
     chat_member_updates: bool = False
     group_type: str = "group"
     # Methods Bale does not have (absent from every client's method list): refused with
@@ -49,26 +52,39 @@ class BaleRules:
     unsupported_methods: frozenset[str] = frozenset(
         {"setmycommands", "deletemycommands", "setchatmenubutton", "getmycommands"}
     )
-    # editMessageReplyMarkup: present in Balethon, absent from python-bale-bot; whether Bale
-    # really applies it is unknown, so it can be refused.
+    # editMessageReplyMarkup: a "new api method" in BaleBotNet and Balethon only since
+    # November 2025, absent from python-bale-bot and Bale.Net: it can be refused.
     edit_reply_markup_refused: bool = False
-    # Bale's wording of a rate limit: "bot limit exceed" (python-bale-bot's errors) or
-    # "local_rate_limited" (Bale's gateway), with no `retry_after`, and with status 400 or 429.
+    # Bale's wording of a rate limit: "bot limit exceed" or "local_rate_limited"
+    # (python-bale-bot's bale/_error.py), with no `retry_after`, and with status 400 (its 2022
+    # code received both with 400) or 429 (Balethon's network/httpconnection.py).
     rate_limit_description: str = "bot limit exceed"
     rate_limit_status: int = 400
-    # An unknown chat: "no such group or user" (python-bale-bot's and Balethon's error
-    # tables), status 400 or 404 (a 404 that is not an invalid token).
+    # An unknown chat: "no such group or user" (python-bale-bot's bale/_error.py), status 400
+    # or 404 (Balethon's getChat raises a 404 for it): a 404 that is not an invalid token.
     unknown_chat_description: str = "no such group or user"
     unknown_chat_status: int = 400
-    # A shared contact may come without `user_id` (Balethon's Contact has it optional and
-    # Bale's clients do not always fill it).
+    # A shared contact may come without `user_id` (optional in Balethon's
+    # objects/contact.py, python-bale-bot's attachments/_contact.py and BaleBotNet's
+    # Types/Contact.cs).
     contact_without_user_id: bool = True
-    # setWebhook takes the URL only (every client sends `url` and nothing else): no secret
-    # header is ever sent with an update; the secret lives in the URL's path.
+    # setWebhook takes the URL only (Balethon's client/updates/set_webhook.py and every other
+    # client send `url` alone; none knows X-Telegram-Bot-Api-Secret-Token): no secret header
+    # comes with an update, so the secret lives in the URL's path.
     webhook_url_only: bool = True
     # getUpdates may hand back updates already confirmed when a poller starts without an
-    # offset (Balethon keeps its own last update id for this reason): the last this many.
+    # offset (Balethon skips ids it has seen, commit "Fixed repeated updates"; Bale.Net keeps
+    # a cache of update ids): the last this many.
     redeliver_at_start: int = 20
+
+    # Bale's clients read commands from the text, not from entities (Balethon's command
+    # condition splits the text; python-bale-bot's too): whether Bale marks `/start` with a
+    # bot_command entity is not documented, so updates can come without it.
+    command_entities: bool = True
+    # Some Bale clients' models have no CallbackQuery.chat_instance (BaleBotNet) and no
+    # file_unique_id (Balethon, Bale.Net); Telegram always sends both.
+    chat_instance: bool = True
+    file_unique_ids: bool = True
 
     def variant(self, **changes: Any) -> BaleRules:
         """A copy with some rules changed."""
@@ -113,6 +129,25 @@ class FakeBaleApi(FakeBotApi):
         return super().group(
             chat_id, title, username=username, chat_type=chat_type or self.rules.group_type
         )
+
+    def _deliver(self, update: JSON) -> JSON:
+        """Updates as Bale may send them: without what the rules say it leaves out."""
+        rules = self.rules
+        message = update.get("message")
+        if isinstance(message, dict):
+            if not rules.command_entities and message.get("entities"):
+                kept = [e for e in message["entities"] if e.get("type") != "bot_command"]
+                message = {k: v for k, v in message.items() if k != "entities"}
+                if kept:
+                    message["entities"] = kept
+            if not rules.file_unique_ids:
+                message = _without_unique_ids(message)
+            update = {**update, "message": message}
+        query = update.get("callback_query")
+        if isinstance(query, dict) and not rules.chat_instance:
+            update = {**update, "callback_query": {k: v for k, v in query.items()
+                                                   if k != "chat_instance"}}  # fmt: skip
+        return super()._deliver(update)
 
     def _deliver_chat_member(self, chat: JSON, by: JSON, old: str, new: str) -> None:
         if self.rules.chat_member_updates:
@@ -202,3 +237,13 @@ class FakeBaleApi(FakeBotApi):
             replay = copy.deepcopy(self._replay.confirmed[-count:])
             return replay + await super()._get_updates({**params, "timeout": 0})
         return await super()._get_updates(params)
+
+
+def _without_unique_ids(message: JSON) -> JSON:
+    message = copy.deepcopy(message)
+    for key in ("photo", "document", "video", "voice", "audio", "animation", "sticker"):
+        value = message.get(key)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict):
+                item.pop("file_unique_id", None)
+    return message

@@ -26,6 +26,7 @@ from storage import models
 from tests.conftest import REVIEWER, SIGNER, STAFF, bot_settings, new_api
 from tests.driver import GOOD_ANSWERS, Applicant, buttons
 from tests.fakebale import BaleRules, FakeBaleApi
+from tests.fakebotapi import FakeBotApi
 from tests.test_staff_workflow import Card
 
 pytestmark = pytest.mark.timeout(90)
@@ -52,7 +53,7 @@ async def bale(rules: BaleRules | None = None) -> AsyncIterator[FakeBaleApi]:
 
 
 @asynccontextmanager
-async def running(api: FakeBaleApi, data_dir: Path, **overrides: Any) -> AsyncIterator[BotRuntime]:
+async def running(api: FakeBotApi, data_dir: Path, **overrides: Any) -> AsyncIterator[BotRuntime]:
     """A Bale bot on ``api`` (SQLite in ``data_dir``) with staff and the Bale groups."""
     values: dict[str, Any] = {
         "admin_chat_id": BALE_STAFF_GROUP,
@@ -141,7 +142,7 @@ async def test_a_rate_limit_in_bales_wording_is_waited_out_and_nothing_dropped(
         applicant = Applicant(api, user_id=5001, first_name="مریم")
         summary = await applicant.file_to_summary()
         filed = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
-        assert parse_tracking_code(filed["text"].split()[1]) or "✅" in filed["text"]
+        assert any(parse_tracking_code(word) for word in filed["text"].split()), filed
         card = await api.next_message(BALE_STAFF_GROUP)
         for _ in range(2):
             attachment = await api.next_message(BALE_STAFF_GROUP, timeout=30)
@@ -155,6 +156,21 @@ async def test_a_rate_limit_in_bales_wording_is_waited_out_and_nothing_dropped(
                 )
             ).all()
         assert not failed, [(row.kind, row.last_error) for row in failed]
+
+
+async def test_bales_positive_group_ids_are_paced_as_groups(data_dir: Path) -> None:
+    async with bale() as api:
+        # The platform allows 3 messages a second to a group; the bot keeps to 2 in 2 s.
+        api.enforce_group_limit(3, window_seconds=1.0)
+        pacing = {"group_messages_per_minute": 2, "group_rate_period_seconds": 2.0}
+        async with running(api, data_dir, **pacing):
+            for user_id in (5001, 5002):  # two cards and four documents, at once
+                applicant = Applicant(api, user_id=user_id)
+                summary = await applicant.file_to_summary()
+                await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
+            for _ in range(6):
+                await api.next_message(BALE_STAFF_GROUP, timeout=30)
+        assert not [f for f in api.failures if f.call.method != "getUpdates"], api.failures
 
 
 @pytest.mark.parametrize("status", [400, 404])
@@ -219,6 +235,24 @@ async def test_a_contact_without_user_id_is_taken_and_someone_elses_refused(
         assert texts.PROMPT_TRADE in taken["text"], taken
 
 
+async def test_on_telegram_a_contact_that_names_nobody_is_still_refused(data_dir: Path) -> None:
+    api = new_api("telegram")
+    await api.start()
+    api.group(-1001000)
+    try:
+        async with running(api, data_dir, admin_chat_id=-1001000, security_chat_id=None):
+            applicant = Applicant(api, user_id=5001, first_name="مریم")
+            await applicant.open_duplicate_request()
+            mobile_index = [key for key, _ in GOOD_ANSWERS].index("mobile")
+            for _key, value in GOOD_ANSWERS[:mobile_index]:
+                await applicant.say(value)
+            api.send_contact(applicant.user_id, "+989121234567", omit_user_id=True)
+            refused = await applicant.reply()
+            assert refused["text"].startswith(texts.EXPECT_OWN_CONTACT), refused
+    finally:
+        await api.stop()
+
+
 async def test_updates_bale_hands_back_at_start_are_not_handled_twice(data_dir: Path) -> None:
     async with bale(BaleRules(redeliver_at_start=50)) as api:
         applicant = Applicant(api, user_id=5001, first_name="مریم")
@@ -273,24 +307,108 @@ async def test_typed_answers_of_two_staff_never_mix_and_a_prompt_can_be_cancelle
         assert request is not None and request.status == "submitted"
 
 
-async def test_a_prompt_left_too_long_takes_plain_messages_no_more_but_still_a_reply(
+async def _age_prompts(bot: BotRuntime) -> None:
+    """Every prompt was put a year ago."""
+    async with bot.store.sessions.begin() as session:
+        for row in (await session.scalars(select(models.StaffPrompt))).all():
+            row.created_at = row.created_at.replace(year=row.created_at.year - 1)
+
+
+async def test_a_prompt_left_too_long_takes_a_reply_but_no_plain_message(
     data_dir: Path,
 ) -> None:
     async with bale() as api, running(api, data_dir) as bot:
-        card = await _bale_card(api, Applicant(api, user_id=5001, first_name="مریم"))
-        await card.press_and_answer(REVIEWER, "reject")
+        first = await _bale_card(api, Applicant(api, user_id=5001, first_name="مریم"))
+        second = await _bale_card(api, Applicant(api, user_id=5002, first_name="زهرا"))
+        await first.press_and_answer(REVIEWER, "reject")
         prompt = await api.next_message(BALE_STAFF_GROUP)
-        async with bot.store.sessions.begin() as session:
-            row = (await session.scalars(select(models.StaffPrompt))).one()
-            row.created_at = row.created_at.replace(year=row.created_at.year - 1)
-        api.send_text(REVIEWER, "گفت‌وگوی بعدی", chat_id=BALE_STAFF_GROUP)
-        await api.expect_no_message(BALE_STAFF_GROUP, wait=0.5)
-        request = await bot.store.workflow.find_by_code(card.code)
-        assert request is not None and request.status == "submitted"
+        await _age_prompts(bot)
+        # A reply to the prompt itself is taken however late.
         api.send_text(
             REVIEWER, "دلیل", chat_id=BALE_STAFF_GROUP, reply_to_message_id=prompt["message_id"]
         )
-        await card.wait_status("rejected")
+        await first.wait_status("rejected")
+        await api.next_message(BALE_STAFF_GROUP)  # «ثبت شد»
+
+        # A plain message is not: the bot says so once, and the prompt is closed.
+        await second.press_and_answer(REVIEWER, "reject")
+        await api.next_message(BALE_STAFF_GROUP)
+        await _age_prompts(bot)
+        api.send_text(REVIEWER, "گفت‌وگوی بعدی", chat_id=BALE_STAFF_GROUP)
+        expired = await api.next_message(BALE_STAFF_GROUP)
+        assert expired["text"] == texts.STAFF_PROMPT_EXPIRED.format(
+            code=format_tracking_code(second.code), minutes="۱۰"
+        )
+        api.send_text(REVIEWER, "باز هم گفت‌وگو", chat_id=BALE_STAFF_GROUP)
+        await api.expect_no_message(BALE_STAFF_GROUP, wait=1.0)
+        request = await bot.store.workflow.find_by_code(second.code)
+        assert request is not None and request.status == "submitted"
+
+
+async def test_a_new_prompt_replaces_the_earlier_and_a_reply_to_the_card_answers(
+    data_dir: Path,
+) -> None:
+    async with bale() as api, running(api, data_dir) as bot:
+        first = await _bale_card(api, Applicant(api, user_id=5001, first_name="مریم"))
+        second = await _bale_card(api, Applicant(api, user_id=5002, first_name="زهرا"))
+        await first.press_and_answer(REVIEWER, "reject")
+        earlier = await api.next_message(BALE_STAFF_GROUP)
+        await second.press_and_answer(REVIEWER, "reject")
+        await api.next_message(BALE_STAFF_GROUP)
+        # The reason typed now is for the second request, the one last asked about ...
+        api.send_text(
+            REVIEWER, "دلیل دوم", chat_id=BALE_STAFF_GROUP, reply_to_message_id=second.message_id
+        )
+        await second.wait_status("rejected")
+        done_note = await api.next_message(BALE_STAFF_GROUP)
+        assert format_tracking_code(second.code) in done_note["text"]
+        # ... and the first prompt is closed: even a reply to it is not taken.
+        api.send_text(
+            REVIEWER,
+            "دلیل اول",
+            chat_id=BALE_STAFF_GROUP,
+            reply_to_message_id=earlier["message_id"],
+        )
+        await api.expect_no_message(BALE_STAFF_GROUP, wait=1.0)
+        request = await bot.store.workflow.find_by_code(first.code)
+        assert request is not None and request.status == "submitted"
+        done = await bot.store.workflow.find_by_code(second.code)
+        assert done is not None and done.decision_note == "دلیل دوم"
+
+
+async def test_updates_without_what_bale_may_leave_out_are_still_understood(
+    data_dir: Path,
+) -> None:
+    rules = BaleRules(command_entities=False, chat_instance=False, file_unique_ids=False)
+    async with bale(rules) as api, running(api, data_dir):
+        applicant = Applicant(api, user_id=5001, first_name="مریم")
+        welcome = await applicant.command("start")  # no bot_command entity
+        assert welcome["text"].startswith("سلام مریم")
+        card = await _bale_card(api, applicant)  # files without file_unique_id, presses
+        assert texts.STAFF_ACT_DONE.split("«")[0] in await card.press_and_answer(
+            REVIEWER, "review"
+        )  # a press without chat_instance
+        await card.wait_status("in_review")
+        api.send_command(REVIEWER, "/cancel", chat_id=BALE_STAFF_GROUP)
+        assert (await api.next_message(BALE_STAFF_GROUP))["text"] == texts.STAFF_NO_OPEN_PROMPT
+
+
+def test_the_bale_dialect_marks_commands_and_fills_what_bale_leaves_out() -> None:
+    update = {
+        "update_id": 1,
+        "message": {"text": "/start v_1_AB", "photo": [{"file_id": "p1"}]},
+    }
+    message = BALE.incoming_update(update)["message"]
+    assert message["entities"] == [{"type": "bot_command", "offset": 0, "length": 6}]
+    assert message["photo"][0]["file_unique_id"] == "p1"
+    marked = {"text": "/help", "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}
+    assert BALE.incoming_update({"message": dict(marked)})["message"] == marked
+    for text in ("سلام", "/ نه", "/start\u200c"):
+        assert "entities" not in BALE.incoming_update({"message": {"text": text}})["message"]
+    query = BALE.incoming_update({"callback_query": {"id": "1", "data": "x"}})
+    assert query["callback_query"]["chat_instance"] == ""
+    plain = {"message": {"text": "/start"}}
+    assert TELEGRAM.incoming_update(plain) == {"message": {"text": "/start"}}
 
 
 def test_the_bale_dialect_rewrites_telegrams_fields() -> None:
