@@ -412,15 +412,7 @@ class WorkflowService:
         """Remember the prompt put to a staff member; it replaces any earlier one still open
         for them in the chat, so that their next message cannot answer the wrong request."""
         async with self._sessions.begin() as session:
-            await session.execute(
-                update(models.StaffPrompt)
-                .where(
-                    models.StaffPrompt.chat_id == chat_id,
-                    models.StaffPrompt.staff_id == staff_id,
-                    models.StaffPrompt.used_at.is_(None),
-                )
-                .values(used_at=models.utcnow())
-            )
+            await _close_prompts(session, chat_id, models.StaffPrompt.staff_id == staff_id)
             session.add(
                 models.StaffPrompt(
                     chat_id=chat_id, message_id=message_id, request_id=request_id,
@@ -483,16 +475,10 @@ class WorkflowService:
     async def expire_prompt(self, chat_id: int, message_id: int) -> bool:
         """Close a prompt left unanswered too long; False when it was closed already."""
         async with self._sessions.begin() as session:
-            result = await session.execute(
-                update(models.StaffPrompt)
-                .where(
-                    models.StaffPrompt.chat_id == chat_id,
-                    models.StaffPrompt.message_id == message_id,
-                    models.StaffPrompt.used_at.is_(None),
-                )
-                .values(used_at=models.utcnow())
+            closed = await _close_prompts(
+                session, chat_id, models.StaffPrompt.message_id == message_id
             )
-            return bool(getattr(result, "rowcount", 0))
+            return closed > 0
 
     async def cancel_prompts(self, chat_id: int, staff_id: int) -> list[str]:
         """Close every open question put to ``staff_id`` in the chat; returns the tracking
@@ -596,3 +582,17 @@ def classification_of(request: RequestView) -> Classification | None:
 
 def _prompt(row: models.StaffPrompt) -> Prompt:
     return Prompt(row.request_id, Act(row.action), row.staff_id, row.message_id, row.created_at)
+
+
+async def _close_prompts(session: AsyncSession, chat_id: int, which: Any) -> int:
+    """Close the open prompts of the chat that ``which`` selects; returns how many."""
+    result = await session.execute(
+        update(models.StaffPrompt)
+        .where(
+            models.StaffPrompt.chat_id == chat_id,
+            models.StaffPrompt.used_at.is_(None),
+            which,
+        )
+        .values(used_at=models.utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
