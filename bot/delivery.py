@@ -235,7 +235,8 @@ class OutboxSender:
 
     async def card(self, request: RequestView) -> tuple[str, InlineKeyboardMarkup | None]:
         """The staff card's text and buttons for the request as it is now."""
-        history = await self._store.audit.history(request.id, limit=CARD_HISTORY)
+        # The request's own steps: refused presses (anyone can press) must not push them off.
+        history = await self._store.audit.history(request.id, limit=CARD_HISTORY, done_only=True)
         lines = [
             HistoryLine(
                 at=entry.at,

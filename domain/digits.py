@@ -29,3 +29,17 @@ def to_persian_digits(s: str | int) -> str:
     Every other character is left untouched, so ``"1405/08/30"`` becomes ``"۱۴۰۵/۰۸/۳۰"``.
     """
     return str(s).translate(_TO_PERSIAN)
+
+
+# The largest id a BIGINT column holds: anything larger typed or sent by people is no id.
+MAX_ID = 2**63 - 1
+
+
+def parse_id(text: str) -> int | None:
+    """A positive id (a request, a serial, an account) from people's input, in any digits;
+    None for anything else, a number beyond 64 bits included."""
+    digits = to_ascii_digits(text.strip())
+    if not 1 <= len(digits) <= 19 or not (digits.isascii() and digits.isdigit()):
+        return None
+    value = int(digits)
+    return value if 0 < value <= MAX_ID else None

@@ -15,6 +15,7 @@ from telegram.ext import (
 )
 
 from domain import texts
+from domain.digits import parse_id
 from domain.tracking import parse_tracking_code
 from domain.workflow import OPEN
 from handlers import callbacks, form_engine, keyboards, verify
@@ -196,6 +197,17 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if press is None or press.action not in callbacks.APPLICANT_ACTIONS:
         await answer_query(query, texts.BUTTON_STALE)
         return
+    chat = update.effective_chat
+    if chat is None or chat.type != "private":
+        # An applicant's button acts only in the presser's own private chat: pressed on a
+        # staff card (forged) or anywhere else, it changes nothing and is audited.
+        user = update.effective_user
+        assert user is not None
+        await deps(context).store.workflow.deny(
+            Actor(user.id, user.full_name), press.action.value, None, "chat"
+        )
+        await answer_query(query, texts.BUTTON_STALE)
+        return
     if press.action in (Action.WITHDRAW_ASK, Action.WITHDRAW_YES):
         await withdraw(update, context, press.action, press.arg)
         return
@@ -209,7 +221,7 @@ async def withdraw(
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     store = deps(context).store
-    request_id = int(arg) if arg.isdigit() else -1
+    request_id = parse_id(arg) or -1
     if action is Action.WITHDRAW_ASK:
         mine = await store.requests.owned_by(user.id, request_id)
         if mine is None:

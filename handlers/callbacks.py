@@ -9,6 +9,8 @@ import enum
 import re
 from dataclasses import dataclass
 
+from domain.digits import parse_id
+
 
 class Action(enum.StrEnum):
     """Every button action the bot knows."""
@@ -65,6 +67,11 @@ class CallbackData:
 
     action: Action
     arg: str
+
+    @property
+    def number(self) -> int | None:
+        """The argument as an id, or None when it is not one (forged, or beyond 64 bits)."""
+        return parse_id(self.arg)
 
     def encode(self) -> str:
         """The string sent as callback_data (at most 64 bytes)."""

@@ -72,7 +72,7 @@ async def on_card_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await answer_query(query, texts.BUTTON_STALE)
         return
     act = Act(STAFF_ACTS[press.action])
-    request_id = int(press.arg) if press.arg.isdigit() else None
+    request_id = press.number
     chat = update.effective_chat
     if chat is None or chat.id != d.admin_chat_id:
         await d.store.workflow.deny(actor, act.value, request_id, "chat")

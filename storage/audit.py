@@ -91,14 +91,19 @@ class AuditService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def history(self, request_id: int, limit: int | None = None) -> list[AuditView]:
-        """The request's entries, oldest first (the last ``limit`` when given)."""
+    async def history(
+        self, request_id: int, limit: int | None = None, *, done_only: bool = False
+    ) -> list[AuditView]:
+        """The request's entries, oldest first (the last ``limit`` when given); with
+        ``done_only``, only the steps taken (refused attempts stay in the trail)."""
         async with self._sessions() as session:
             query = (
                 select(models.AuditEntry)
                 .where(models.AuditEntry.request_id == request_id)
                 .order_by(models.AuditEntry.id.desc())
             )
+            if done_only:
+                query = query.where(models.AuditEntry.outcome == "done")
             if limit is not None:
                 query = query.limit(limit)
             rows = (await session.scalars(query)).all()

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain import signing
+from domain.digits import parse_id
 from domain.jalali import to_tehran
 from domain.signing import PublicKeyInfo, SigningKey, TokenPayload
 from domain.text import comparison_key
@@ -379,9 +380,10 @@ class ConfirmationService:
     async def verify_reference(self, reference: str) -> tuple[Result, str | None]:
         """The verdict on a short in-chat reference (``v_<serial>_<tail>``) and its token."""
         parts = reference.split("_")
-        if len(parts) != 3 or parts[0] != "v" or not parts[1].isdigit():
+        serial = parse_id(parts[1]) if len(parts) == 3 and parts[0] == "v" else None
+        if serial is None:
             return Result(Verdict.INVALID, reason="malformed"), None
-        record = await self.record(int(parts[1]))
+        record = await self.record(serial)
         if record is None or not record.token.upper().endswith(parts[2].upper()):
             return Result(Verdict.INVALID, reason="unknown_reference"), None
         return await self.verify(record.token), record.token

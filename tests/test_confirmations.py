@@ -101,6 +101,10 @@ async def test_approval_sends_a_signed_confirmation_that_chat_and_cli_verify_the
     verifier = Applicant(api, user_id=6060, first_name="کارفرما")
     verdict = await verifier.command("start", args=reference)
     assert verdict["text"].startswith(texts.VERDICT_TITLES["genuine"])
+    # A serial beyond 64 bits is a malformed reference, not a crash.
+    huge = await verifier.command("start", args="v_" + "9" * 25 + "_AAAA")
+    malformed = await verifier.command("start", args="v_abc_AAAA")
+    assert huge["text"] == malformed["text"] != texts.ERROR_GENERIC
     assert "م*** ا***" in verdict["text"] and "0013542419" not in verdict["text"]
 
     # A photo of the confirmation, or its PDF, sent to the bot.

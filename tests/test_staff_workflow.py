@@ -249,7 +249,8 @@ async def test_forged_and_foreign_callbacks_change_nothing(
 ) -> None:
     card = await file_request(api, applicant)
     message = card.current
-    for data in ("ap:999999", "rv:abc", "zz:1", "rv:" + "9" * 70):
+    beyond_64_bits = "rv:" + "9" * 25
+    for data in ("ap:999999", "rv:abc", "zz:1", "rv:" + "9" * 70, beyond_64_bits, "rv:²"):
         query = api.press(SIGNER, message, data, chat_id=ADMIN_CHAT_ID, check=False)
         answer = await api.wait_callback_answer(query)
         assert answer.get("text") in (texts.STAFF_NOT_FOUND, texts.BUTTON_STALE), (data, answer)
@@ -260,6 +261,54 @@ async def test_forged_and_foreign_callbacks_change_nothing(
     assert (await api.wait_callback_answer(query)).get("text") == texts.STAFF_DENIED
     request = await staff_bot.store.requests.get(await _request_id(staff_bot, card.code))
     assert request.status == "submitted"
+
+
+async def test_forged_applicant_buttons_on_a_card_change_nothing_and_are_audited(
+    api: FakeBotApi, staff_bot: BotRuntime, applicant: Applicant
+) -> None:
+    from sqlalchemy import select
+
+    from handlers.callbacks import Action, build
+    from storage import models
+
+    card = await file_request(api, applicant)
+    labels = card.labels()
+    forged = [
+        build(action, 1)
+        for action in (Action.SUBMIT, Action.CANCEL_ASK, Action.CANCEL_YES, Action.CANCEL_NO)
+    ]
+    forged.append(build(Action.EDIT, "full_name"))
+    for data in forged:
+        query = api.press(REVIEWER, card.current, data, chat_id=ADMIN_CHAT_ID, check=False)
+        assert (await api.wait_callback_answer(query)).get("text") == texts.BUTTON_STALE
+    await api.expect_no_message(ADMIN_CHAT_ID, wait=0.3)
+    assert card.labels() == labels  # the card keeps its buttons
+    edits = api.calls_of("editMessageReplyMarkup")
+    assert not [c for c in edits if int(c["chat_id"]) == ADMIN_CHAT_ID]
+    async with staff_bot.store.sessions() as session:
+        denied = (
+            await session.scalars(
+                select(models.AuditEntry).where(models.AuditEntry.outcome == "denied")
+            )
+        ).all()
+    assert sorted(e.action for e in denied) == sorted(d.split(":")[0] for d in forged)
+    assert all(e.actor_id == REVIEWER for e in denied)
+
+
+async def test_refused_presses_do_not_push_the_steps_off_the_card(
+    api: FakeBotApi, staff_bot: BotRuntime, applicant: Applicant
+) -> None:
+    card = await file_request(api, applicant)
+    await card.press_and_answer(REVIEWER, "review")
+    await card.wait_status("in_review")
+    for _ in range(6):  # anyone in the group can press: six refusals
+        assert await card.press_and_answer(4242, "recommend") == texts.STAFF_DENIED
+    await card.press_and_answer(REVIEWER, "classify_mechanized")
+    for _ in range(100):
+        if texts.CLASSIFICATION_LABELS["mechanized"] in card.current["text"]:
+            break
+        await asyncio.sleep(0.05)
+    assert texts.ACT_LABELS["review"] in card.current["text"], card.current["text"]
 
 
 async def test_a_reviewer_cannot_sign_and_the_recommender_cannot_approve(

@@ -728,3 +728,13 @@ def test_messages_have_no_ascii_digits() -> None:
         message = message_of(exc_info)
         assert not any(ch in "0123456789" for ch in message), message
         assert "{" not in message, message
+
+
+def test_ids_from_peoples_input_are_range_checked_where_parsed() -> None:
+    from domain.digits import MAX_ID, parse_id
+
+    assert parse_id("123") == 123
+    assert parse_id("۱۲۳") == 123 and parse_id("١٢٣") == 123
+    assert parse_id(str(MAX_ID)) == MAX_ID
+    for bad in ("", "0", "-5", "abc", "²", "1.5", str(MAX_ID + 1), "9" * 25):
+        assert parse_id(bad) is None, bad
