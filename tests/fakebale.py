@@ -17,7 +17,7 @@ Sources (their published source code; paths are of those repositories):
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from tests.fakebotapi import JSON, ApiError, FakeBotApi
@@ -93,11 +93,6 @@ class BaleRules:
         return BaleRules(**values)
 
 
-@dataclass
-class _Replay:
-    confirmed: list[JSON] = field(default_factory=list)
-
-
 class FakeBaleApi(FakeBotApi):
     """The loopback Bot API server speaking Bale's dialect (:class:`BaleRules`)."""
 
@@ -110,7 +105,7 @@ class FakeBaleApi(FakeBotApi):
                  **kwargs: Any) -> None:  # fmt: skip
         super().__init__(token, **kwargs)
         self.rules = rules or BaleRules()
-        self._replay = _Replay()
+        self._confirmed: list[JSON] = []  # what getUpdates may hand back again
         for name in self.rules.unsupported_methods:
             canonical, _ = self._methods[name]
             self._methods[name] = (canonical, self._unsupported)
@@ -229,12 +224,12 @@ class FakeBaleApi(FakeBotApi):
         before = {u["update_id"] for u in self._pending}
         super()._confirm(offset)
         after = {u["update_id"] for u in self._pending}
-        self._replay.confirmed += [u for u in self.updates if u["update_id"] in before - after]
+        self._confirmed += [u for u in self.updates if u["update_id"] in before - after]
 
     async def _get_updates(self, params: JSON) -> list[JSON]:
         count = self.rules.redeliver_at_start
-        if count and params.get("offset") is None and self._replay.confirmed:
-            replay = copy.deepcopy(self._replay.confirmed[-count:])
+        if count and params.get("offset") is None and self._confirmed:
+            replay = copy.deepcopy(self._confirmed[-count:])
             return replay + await super()._get_updates({**params, "timeout": 0})
         return await super()._get_updates(params)
 

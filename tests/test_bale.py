@@ -27,7 +27,7 @@ from tests.conftest import REVIEWER, SIGNER, STAFF, bot_settings, new_api
 from tests.driver import GOOD_ANSWERS, Applicant, buttons
 from tests.fakebale import BaleRules, FakeBaleApi
 from tests.fakebotapi import FakeBotApi
-from tests.test_staff_workflow import Card
+from tests.test_staff_workflow import Card, file_request
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -69,33 +69,16 @@ async def running(api: FakeBotApi, data_dir: Path, **overrides: Any) -> AsyncIte
         await runtime.stop()
 
 
-async def _bale_card(api: FakeBaleApi, applicant: Applicant) -> Card:
-    """``file_request`` against the Bale staff group."""
-    summary = await applicant.file_to_summary()
-    filed = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
-    code = next(c for c in map(parse_tracking_code, filed["text"].split()) if c)
-    for _ in range(20):  # what staff were told about earlier requests may come first
-        card = await api.next_message(BALE_STAFF_GROUP)
-        if format_tracking_code(code) in (card.get("text") or ""):
-            break
-    assert format_tracking_code(code) in card["text"]
-    for _ in range(2):  # the court letter and the photo, threaded under the card
-        attachment = await api.next_message(BALE_STAFF_GROUP)
-        assert attachment["reply_to_message"]["message_id"] == card["message_id"], attachment
-    return BaleCard(api, card["message_id"], code)
+async def _bale_card(api: FakeBotApi, applicant: Applicant) -> Card:
+    """``file_request`` against the Bale staff group: the card, its documents under it."""
+    return await file_request(api, applicant, BALE_STAFF_GROUP)
 
 
-class BaleCard(Card):
-    """A card in the Bale staff group."""
-
-    @property
-    def current(self) -> dict[str, Any]:
-        message = self.api.message(BALE_STAFF_GROUP, self.message_id)
-        assert message is not None
-        return message
-
-    def press(self, user_id: int, act: str) -> dict[str, Any]:
-        return self.api.press(user_id, self.current, self.data_of(act), chat_id=BALE_STAFF_GROUP)
+async def _two_cards(api: FakeBotApi) -> tuple[Card, Card]:
+    """Two applicants' requests, filed one after the other."""
+    first = await _bale_card(api, Applicant(api, user_id=5001, first_name="مریم"))
+    second = await _bale_card(api, Applicant(api, user_id=5002, first_name="زهرا"))
+    return first, second
 
 
 @pytest.mark.parametrize(
@@ -273,8 +256,7 @@ async def test_typed_answers_of_two_staff_never_mix_and_a_prompt_can_be_cancelle
     data_dir: Path,
 ) -> None:
     async with bale() as api, running(api, data_dir) as bot:
-        first = await _bale_card(api, Applicant(api, user_id=5001, first_name="مریم"))
-        second = await _bale_card(api, Applicant(api, user_id=5002, first_name="زهرا"))
+        first, second = await _two_cards(api)
         await first.press_and_answer(REVIEWER, "reject")
         await api.next_message(BALE_STAFF_GROUP)
         await second.press_and_answer(SIGNER, "reject")
@@ -318,8 +300,7 @@ async def test_a_prompt_left_too_long_takes_a_reply_but_no_plain_message(
     data_dir: Path,
 ) -> None:
     async with bale() as api, running(api, data_dir) as bot:
-        first = await _bale_card(api, Applicant(api, user_id=5001, first_name="مریم"))
-        second = await _bale_card(api, Applicant(api, user_id=5002, first_name="زهرا"))
+        first, second = await _two_cards(api)
         await first.press_and_answer(REVIEWER, "reject")
         prompt = await api.next_message(BALE_STAFF_GROUP)
         await _age_prompts(bot)
@@ -349,8 +330,7 @@ async def test_a_new_prompt_replaces_the_earlier_and_a_reply_to_the_card_answers
     data_dir: Path,
 ) -> None:
     async with bale() as api, running(api, data_dir) as bot:
-        first = await _bale_card(api, Applicant(api, user_id=5001, first_name="مریم"))
-        second = await _bale_card(api, Applicant(api, user_id=5002, first_name="زهرا"))
+        first, second = await _two_cards(api)
         await first.press_and_answer(REVIEWER, "reject")
         earlier = await api.next_message(BALE_STAFF_GROUP)
         await second.press_and_answer(REVIEWER, "reject")

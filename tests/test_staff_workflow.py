@@ -36,14 +36,17 @@ ARABIC_INDIC = str.maketrans(ASCII_DIGITS, ARABIC_INDIC_DIGITS)
 class Card:
     """A request's card in the staff chat, pressed by staff."""
 
-    def __init__(self, api: FakeBotApi, message_id: int, code: str) -> None:
+    def __init__(
+        self, api: FakeBotApi, message_id: int, code: str, chat_id: int = ADMIN_CHAT_ID
+    ) -> None:
         self.api = api
         self.message_id = message_id
         self.code = code
+        self.chat_id = chat_id
 
     @property
     def current(self) -> dict[str, Any]:
-        message = self.api.message(ADMIN_CHAT_ID, self.message_id)
+        message = self.api.message(self.chat_id, self.message_id)
         assert message is not None
         return message
 
@@ -58,7 +61,7 @@ class Card:
         raise AssertionError(f"no {act} button on the card: {self.labels()}")
 
     def press(self, user_id: int, act: str) -> dict[str, Any]:
-        return self.api.press(user_id, self.current, self.data_of(act), chat_id=ADMIN_CHAT_ID)
+        return self.api.press(user_id, self.current, self.data_of(act), chat_id=self.chat_id)
 
     async def answer_of(self, query: dict[str, Any]) -> dict[str, Any]:
         return await self.api.wait_callback_answer(query)
@@ -91,7 +94,7 @@ class Card:
     async def prompt(self) -> dict[str, Any]:
         """The bot's prompt in the staff chat for this card (the next one it sends)."""
         for _ in range(10):  # documents posted on the card earlier may come first
-            prompt = await self.api.next_message(ADMIN_CHAT_ID)
+            prompt = await self.api.next_message(self.chat_id)
             if is_prompt(prompt, self.code):
                 return prompt
         raise AssertionError(f"no prompt for {self.code}")
@@ -124,22 +127,24 @@ def force_reply_sent(api: FakeBotApi, chat_id: int, text: str) -> bool:
     return False
 
 
-async def file_request(api: FakeBotApi, applicant: Applicant) -> Card:
-    """The applicant files a request; returns its card in the staff chat."""
+async def file_request(
+    api: FakeBotApi, applicant: Applicant, chat_id: int = ADMIN_CHAT_ID
+) -> Card:
+    """The applicant files a request; returns its card in the staff chat ``chat_id``."""
     summary = await applicant.file_to_summary()
     filed = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
     code = next(c for c in map(parse_tracking_code, filed["text"].split()) if c)
     for _ in range(20):  # earlier requests' messages may come first
-        card = await api.next_message(ADMIN_CHAT_ID)
+        card = await api.next_message(chat_id)
         if format_tracking_code(code) in (card.get("text") or ""):
             break
     assert format_tracking_code(code) in card["text"]
     attached = 0
     while attached < 2:  # the court letter and the photo, as replies to the card
-        message = await api.next_message(ADMIN_CHAT_ID)
+        message = await api.next_message(chat_id)
         if (message.get("reply_to_message") or {}).get("message_id") == card["message_id"]:
             attached += 1
-    return Card(api, card["message_id"], code)
+    return Card(api, card["message_id"], code, chat_id)
 
 
 async def test_a_request_goes_from_filing_to_approval_with_two_staff(
