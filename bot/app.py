@@ -193,6 +193,10 @@ class BotRuntime:
             job_queue.run_repeating(self._adopt, every, first=every)
         await self.web.start(self.settings.verify_host, self.settings.verify_port)
         self.sender.start()
+        # A digest due while the bot was down is sent now, once.
+        if await self.store.workflow.queue_missed_digest(utcnow(), self.settings.digest_time):
+            log.info("sent the digest missed while the bot was down")
+            self.sender.wake()
         # One SQLite process owns everything it left unhandled; on a shared PostgreSQL another
         # instance may still be handling its own, so only stale claims are taken over.
         single = self.store.engine.dialect.name == "sqlite"

@@ -31,6 +31,17 @@ def to_tehran(dt_utc: dt.datetime) -> dt.datetime:
     return _as_utc(dt_utc).astimezone(TEHRAN)
 
 
+def last_occurrence(now: dt.datetime, at: dt.time) -> dt.datetime:
+    """The latest instant at or before ``now`` when Tehran's clock read ``at`` (in UTC)."""
+    local = to_tehran(now)
+    for back in (0, 1):
+        day = local.date() - dt.timedelta(days=back)
+        moment = dt.datetime.combine(day, at.replace(tzinfo=None), tzinfo=TEHRAN)
+        if moment <= local:
+            break
+    return moment.astimezone(dt.UTC)
+
+
 def to_jalali_date(dt_utc: dt.datetime) -> jdatetime.date:
     """Return the Jalali calendar date in Tehran at the instant ``dt_utc``."""
     return jdatetime.date.fromgregorian(date=to_tehran(dt_utc).date())

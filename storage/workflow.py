@@ -11,11 +11,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.deadlines import Classification, WorkCalendar, due_at
-from domain.jalali import to_tehran
+from domain.jalali import last_occurrence, to_tehran
 from domain.workflow import OPEN, Act, Role, Status, Transition, may, transition
 from storage import models
 from storage.audit import AuditView, last_done, record
@@ -527,12 +527,33 @@ class WorkflowService:
             ).all()
             return [request_view(r) for r in rows]
 
-    async def queue_digest(self, now: dt.datetime) -> None:
-        """Queue today's deadline digest for the staff chat and refresh overdue cards.
+    async def queue_missed_digest(self, now: dt.datetime, at: dt.time) -> bool:
+        """Queue the digest last due at ``at`` (Tehran) if it was never queued.
 
-        Keyed by the Tehran date, so running it twice in a day sends one digest.
+        Run when the bot starts: a digest whose moment passed while the bot was down is sent
+        once, late. Nothing is owed for a moment before the office's first start (its first
+        signing key), so a new installation sends none. Returns whether one was queued.
         """
-        day = to_tehran(now).date().isoformat()
+        due = last_occurrence(now, at)
+        async with self._sessions.begin() as session:
+            started = await session.scalar(select(func.min(models.SigningKeyRecord.valid_from)))
+            if started is None or started > due:
+                return False
+            queued = await session.scalar(
+                select(models.Outbox.id).where(models.Outbox.dedupe_key == _digest_key(due))
+            )
+        if queued is not None:
+            return False
+        await self.queue_digest(now, due=due)
+        return True
+
+    async def queue_digest(self, now: dt.datetime, due: dt.datetime | None = None) -> None:
+        """Queue the deadline digest for the staff chat and refresh overdue cards.
+
+        Keyed by the Tehran date of ``due`` (default: ``now``), so running it twice in a day
+        sends one digest.
+        """
+        day = to_tehran(due or now).date().isoformat()
         async with self._sessions.begin() as session:
             rows = (
                 await session.scalars(
@@ -555,7 +576,7 @@ class WorkflowService:
                     "overdue": [r.id for r in overdue],
                     "soon": [r.id for r in soon],
                 },
-                dedupe_key=f"digest:{day}",
+                dedupe_key=_digest_key(due or now),
             )
             for row in overdue:
                 await enqueue(
@@ -565,6 +586,11 @@ class WorkflowService:
                     payload={"request_id": row.id},
                     dedupe_key=f"overdue:{row.id}:{day}",
                 )
+
+
+def _digest_key(due: dt.datetime) -> str:
+    """The digest's outbox key: one digest per Tehran day."""
+    return f"digest:{to_tehran(due).date().isoformat()}"
 
 
 def _attachment(request_id: int, kind: str, upload: StoredUpload) -> models.Attachment:

@@ -16,6 +16,7 @@ from domain.jalali import (
     format_datetime,
     format_jalali,
     jalali_to_gregorian,
+    last_occurrence,
     to_jalali_date,
     to_tehran,
     today_jalali,
@@ -160,3 +161,31 @@ def test_current_jalali_year_default_is_now() -> None:
 def test_jdatetime_leap_years_match_the_calendar(year: int, leap: bool) -> None:
     # The validation module relies on jdatetime for Esfand 30; make sure its rule is right.
     assert jdatetime.date(year, 1, 1).isleap() is leap
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        # 08:00 Tehran (UTC+3:30) is 04:30 UTC: later the same day, it is today's.
+        (
+            dt.datetime(2026, 12, 3, 6, 0, tzinfo=dt.UTC),
+            dt.datetime(2026, 12, 3, 4, 30, tzinfo=dt.UTC),
+        ),
+        (
+            dt.datetime(2026, 12, 3, 4, 30, tzinfo=dt.UTC),
+            dt.datetime(2026, 12, 3, 4, 30, tzinfo=dt.UTC),
+        ),
+        # Earlier in the Tehran day: yesterday's.
+        (
+            dt.datetime(2026, 12, 3, 4, 0, tzinfo=dt.UTC),
+            dt.datetime(2026, 12, 2, 4, 30, tzinfo=dt.UTC),
+        ),
+        # 22:00 UTC is already the next day in Tehran (01:30).
+        (
+            dt.datetime(2026, 12, 3, 22, 0, tzinfo=dt.UTC),
+            dt.datetime(2026, 12, 3, 4, 30, tzinfo=dt.UTC),
+        ),
+    ],
+)
+def test_last_occurrence_of_a_tehran_clock_time(now: dt.datetime, expected: dt.datetime) -> None:
+    assert last_occurrence(now, dt.time(8, 0)) == expected

@@ -12,6 +12,7 @@ from bot.app import BotRuntime
 from bot.settings import parse_staff
 from domain import texts
 from domain.digits import ARABIC_INDIC_DIGITS, ASCII_DIGITS
+from domain.jalali import TEHRAN
 from domain.tracking import format_tracking_code, parse_tracking_code
 from storage.confirmations import ConfirmationView
 from tests.conftest import (
@@ -614,6 +615,30 @@ async def test_stats_export_and_digest_in_the_staff_chat(
     assert format_tracking_code(card.code) in digest["text"]
     await staff_bot.digest(now=later)  # the same day again: no second digest
     await api.expect_no_message(ADMIN_CHAT_ID, wait=0.5)
+
+
+async def test_a_digest_due_while_the_bot_was_down_is_sent_once_when_it_is_back(
+    api: FakeBotApi, data_dir: Any, database_url: str
+) -> None:
+    due = dt.datetime.now(TEHRAN) + dt.timedelta(seconds=3)
+    settings = bot_settings(
+        api, data_dir, staff=STAFF, database_url=database_url, digest_time=due.time()
+    )
+    first = BotRuntime(settings)
+    await first.start()  # a new installation owes no digest for a moment before it
+    await api.expect_no_message(ADMIN_CHAT_ID, wait=0.5)
+    await first.stop()
+    await asyncio.sleep(max(0.0, (due - dt.datetime.now(TEHRAN)).total_seconds()) + 0.5)
+    for restart in range(2):  # down at the digest's moment; then restarted once more
+        runtime = BotRuntime(settings)
+        await runtime.start()
+        try:
+            if restart == 0:
+                digest = await api.next_message(ADMIN_CHAT_ID)
+                assert digest["text"].startswith(texts.DIGEST_TITLE)
+            await api.expect_no_message(ADMIN_CHAT_ID, wait=1.0)
+        finally:
+            await runtime.stop()
 
 
 async def test_the_audit_command_prints_a_requests_history(
