@@ -44,14 +44,16 @@ MAX_BACKOFF = dt.timedelta(minutes=10)
 NETWORK_BACKOFF = dt.timedelta(seconds=30)
 MAX_ATTEMPTS = 8
 # Kinds sent only to their row's chat: a 403 there means that chat blocked the bot.
-DIRECT_KINDS = frozenset({"notify", "text", "draft_expired"})
+DIRECT_KINDS = frozenset({"notify", "text", "draft_expired", "update_given_up"})
 CARD_HISTORY = 5
 # Documents filed with the request, posted under its card (answers are posted as they come).
 ANNOUNCED_ATTACHMENTS = frozenset({"court_letter", "photo", "org_letter", "certificate_image"})
 # Kinds owed to one applicant (their private chat), delivered in a lane of their own: a
 # tracking code or a decision never waits behind staff-chat messages, which Telegram's limit
 # of 20 messages a minute to a group may hold back for minutes after a burst of requests.
-APPLICANT_KINDS = frozenset({"notify", "not_authentic", "draft_expired", "text"})
+APPLICANT_KINDS = frozenset(
+    {"notify", "not_authentic", "draft_expired", "text", "update_given_up"}
+)
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ class OutboxSender:
             "not_authentic": self._not_authentic,
             "draft_expired": self._draft_expired,
             "text": self._text,
+            "update_given_up": self._update_given_up,
+            "card_superseded": self._card_superseded,
         }
 
     def wake(self) -> None:
@@ -219,7 +223,13 @@ class OutboxSender:
         if request.admin_message_id is None:
             text, markup = await self.card(request)
             card = await self._bot.send_message(chat_id, text, reply_markup=markup)
-            await self._store.requests.set_admin_message(request.id, card.message_id)
+            if not await self._store.requests.set_admin_message(
+                request.id, chat_id, card.message_id
+            ):
+                # Another sender took this over while the send stalled and its card was
+                # recorded first: it posts the documents; this card is told it is superseded.
+                self.wake()
+                return
             card_id = card.message_id
         else:
             card_id = request.admin_message_id
@@ -289,6 +299,20 @@ class OutboxSender:
             due,
             best.record.source,
         )
+
+    async def _card_superseded(self, item: OutboxItem) -> None:
+        """Strip a second card of the request of its buttons, pointing to the recorded one."""
+        request = await self._store.requests.get(int(item.payload["request_id"]))
+        try:
+            await self._bot.edit_message_text(
+                texts.CARD_SUPERSEDED.format(code=tracking_code(request.tracking_code)),
+                chat_id=item.chat_id,
+                message_id=int(item.payload["message_id"]),
+                reply_markup=None,
+            )
+        except BadRequest as exc:
+            if "not modified" not in exc.message:
+                raise
 
     async def _refresh_card(self, item: OutboxItem) -> None:
         request = await self._store.requests.get(int(item.payload["request_id"]))
@@ -471,6 +495,9 @@ class OutboxSender:
 
     async def _text(self, item: OutboxItem) -> None:
         await self._bot.send_message(item.chat_id, str(item.payload["text"]))
+
+    async def _update_given_up(self, item: OutboxItem) -> None:
+        await self._bot.send_message(item.chat_id, texts.UPDATE_GIVEN_UP)
 
 
 def _actor_label(actor_id: int, request: RequestView) -> str:

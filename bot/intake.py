@@ -11,6 +11,11 @@ ids only grow) is handled while its inbox row is written, so that the write's ro
 the database overlaps the handler's; it is marked handled only once the row exists. An update
 that may have been written before (a re-delivery after a restart or after a failed write) is
 written first and handled only if it was new, as every webhook update is.
+
+Updates taken over after a crash (:meth:`UpdateIntake.recover`) are suspects: one of them may
+have caused it. They are handled one at a time, each charged an attempt as it starts and
+marked handled as soon as it is done, so that another crash charges only the update in hand
+(storage.inbox).
 """
 
 from __future__ import annotations
@@ -63,6 +68,8 @@ class UpdateIntake:
         # failed, until a re-delivery writes it): marked handled only once the row exists.
         self._unrecorded: set[int] = set()
         self._writes: set[asyncio.Future[list[int]]] = set()
+        # Taken-over updates are handled one at a time (each in its chat's order).
+        self._suspects = asyncio.Lock()
 
     async def accept(self, payloads: list[dict[str, Any]], *, unseen: bool = False) -> None:
         """Record updates as received (a webhook's or getUpdates' JSON) and start handling
@@ -114,7 +121,7 @@ class UpdateIntake:
         instance that died): those whose claim is older than ``lease``."""
         pending = await self._inbox.unprocessed(lease=lease)
         for update_id, payload in pending:
-            self._dispatch(update_id, payload)
+            self._dispatch(update_id, payload, suspect=True)
         if pending:
             log.info("handling %d update(s) left over from the last run", len(pending))
         return len(pending)
@@ -131,7 +138,7 @@ class UpdateIntake:
             await asyncio.gather(self._flusher, return_exceptions=True)
         await self.flush()
 
-    def _dispatch(self, update_id: int, payload: dict[str, Any]) -> None:
+    def _dispatch(self, update_id: int, payload: dict[str, Any], *, suspect: bool = False) -> None:
         if update_id in self._in_hand:
             return  # already being handled here (a slow handler outlived its claim)
         self._in_hand.add(update_id)
@@ -142,22 +149,43 @@ class UpdateIntake:
             log.error("update %s could not be read (%s); dropped", update_id, type(exc).__name__)
             self._done(update_id)
             return
-        task = asyncio.create_task(self._handle(update_id, update), name=f"update-{update_id}")
+        handle = self._handle_suspect if suspect else self._handle
+        task = asyncio.create_task(handle(update_id, update), name=f"update-{update_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _handle(self, update_id: int, update: Update) -> None:
+    def _lock(self, update: Update) -> asyncio.Lock:
+        """The lock that keeps the updates of one chat in order."""
         key = _serial_key(update)
         lock = self._locks.get(key)
         if lock is None:
             lock = asyncio.Lock()
             self._locks[key] = lock
-        async with self._slots, lock:
-            try:
-                await self._app.process_update(update)
-            except Exception:
-                log.exception("update %s failed", update_id)
+        return lock
+
+    async def _handle(self, update_id: int, update: Update) -> None:
+        async with self._lock(update), self._slots:
+            await self._process(update_id, update)
             self._done(update_id)
+
+    async def _handle_suspect(self, update_id: int, update: Update) -> None:
+        """Handle a taken-over update alone, charged first and marked at once."""
+        async with self._lock(update), self._suspects, self._slots:
+            try:
+                if await self._inbox.charge(update_id):
+                    await self._process(update_id, update)
+                    await self._inbox.mark_processed(update_id)
+            except Exception:
+                # The inbox is out of reach: the update stays unhandled for the next take.
+                log.exception("update %s could not be charged or marked", update_id)
+            finally:
+                self._in_hand.discard(update_id)
+
+    async def _process(self, update_id: int, update: Update) -> None:
+        try:
+            await self._app.process_update(update)
+        except Exception:
+            log.exception("update %s failed", update_id)
 
     def _done(self, update_id: int) -> None:
         self._handled.append(update_id)

@@ -12,6 +12,7 @@ from domain.stats import RequestFacts
 from storage import models
 from storage.errors import RequestNotFound
 from storage.hotpath import HotPath
+from storage.outbox import enqueue
 from storage.views import RequestView, request_view
 
 _REQUESTS = cast(Table, models.Request.__table__)
@@ -23,11 +24,17 @@ class RequestService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], hot: HotPath) -> None:
         self._sessions = sessions
         self._hot = hot
-        # Every request's announcement records its card: one statement on the hot path.
+        # Every request's announcement records its card: one statement on the hot path. The
+        # first card recorded stays; a later one (an instance that stalled past its claim and
+        # sent the card again) is superseded.
         self._set_admin_message = hot.prepare(
             update(_REQUESTS)
-            .where(_REQUESTS.c.id == bindparam("request_id"))
+            .where(
+                _REQUESTS.c.id == bindparam("request_id"),
+                _REQUESTS.c.admin_message_id.is_(None),
+            )
             .values(admin_message_id=bindparam("message_id"), updated_at=bindparam("now"))
+            .returning(_REQUESTS.c.id)
         )
 
     async def list_for_user(self, user_id: int, limit: int = 20) -> list[RequestView]:
@@ -76,14 +83,30 @@ class RequestService:
                 raise RequestNotFound(request_id)
             return request_view(row, await _attachments(session, request_id))
 
-    async def set_admin_message(self, request_id: int, message_id: int) -> None:
-        """Remember the staff card's message id, to edit it later."""
-        await self._hot.write_alone(
+    async def set_admin_message(self, request_id: int, chat_id: int, message_id: int) -> bool:
+        """Remember the staff card's message id, to edit it later, unless one is recorded.
+
+        Returns False when another card was recorded first: this one is then queued to say it
+        was superseded and to lose its buttons, so no card is left with buttons the bot never
+        updates.
+        """
+        recorded = await self._hot.write_alone(
             self._set_admin_message,
             request_id=request_id,
             message_id=message_id,
             now=models.utcnow(),
         )
+        if recorded:
+            return True
+        async with self._sessions.begin() as session:
+            await enqueue(
+                session,
+                kind="card_superseded",
+                chat_id=chat_id,
+                payload={"request_id": request_id, "message_id": message_id},
+                dedupe_key=f"superseded:{chat_id}:{message_id}",
+            )
+        return False
 
     async def facts(self) -> list[RequestFacts]:
         """What statistics need of every request."""

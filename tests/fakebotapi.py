@@ -319,6 +319,7 @@ class _DelayRule:
     method: str
     seconds: float
     remaining: int
+    chat_id: int | None = None
 
 
 # --- Small helpers ----------------------------------------------------------------------------
@@ -1418,9 +1419,12 @@ class FakeBotApi:
         """Forget every failure still armed by :meth:`fail_next`."""
         self._fail_rules.clear()
 
-    def delay_next(self, method: str, seconds: float, count: int = 1) -> None:
-        """Answer the next ``count`` calls of ``method`` only after ``seconds`` (for timeouts)."""
-        self._delay_rules.append(_DelayRule(method.lower(), seconds, count))
+    def delay_next(
+        self, method: str, seconds: float, count: int = 1, chat_id: int | None = None
+    ) -> None:
+        """Carry out (and answer) the next ``count`` calls of ``method`` (to ``chat_id``, if
+        given) only after ``seconds``: for timeouts, and for a sender that stalls."""
+        self._delay_rules.append(_DelayRule(method.lower(), seconds, count, chat_id))
 
     def enforce_group_limit(
         self, per_minute: int | None = 20, *, window_seconds: float = 60.0
@@ -2056,7 +2060,7 @@ class FakeBotApi:
         self.calls.append(call)
         self._notify()
         try:
-            await self._apply_delay(name)
+            await self._apply_delay(name, params)
             self._inject_failure(name, params)
             result = handler(params)
             if inspect.isawaitable(result):
@@ -2082,8 +2086,10 @@ class FakeBotApi:
     async def _handle_unknown(self, request: web.Request) -> web.Response:
         return _error_response(ApiError(404, "Not Found"))
 
-    async def _apply_delay(self, method: str) -> None:
+    async def _apply_delay(self, method: str, params: JSON) -> None:
         for rule in self._delay_rules:
+            if rule.chat_id is not None and str(params.get("chat_id")) != str(rule.chat_id):
+                continue
             if rule.method == method.lower() and rule.remaining > 0:
                 rule.remaining -= 1
                 await asyncio.sleep(rule.seconds)

@@ -5,7 +5,11 @@ is given."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,10 +17,12 @@ from sqlalchemy import select
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot.app import BotRuntime
 from bot.intake import UpdateIntake
+from domain import texts
 from storage import models
 from storage.store import Store
-from tests.conftest import TOKEN
+from tests.conftest import TOKEN, bot_settings
 from tests.fakebotapi import FakeBotApi
 
 
@@ -136,3 +142,93 @@ async def test_updates_written_while_a_mark_is_under_way_are_marked_too(
     assert await open_rows(store) == []
     assert counting.seen == [700, 701]
     await intake.drain()
+
+
+# A process whose intake crashes (os._exit) while handling an update whose text is "poison",
+# and records every other update it handles, one id a line.
+CRASHING_CHILD = """
+import asyncio, json, os, sys
+from telegram import Update
+from telegram.ext import Application, TypeHandler
+from bot.intake import UpdateIntake
+from storage.store import Store
+
+url, files, api_url, file_url, token, seen, batch = sys.argv[1:]
+
+async def main() -> None:
+    store = Store.open(url, files)
+    app = (Application.builder().token(token).base_url(api_url).base_file_url(file_url)
+           .updater(None).build())
+
+    async def handle(update, _context) -> None:
+        if update.message.text == "poison":
+            await asyncio.sleep(0.05)  # the other update is handled meanwhile, not yet marked
+            os._exit(3)
+        with open(seen, "a") as out:
+            out.write(f"{update.update_id}\\n")
+
+    app.add_handler(TypeHandler(Update, handle))
+    await app.initialize()
+    intake = UpdateIntake(app, store.inbox)
+    if batch:
+        await intake.accept(json.loads(batch))
+        await asyncio.sleep(10)
+    else:
+        await intake.recover()
+    await intake.drain()
+    await app.shutdown()
+    await store.close()
+
+asyncio.run(main())
+"""
+
+
+async def test_a_crashing_update_is_charged_alone_and_its_sender_told_when_set_aside(
+    api: FakeBotApi, store: Store, database_url: str, data_dir: Path
+) -> None:
+    from tests.test_process import ROOT
+
+    poison, innocent = message(800, chat_id=42), message(801, chat_id=43)
+    poison["message"]["text"] = "poison"
+    for user_id in (42, 43):
+        api.user(user_id, first_name="مریم")
+    seen = data_dir / "seen.txt"
+
+    async def run(batch: str = "") -> int:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", CRASHING_CHILD, database_url, str(data_dir / "files"),
+            api.base_url, api.base_file_url, TOKEN, str(seen), batch,
+            env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, err = await asyncio.wait_for(child.communicate(), timeout=60)
+        assert child.returncode in (0, 3), err.decode()
+        return child.returncode
+
+    # Received together; the process dies handling the poison one, the other handled but
+    # not yet marked.
+    assert await run(json.dumps([poison, innocent])) == 3
+    codes = [await run() for _ in range(5)]
+    # Restarts: the poison crashes it 3 more times (the other one handled at the first
+    # restart after it was tried alone), then it is set aside and the next start is clean.
+    assert codes[:4] == [3, 3, 3, 0], codes
+    assert seen.read_text().split() == ["801", "801"]
+    async with store.sessions() as session:
+        rows = {r.update_id: r for r in await session.scalars(select(models.InboxUpdate))}
+        told = list(
+            await session.scalars(
+                select(models.Outbox).where(models.Outbox.kind == "update_given_up")
+            )
+        )
+    assert rows[801].attempts == 1 and rows[801].processed_at is not None
+    assert rows[800].processed_at is not None
+    assert [row.chat_id for row in told] == [42]
+    assert await open_rows(store) == []
+
+    # The next bot to run tells the sender, in Persian, that their message was given up.
+    runtime = BotRuntime(bot_settings(api, data_dir, database_url=database_url))
+    await runtime.start()
+    try:
+        assert (await api.next_message(42))["text"] == texts.UPDATE_GIVEN_UP
+        await api.expect_no_message(43)
+    finally:
+        await runtime.stop()

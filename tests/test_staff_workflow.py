@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.app import BotRuntime
+from bot.delivery import LANES, OutboxSender
 from bot.settings import parse_staff
 from domain import texts
 from domain.digits import ARABIC_INDIC_DIGITS, ASCII_DIGITS
@@ -639,6 +640,64 @@ async def test_a_digest_due_while_the_bot_was_down_is_sent_once_when_it_is_back(
             await api.expect_no_message(ADMIN_CHAT_ID, wait=1.0)
         finally:
             await runtime.stop()
+
+
+async def test_a_card_sent_again_after_a_stalled_send_leaves_one_card_with_buttons(
+    api: FakeBotApi, applicant: Applicant, data_dir: Any, database_url: str
+) -> None:
+    settings = bot_settings(
+        api, data_dir, staff=STAFF, database_url=database_url, claim_lease_seconds=1.0
+    )
+    runtime = BotRuntime(settings)
+    await runtime.start()
+    try:
+        # This instance's card stalls past its claim on the announcement...
+        api.delay_next("sendMessage", 4.0, chat_id=ADMIN_CHAT_ID)
+        summary = await applicant.file_to_summary()
+        filed = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
+        code = next(c for c in map(parse_tracking_code, filed["text"].split()) if c)
+        request = await runtime.store.requests.find_for_user(applicant.user_id, code)
+        assert request is not None
+        # ...so another instance's sender takes it over and posts the card and documents.
+        other = OutboxSender(
+            runtime.application.bot, runtime.store, admin_chat_id=ADMIN_CHAT_ID,
+            draft_ttl_days=settings.draft_ttl_days, lease=dt.timedelta(seconds=60),
+        )  # fmt: skip
+        for _ in range(100):
+            await other.deliver_due(limit=5, lane=LANES[1])
+            if (await runtime.store.requests.get(request.id)).admin_message_id is not None:
+                break
+            await asyncio.sleep(0.1)
+        recorded = (await runtime.store.requests.get(request.id)).admin_message_id
+        assert recorded is not None
+
+        def cards() -> list[dict[str, Any]]:
+            return [
+                m for m in api.sent(ADMIN_CHAT_ID)
+                if format_tracking_code(code) in (m.get("text") or "") or m.get("reply_markup")
+            ]  # fmt: skip
+
+        for _ in range(100):  # the stalled send comes through, then is told it is superseded
+            if len(cards()) == 2 and all(
+                m["message_id"] == recorded or not m.get("reply_markup") for m in cards()
+            ):
+                break
+            await asyncio.sleep(0.1)
+        live = [m for m in cards() if m.get("reply_markup")]
+        stale = [m for m in cards() if not m.get("reply_markup")]
+        assert [m["message_id"] for m in live] == [recorded]
+        assert [m["text"] for m in stale] == [
+            texts.CARD_SUPERSEDED.format(code=format_tracking_code(code))
+        ]
+        documents = [
+            m for m in api.sent(ADMIN_CHAT_ID) if m.get("photo") or m.get("document")
+        ]  # the court letter and the photo, once, under the recorded card
+        assert [(m.get("reply_to_message") or {}).get("message_id") for m in documents] == [
+            recorded,
+            recorded,
+        ]
+    finally:
+        await runtime.stop()
 
 
 async def test_the_audit_command_prints_a_requests_history(
