@@ -100,6 +100,8 @@ async def _serve_verify(settings: VerifySettings) -> None:
             check_per_minute=settings.verify_check_per_minute,
         ),
         trust_proxy=settings.verify_trust_proxy,
+        header_timeout=settings.verify_header_timeout,
+        body_timeout=settings.verify_body_timeout,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

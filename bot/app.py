@@ -147,6 +147,8 @@ class BotRuntime:
                 check_per_minute=settings.verify_check_per_minute,
             ),
             trust_proxy=settings.verify_trust_proxy,
+            header_timeout=settings.verify_header_timeout,
+            body_timeout=settings.verify_body_timeout,
         )
         self.webhook_route: str | None = None
         self._abandon = asyncio.Event()

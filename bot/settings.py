@@ -99,6 +99,8 @@ class VerifySettings(StorageSettings):
     verify_trust_proxy: bool = False
     verify_per_minute: int = Field(default=60, ge=1)
     verify_check_per_minute: int = Field(default=10, ge=1)
+    verify_header_timeout: float = Field(default=20.0, gt=0)
+    verify_body_timeout: float = Field(default=20.0, gt=0)
     office_name: str = texts.DEFAULT_OFFICE_NAME
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -11,8 +11,12 @@ Routes (``/V/…`` is the same as ``/v/…``: QR codes carry upper-case URLs)::
 
 Privacy: the verifier's IP address is kept in memory only for the rate limiter, and no longer
 than one rate-limit window (pruned on every request and by a sweeper task); it is never logged
-(aiohttp's access log is off and nothing here logs a request's address). National codes typed
-into the check form are compared and forgotten.
+(aiohttp's access log is off, its connection log is rewritten by :class:`_ConnectionLogFilter`,
+and nothing here logs a request's address). National codes typed into the check form are
+compared and forgotten.
+
+Slow clients: a request's line and headers must arrive within ``header_timeout`` of connecting
+(or of the previous answer on a kept connection), its body within ``body_timeout`` (else 408).
 
 Behind a reverse proxy, pass ``trust_proxy=True`` so the limiter keys on the client address the
 proxy appends to ``X-Forwarded-For`` (the right-most entry) instead of the proxy's own address;
@@ -38,6 +42,7 @@ from urllib.parse import quote
 
 import orjson
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import CIMultiDict
 
 from domain import signing, texts
@@ -82,6 +87,53 @@ _DOTTED_QUAD = re.compile(
     r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 )
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+DEFAULT_HEADER_TIMEOUT = 20.0
+DEFAULT_BODY_TIMEOUT = 20.0
+_BODY_TIMEOUT = web.AppKey("body_timeout", float)
+# After an early answer (408, 413) aiohttp reads and drops the rest of the body this long, so
+# the client sees the answer rather than a reset; short, or a slow client keeps the connection.
+_LINGER_SECONDS = 1.0
+
+# aiohttp's connection handler (bad requests, handler crashes) logs here, through the filter.
+_connection_log = logging.getLogger(f"{__name__}.connection")
+
+
+def _is_address(value: object) -> bool:
+    if isinstance(value, tuple) and value:
+        value = value[0]  # a peername
+    if not isinstance(value, str):
+        return False
+    try:
+        ipaddress.ip_address(value.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+class _ConnectionLogFilter(logging.Filter):
+    """Makes aiohttp's connection log safe to keep: no client address, no client bytes.
+
+    A malformed request (a 10 MB header, thousands of headers, a garbage request line) is
+    anyone's to send, so it becomes one WARNING line naming the kind of error; its message is
+    dropped, since it quotes what the client sent. Other records keep their traceback, with
+    any address argument masked.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            level = min(record.levelno, logging.WARNING)
+            record.levelno, record.levelname = level, logging.getLevelName(level)
+            record.msg = "malformed HTTP request refused: %s %s"
+            record.args = (exc.code, type(exc).__name__)
+            record.exc_info, record.exc_text = None, None
+        elif isinstance(record.args, tuple):
+            record.args = tuple("<client>" if _is_address(a) else a for a in record.args)
+        return True
+
+
+_connection_log.addFilter(_ConnectionLogFilter())
 
 
 @dataclass(frozen=True)
@@ -220,6 +272,17 @@ def _error(
     return _html(render_error_page(message), status=status, headers=headers)
 
 
+@contextlib.asynccontextmanager
+async def _body_deadline(request: web.Request) -> AsyncIterator[None]:
+    """Refuse with 408 a body that takes longer than the server's body timeout to arrive."""
+    try:
+        async with asyncio.timeout(request.config_dict.get(_BODY_TIMEOUT, DEFAULT_BODY_TIMEOUT)):
+            yield
+    except TimeoutError:
+        log.info("request body not received in time; refused")
+        raise web.HTTPRequestTimeout() from None
+
+
 class _Handlers:
     """The routes' handlers, sharing the service, the office name and the limiters."""
 
@@ -283,12 +346,15 @@ class _Handlers:
         value: Any
         if request.content_type == "application/json":
             try:
-                body = await request.json()
+                async with _body_deadline(request):
+                    body = await request.json()
             except ValueError:
                 return ""
             value = body.get(CHECK_FIELD) if isinstance(body, dict) else None
         else:
-            value = (await request.post()).get(CHECK_FIELD)
+            async with _body_deadline(request):
+                form = await request.post()
+            value = form.get(CHECK_FIELD)
         if not isinstance(value, str) or len(value) > _MAX_CODE_LENGTH:
             return ""
         return value.strip()
@@ -338,6 +404,8 @@ async def _error_pages(request: web.Request, handler: Handler) -> web.StreamResp
         message = texts.WEB_NOT_FOUND if exc.status == 404 else texts.WEB_BAD_REQUEST
         headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         response = _error(request, exc.status, message, headers=headers)
+        if exc.status == 408:
+            response.force_close()  # no keep-alive for a client too slow to send a body
     except asyncio.CancelledError:
         raise
     except Exception:
@@ -362,17 +430,22 @@ def build_verify_app(
     office_name: str,
     limits: RateLimits = RateLimits(),
     trust_proxy: bool = False,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
 ) -> web.Application:
     """The verification web application over ``confirmations``.
 
     ``office_name`` is shown in the page header; ``limits`` are the per-address rate limits;
     ``trust_proxy`` makes the limiter believe ``X-Forwarded-For`` (only behind a proxy that
-    sets it).
+    sets it); ``body_timeout`` is how long a request body may take to arrive (the webhook's
+    too, when added to this app).
     """
+    if not body_timeout > 0:
+        raise ValueError("body_timeout must be positive")
     handlers = _Handlers(
         confirmations, office_name=office_name, limits=limits, trust_proxy=trust_proxy
     )
     app = web.Application(middlewares=[_error_pages], client_max_size=_MAX_BODY)
+    app[_BODY_TIMEOUT] = body_timeout
     for prefix in ("/v", "/V"):
         app.router.add_get(prefix + "/{token}", handlers.verify)
         app.router.add_post(prefix + "/{token}/check", handlers.check)
@@ -393,11 +466,20 @@ class VerifyServer:
         office_name: str,
         limits: RateLimits = RateLimits(),
         trust_proxy: bool = False,
+        header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
         shutdown_timeout: float = 5.0,
     ) -> None:
+        if not header_timeout > 0:
+            raise ValueError("header_timeout must be positive")
         self.app = build_verify_app(
-            confirmations, office_name=office_name, limits=limits, trust_proxy=trust_proxy
+            confirmations,
+            office_name=office_name,
+            limits=limits,
+            trust_proxy=trust_proxy,
+            body_timeout=body_timeout,
         )
+        self._header_timeout = header_timeout
         self._shutdown_timeout = shutdown_timeout
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -407,9 +489,15 @@ class VerifyServer:
         if self._runner is not None:
             raise RuntimeError("the verification server is already running")
         # access_log=None: aiohttp's access log would record every verifier's address.
+        # keepalive_timeout: aiohttp arms it on connecting and after each answer, and closes
+        # the connection if no complete request head has come by then, so it is the header
+        # timeout too (aiohttp has no other).
         runner = web.AppRunner(
             self.app,
             access_log=None,
+            logger=_connection_log,
+            keepalive_timeout=self._header_timeout,
+            lingering_time=_LINGER_SECONDS,
             handle_signals=False,
             shutdown_timeout=self._shutdown_timeout,
         )
@@ -476,11 +564,12 @@ def add_webhook(
         chunks: list[bytes] = []
         size = 0
         # read() returns what has arrived so far; a body may come in several pieces.
-        while chunk := await request.content.read(65536):
-            size += len(chunk)
-            if size > _MAX_UPDATE_BYTES:
-                return web.Response(status=413)
-            chunks.append(chunk)
+        async with _body_deadline(request):
+            while chunk := await request.content.read(65536):
+                size += len(chunk)
+                if size > _MAX_UPDATE_BYTES:
+                    return web.Response(status=413)
+                chunks.append(chunk)
         body = b"".join(chunks)
         try:
             update = json.loads(body)
