@@ -2,13 +2,17 @@
 
 ``import FILE [--mapping M] [--table T] [--dry-run]`` reads a CSV, Excel or MS Access file (see
 ``storage.registry_import`` for formats and mapping files) and inserts or updates its records;
-``--dry-run`` only reads and checks the file, without opening the database. ``count`` prints how
-many records the registry holds; ``find`` shows what a request would be matched with.
+``--dry-run`` only reads and checks the file, without opening the database. The report names
+every column of the file as read, not read, or lossy (in Persian, for the staff member running
+it); a file that cannot be imported is refused with one line saying what to do. ``count``
+prints how many records the registry holds; ``find`` shows what a request would be matched
+with.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import logging
 import sys
 import time
@@ -16,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bot.settings import StorageSettings
+from domain import texts
 
 if TYPE_CHECKING:
     from storage.registry import ImportCounts, MatchResult, RegistryService
@@ -43,6 +48,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         choices=ACCESS_READER_CHOICES,
         default="auto",
         help="Access reader: mdb-export when installed, else access-parser (auto)",
+    )
+    imp.add_argument(
+        "--jet3-charset",
+        type=_code_page,
+        help="code page of Access 97 text (default: the mapping's, else cp1256)",
     )
     imp.add_argument("--batch", type=int, default=5000, help="rows per transaction (5000)")
     imp.add_argument(
@@ -100,15 +110,30 @@ async def run(args: argparse.Namespace, settings: StorageSettings) -> int:
         finally:
             await store.close()
     except RegistryImportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        advice = texts.REGISTRY_IMPORT_REFUSALS.get(exc.kind or "")
+        print(f"error: {advice} — {exc}" if advice else f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def _code_page(name: str) -> str:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"unknown code page {name!r}") from None
+    return name
 
 
 def _open_source(args: argparse.Namespace) -> RegistryImport:
     from storage.registry_import import RegistryImport, load_mapping
 
     mapping = load_mapping(args.mapping) if args.mapping else None
-    return RegistryImport(args.file, mapping, table=args.table, access_reader=args.reader)
+    return RegistryImport(
+        args.file,
+        mapping,
+        table=args.table,
+        access_reader=args.reader,
+        jet3_charset=args.jet3_charset,
+    )
 
 
 def _dry_run(args: argparse.Namespace) -> int:
@@ -150,9 +175,8 @@ def _print_report(
 ) -> None:
     where = f"  table: {report.table}" if report.table else ""
     print(f"file: {report.path}{where}  reader: {report.reader}", file=out)
-    if report.columns:
-        mapped = ", ".join(f"{f} <- {c!r}" for f, c in report.columns.items())
-        print(f"columns: {mapped}", file=out)
+    for line in _column_lines(report):
+        print(line, file=out)
     line = f"read: {report.rows_read}"
     if counts is None:
         line += f"  valid: {report.rows_valid}"
@@ -175,6 +199,43 @@ def _print_report(
                 print(f"  row {skipped.row}: {skipped.reason}", file=out)
     for note in report.notes:
         print(f"note: {note}", file=out)
+
+
+def _column_lines(report: ImportReport) -> list[str]:
+    """The report's Persian lines on the file's columns: read, not read, and lost values."""
+    separator = texts.REGISTRY_IMPORT_LIST_SEPARATOR
+    lines = []
+    if report.charset is not None:
+        lines.append(texts.REGISTRY_IMPORT_JET3_CHARSET.format(charset=report.charset))
+    if report.columns:
+        read = [
+            texts.REGISTRY_IMPORT_COLUMN_READ.format(field=f, column=c)
+            for f, c in report.columns.items()
+        ]
+        lines.append(texts.REGISTRY_IMPORT_COLUMNS_READ.format(columns=separator.join(read)))
+    if report.ignored:
+        ignored = []
+        for column, why in report.ignored.items():
+            said = texts.REGISTRY_IMPORT_IGNORED_WHY.get(why, why)
+            ignored.append(
+                texts.REGISTRY_IMPORT_COLUMN_IGNORED_WHY.format(column=column, why=said)
+                if said
+                else texts.REGISTRY_IMPORT_COLUMN_IGNORED.format(column=column)
+            )
+        lines.append(texts.REGISTRY_IMPORT_COLUMNS_IGNORED.format(columns=separator.join(ignored)))
+    for loss in report.losses.values():
+        what = texts.REGISTRY_IMPORT_LOSSES[loss.kind].format(
+            count=loss.count,
+            row=loss.first_row,
+            reason=loss.first_reason,
+            charset=report.charset,
+        )
+        lines.append(
+            texts.REGISTRY_IMPORT_COLUMN_LOST.format(
+                column=loss.column, field=loss.field, what=what
+            )
+        )
+    return lines
 
 
 def _print_match(result: MatchResult, out: TextIO) -> None:

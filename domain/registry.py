@@ -105,14 +105,16 @@ RejectKind = Literal["national_code", "name", "exam_date", "format", "identity",
 
 
 class RowRejected(ValueError):
-    """A source row cannot become a registry record: ``reason`` says why (English, for the
-    person running the import; it never repeats a national code), ``kind`` which check failed
-    (for counting)."""
+    """A source row (or one of its values) cannot become a registry record: ``reason`` says
+    why (English, for the person running the import; it never repeats a national code),
+    ``kind`` which check failed (for counting), ``field`` the registry field at fault when
+    one is."""
 
-    def __init__(self, reason: str, kind: RejectKind) -> None:
+    def __init__(self, reason: str, kind: RejectKind, field: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.kind: RejectKind = kind
+        self.field = field
 
 
 # --- Normalisation --------------------------------------------------------------------------
@@ -329,10 +331,13 @@ def parse_exam_date(
     if value is None:
         return None
     if isinstance(value, dt.date):
+        raw_date = value.date().isoformat() if isinstance(value, dt.datetime) else str(value)
         if calendar != "gregorian" and value.year in JALALI_YEARS:
-            y, m, d = _to_jalali(value.year, value.month, value.day, "jalali", str(value))
+            y, m, d = _to_jalali(value.year, value.month, value.day, "jalali", raw_date)
         else:
-            y, m, d = _to_jalali(value.year, value.month, value.day, "gregorian", str(value))
+            y, m, d = _to_jalali(value.year, value.month, value.day, "gregorian", raw_date)
+        if y > (current_year or current_jalali_year()):
+            raise RowRejected(f"exam date {raw_date!r} is in the future", "exam_date")
         return f"{y:04d}/{m:02d}/{d:02d}"
     raw = text_of(value)
     if raw is None or raw in ("(Empty Date)",):
@@ -448,12 +453,18 @@ def make_row(
     calendar: DateCalendar = "auto",
     order: DateOrder = "auto",
     current_year: int | None = None,
+    optional_errors: list[RowRejected] | None = None,
 ) -> RegistryRow:
     """Clean and check one source row given as registry field → value (see IMPORT_FIELDS).
 
+    When ``optional_errors`` is a list, an unreadable value in a field the row can do without
+    (exam date, exam year, format) does not reject the row: the field is left empty and its
+    error, naming the field, is appended to the list.
+
     Raises:
         RowRejected: the row cannot be a record: no name, a national code that is not valid,
-            an unreadable exam date or format, too little to identify it, or a value too long.
+            an unreadable exam date or format (unless ``optional_errors`` is given), too
+            little to identify it, or a value too long.
         ValueError: ``fields`` names a field the registry does not have (a programming error).
     """
     unknown = set(fields) - set(IMPORT_FIELDS)
@@ -479,16 +490,23 @@ def make_row(
     if full is None or not normalize_name(full):
         raise RowRejected("no name", "name")
 
-    exam_date = parse_exam_date(
-        fields.get("exam_date"), calendar, order, current_year
-    ) or parse_exam_date(text["exam_year"], "jalali", order, current_year)
+    def optional(name: str, read: Callable[[], str | None]) -> str | None:
+        try:
+            return read()
+        except RowRejected as exc:
+            exc.field = name
+            if optional_errors is None:
+                raise
+            optional_errors.append(exc)
+            return None
 
-    fmt: str | None = None
-    if text["format"] is not None:
-        classification = parse_format(text["format"])
-        if classification is None:
-            raise RowRejected(f"unknown format {text['format']!r}", "format")
-        fmt = classification.value
+    exam_date = optional(
+        "exam_date",
+        lambda: parse_exam_date(fields.get("exam_date"), calendar, order, current_year),
+    ) or optional(
+        "exam_year", lambda: parse_exam_date(text["exam_year"], "jalali", order, current_year)
+    )
+    fmt = optional("format", lambda: _format_value(text["format"]))
 
     certificate_number = _code_or_none(text["certificate_number"])
     if not (national_code or certificate_number or exam_date or text["trade"]):
@@ -517,6 +535,15 @@ def make_row(
         if value is not None and len(value) > limit:
             raise RowRejected(f"{name} longer than {FIELD_LIMITS[name]} characters", "too_long")
     return row
+
+
+def _format_value(text: str | None) -> str | None:
+    if text is None:
+        return None
+    classification = parse_format(text)
+    if classification is None:
+        raise RowRejected(f"unknown format {text!r}", "format")
+    return classification.value
 
 
 # --- Comparison with a request --------------------------------------------------------------

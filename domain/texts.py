@@ -765,3 +765,64 @@ REGISTRY_RULES = {
 REGISTRY_NOT_FOUND = "در سوابق ثبت‌شده (دفاتر ثبت و فایل‌های واردشده) پیدا نشد."
 REGISTRY_SUGGESTED = "دسته‌بندی پیشنهادی از روی سوابق: {label}"
 REGISTRY_SOURCE = "منبع سابقه: {source}"
+
+# The import report of `registry import` (bot.registry_cli), for the staff member running it:
+# every column of the file is read, not read, or listed with what was lost of it.
+REGISTRY_IMPORT_COLUMNS_READ = "ستون‌های خوانده‌شده: {columns}"
+REGISTRY_IMPORT_COLUMN_READ = "{field} ← «{column}»"
+REGISTRY_IMPORT_COLUMNS_IGNORED = "ستون‌های خوانده‌نشده: {columns}"
+REGISTRY_IMPORT_COLUMN_IGNORED = "«{column}»"
+REGISTRY_IMPORT_COLUMN_IGNORED_WHY = "«{column}» ({why})"
+REGISTRY_IMPORT_LIST_SEPARATOR = "، "
+# Why a column was not read (storage.registry_import.ImportReport.ignored; "" needs no word).
+REGISTRY_IMPORT_IGNORED_WHY = {
+    "alternative": "ستون دیگری همین مورد را داشت",
+    "calculated": "ستون محاسبه‌شده",
+    "complex": "ستون چندمقداری یا پیوست",
+    "binary": "ستون دودویی",
+    "unsupported": "نوع ناشناخته",
+}
+REGISTRY_IMPORT_COLUMN_LOST = "⚠️ ستون «{column}» ({field}): {what}"
+# What was lost of a column (storage.registry_import.ColumnLoss.kind).
+REGISTRY_IMPORT_LOSSES = {
+    "calculated": (
+        "ستون محاسبه‌شده است (Access آن را از ستون‌های دیگر می‌سازد) و خوانده نشد؛ "
+        "این مورد خالی ماند. خودِ آن ستون‌ها را در فایل نگاشت بیاورید."
+    ),
+    "complex": (
+        "ستون چندمقداری یا پیوست است و خوانده نشد؛ این مورد خالی ماند. "
+        "در Access مقدارها را به یک ستون متنی ببرید."
+    ),
+    "binary": "ستون دودویی (OLE) است و خوانده نشد؛ این مورد خالی ماند.",
+    "unsupported": "نوع این ستون را هیچ‌یک از دو خواننده نمی‌شناسد؛ این مورد خالی ماند.",
+    "exam_date": "{count} مقدار تاریخ خوانا نبود و خالی ماند (نخستین: ردیف {row}، {reason}).",
+    "format": "{count} مقدار فرمت ناشناخته بود و خالی ماند (نخستین: ردیف {row}، {reason}).",
+    "unreadable": "{count} مقدار خوانده نشد و خالی ماند (نخستین: ردیف {row}، {reason}).",
+    "garbled": (
+        "{count} مقدار با کدپیج {charset} درهم به نظر می‌رسد و همان‌گونه ذخیره شد "
+        "(نخستین: ردیف {row})؛ اگر درست نیست، کدپیج فایل را با ‎--jet3-charset‎ بدهید."
+    ),
+}
+REGISTRY_IMPORT_JET3_CHARSET = (
+    "متن این فایل Access 97 با کدپیج {charset} خوانده شد؛ اگر نام‌ها درهم است، کدپیج درست را "
+    "با ‎--jet3-charset‎ یا jet3_charset در فایل نگاشت بدهید."
+)
+# A file that cannot be imported (storage.registry_import.RegistryImportError.kind): what to do.
+REGISTRY_IMPORT_REFUSALS = {
+    "mdbtools_missing": (
+        "mdbtools نصب نیست: آن را نصب کنید (apt-get install mdbtools) یا ‎--reader access-parser‎ "
+        "را بدهید."
+    ),
+    "mdbtools_failed": (
+        "mdbtools این فایل را نخواند: ‎--reader access-parser‎ را امتحان کنید، یا فایل را در "
+        "Access با «Compact and Repair» فشرده و دوباره ذخیره کنید."
+    ),
+    "unreadable": (
+        "access-parser این فایل را نخواند: mdbtools را نصب کنید (apt-get install mdbtools) و "
+        "دوباره وارد کنید، یا فایل را در Access با «Compact and Repair» دوباره ذخیره کنید."
+    ),
+    "no_tables": (
+        "در این فایل جدولی دیده نشد: اگر رمز دارد، در Access رمز را بردارید و دوباره ذخیره کنید."
+    ),
+    "table": "نام جدول را با ‎--table‎ یا name در بخش [table] فایل نگاشت بدهید.",
+}

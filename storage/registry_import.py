@@ -2,7 +2,10 @@
 
 Everything streams: a file is read row by row and each row is cleaned and checked
 (:func:`domain.registry.make_row`) as it is reached; a bad row is counted and described in the
-:class:`ImportReport` (row number and reason) and the import goes on.
+:class:`ImportReport` (row number and reason) and the import goes on. An unreadable value in a
+field a record does without (exam date, exam year, format) keeps the row with that field
+empty, counted in the report under its column. The report names every source column as read,
+ignored (and why) or lossy (:class:`ColumnLoss`): nothing is dropped or stored wrong unsaid.
 
 Formats
 -------
@@ -14,20 +17,26 @@ Formats
 * **Excel** (``.xlsx``, ``.xlsm``) through openpyxl in read-only mode; the sheet is the mapping's
   table name or the first sheet. Row numbers are the sheet's. Old ``.xls`` files must be saved
   as ``.xlsx`` or CSV first.
-* **MS Access** (``.mdb`` Jet 3/4, ``.accdb`` ACE). Two readers, chosen by ``access_reader``:
+* **MS Access** (``.mdb`` Jet 3/4, ``.accdb`` ACE 12–17, Access 2007 to 365): read by
+  ``storage.registry_access``. Two readers, chosen by ``access_reader``:
 
   - ``mdb-export`` from mdbtools, used by default (``auto``) when it is installed: a C program
     whose CSV output is streamed, so any size is read in constant memory; it reads every table
-    of the test files, including Jet 3 tables that access-parser cannot decode.
-  - ``access-parser`` (pure Python, from PyPI, always installed): the fallback. It loads the
-    file into memory (Access files are at most 2 GB) and is decoded here record by record, so
-    a record it cannot decode is reported as a skipped row instead of shifting the columns of
-    every later row (which its whole-table API would do).
+    of the test files, including Jet 3 tables that access-parser cannot decode. The values it
+    cannot give (dates before 1899-12-30, Date/Time Extended) are read again by access-parser.
+  - ``access-parser`` (pure Python, from PyPI, always installed): the fallback, and what
+    ``auto`` takes when mdbtools fails on a file. It loads the file into memory (Access files
+    are at most 2 GB) and is decoded here record by record, so a record it cannot decode is
+    reported as a skipped row instead of shifting the columns of every later row (which its
+    whole-table API would do).
 
   Row numbers count records in storage order. Dates come as Gregorian date-times (converted to
-  Jalali unless their year is already a Jalali one; see ``parse_exam_date``). For Access 97
-  (Jet 3) files, whose text is in a Windows code page, set ``jet3_charset`` (``cp1256`` for
-  Persian); Jet 4 and ACE store Unicode.
+  Jalali unless their year is already a Jalali one, as when Jalali dates were typed into a
+  Date/Time column; see ``parse_exam_date``). Calculated, multi-value, attachment, binary and
+  unknown-type columns are not read: a field mapped to one stays empty and the report says
+  so (guessing by header passes over them). Access 97 (Jet 3) text is in a Windows code page
+  the file does not record: ``jet3_charset`` (default ``cp1256``, Persian Windows) decodes it,
+  and values that look garbled in it are counted in the report; Jet 4 and ACE store Unicode.
 
 Mapping files
 -------------
@@ -38,7 +47,7 @@ TOML (``.toml``) or JSON (``.json``) with the same structure; every section is o
     header_row = 1           # CSV/Excel: the row holding the column names
     encoding = "cp1256"      # CSV: force an encoding instead of detecting it
     delimiter = ";"          # CSV: force a delimiter
-    jet3_charset = "cp1256"  # Access 97 (Jet 3) files: the code page of their text
+    jet3_charset = "cp1256"  # Access 97 (Jet 3) files: their text's code page (cp1256)
 
     [columns]                # registry field = source column (exact name, or same letters)
     last_name = "LastName"
@@ -57,7 +66,8 @@ TOML (``.toml``) or JSON (``.json``) with the same structure; every section is o
 Registry fields: national_code, first_name, last_name, full_name, father_name, trade,
 standard_code, certificate_number, exam_date, exam_year (when only the year is known), centre,
 province, source, format. With a ``[columns]`` section only the columns it names are read;
-without one, columns are recognised by their header, in Persian or English (:data:`HEADERS`).
+without one, columns are recognised by their header, in Persian or English (:data:`HEADERS`;
+:data:`FALLBACK_HEADERS` for a field no other column gives).
 Without a ``source`` column or constant, the source is the file's name (and table).
 """
 
@@ -68,14 +78,8 @@ import collections
 import csv
 import dataclasses
 import importlib
-import io
 import json
-import os
-import re
 import shutil
-import struct
-import subprocess
-import tempfile
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -91,6 +95,16 @@ from domain.registry import (
     RowRejected,
     make_row,
     normalize_name,
+)
+from storage.registry_access import (
+    DEFAULT_JET3_CHARSET,
+    UNREADABLE_KINDS,
+    AccessError,
+    AccessTable,
+    Unreadable,
+    looks_garbled,
+    open_with_access_parser,
+    open_with_mdbtools,
 )
 
 AccessReader = Literal["auto", "mdb-export", "access-parser"]
@@ -122,7 +136,8 @@ HEADERS: dict[str, tuple[str, ...]] = {
     ),
     "trade": (
         "trade", "occupation", "skill", "حرفه", "رشته", "نام حرفه", "عنوان حرفه",
-        "رشته مهارتی", "نام رشته", "عنوان استاندارد",
+        "رشته مهارتی", "نام رشته", "عنوان استاندارد", "حرفه / رشته", "رشته / حرفه",
+        "عنوان حرفه / رشته",
     ),
     "standard_code": (
         "standard_code", "standard code", "standard", "کد استاندارد", "کد حرفه",
@@ -144,13 +159,27 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "source": ("source", "منبع"),
     "format": ("format", "فرمت", "نوع گواهینامه", "فرمت گواهینامه"),
 }  # fmt: skip
+# Headers read for a field only when no column of HEADERS gives it (the issue date of a
+# certificate stands in for its exam date).
+FALLBACK_HEADERS: dict[str, tuple[str, ...]] = {
+    "exam_date": (
+        "issue_date", "issue date", "date of issue", "تاریخ صدور", "تاریخ صدور گواهینامه",
+        "تاریخ صدور مدرک",
+    ),
+    "exam_year": ("issue_year", "issue year", "سال صدور"),
+}  # fmt: skip
 _NAME_FIELDS = ("full_name", "first_name", "last_name")
-_ATTACHMENT_TABLE_RE = re.compile(r"^f_[0-9A-F]{32}_", re.IGNORECASE)
 
 
 class RegistryImportError(Exception):
     """The file as a whole cannot be imported (unreadable, no such table, no name column, a
-    bad mapping file); the message says why, for the person running the import."""
+    bad mapping file); the message says why, for the person running the import, and ``kind``
+    (when not None) names the trouble for a translated explanation of what to do (see
+    ``domain.texts.REGISTRY_IMPORT_REFUSALS``)."""
+
+    def __init__(self, message: str, kind: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 def _header_key(name: str) -> str:
@@ -158,6 +187,9 @@ def _header_key(name: str) -> str:
 
 
 _HEADER_FIELDS = {_header_key(alias): f for f, aliases in HEADERS.items() for alias in aliases}
+_FALLBACK_FIELDS = {
+    _header_key(alias): f for f, aliases in FALLBACK_HEADERS.items() for alias in aliases
+}
 
 
 # --- Mapping files --------------------------------------------------------------------------
@@ -288,14 +320,44 @@ class SkippedRow:
 
 
 @dataclass
+class ColumnLoss:
+    """Values of one source column not stored as the file holds them.
+
+    ``kind`` says why: a whole column that cannot be read (``calculated``, ``complex`` for
+    multi-value and attachment columns, ``binary``, ``unsupported``; ``count`` is then 0 and
+    the field stays empty), values left empty (``exam_date``, ``format``: not readable as
+    one; ``unreadable``: the reader could not give them), or values kept as read but looking
+    garbled in the Access 97 code page (``garbled``).
+    """
+
+    column: str
+    field: str
+    kind: str
+    count: int = 0
+    first_row: int | None = None
+    first_reason: str = ""
+
+
+@dataclass
 class ImportReport:
-    """What reading a file found; filled in as the rows are read."""
+    """What reading a file found; filled in as the rows are read.
+
+    Every source column is in exactly one of :attr:`columns` (read), :attr:`ignored` or, for a
+    column that cannot be read at all, :attr:`losses`; a column read can also have losses.
+    """
 
     path: Path
     reader: str = ""
     table: str | None = None
     # Registry field → the source column it is read from.
     columns: dict[str, str] = field(default_factory=dict)
+    # Source column not read → why: "" (no registry field), "alternative" (another column
+    # gives its field) or the kind of a column that cannot be read (see ColumnLoss).
+    ignored: dict[str, str] = field(default_factory=dict)
+    # Source column → what was lost of it.
+    losses: dict[str, ColumnLoss] = field(default_factory=dict)
+    # The code page Access 97 text was decoded with (None: not an Access 97 file).
+    charset: str | None = None
     rows_read: int = 0  # data rows met (wholly empty rows are passed over silently)
     rows_valid: int = 0
     skipped: int = 0
@@ -313,10 +375,19 @@ class ImportReport:
         if len(self.skipped_rows) < self.kept:
             self.skipped_rows.append(SkippedRow(row, reason))
 
+    def lose(self, column: str, field_name: str, kind: str, row: int, reason: str) -> None:
+        """Count a value of ``column`` not stored as the file holds it (see ColumnLoss)."""
+        loss = self.losses.get(column)
+        if loss is None:
+            loss = self.losses[column] = ColumnLoss(column, field_name, kind, 0, row, reason)
+        loss.count += 1
+
 
 # --- Raw readers: (header, rows of (row number, values)) ------------------------------------
 
 RawRows = Iterator[tuple[int, Sequence[object]]]
+# A row's values, or the reason an Access record could not be decoded.
+Rows = Iterator[tuple[int, Sequence[object] | str]]
 
 
 def _is_utf8(path: Path) -> bool:
@@ -383,217 +454,18 @@ def _excel_rows(path: Path, mapping: ImportMapping, report: ImportReport) -> Raw
         workbook.close()
 
 
-def _access_tables_mdbtools(path: Path, env: Mapping[str, str]) -> list[str]:
-    tool = shutil.which("mdb-tables")
-    if tool is None:
-        raise RegistryImportError("mdb-tables (mdbtools) is not installed")
-    result = subprocess.run(
-        [tool, "-1", str(path)], capture_output=True, env=dict(env), check=False
-    )
-    if result.returncode != 0:
-        message = result.stderr.decode("utf-8", "replace").strip()
-        raise RegistryImportError(f"{path}: mdb-tables failed: {message}")
-    return [t for t in result.stdout.decode("utf-8", "replace").splitlines() if t]
-
-
-def _choose_table(path: Path, wanted: str | None, tables: Sequence[str]) -> str:
-    if wanted is not None:
-        if wanted in tables:
-            return wanted
-        raise RegistryImportError(f"{path}: no table {wanted!r}; tables: {', '.join(tables)}")
-    if len(tables) == 1:
-        return tables[0]
-    raise RegistryImportError(
-        f"{path}: name the table to import (--table or the mapping's [table] name); "
-        f"tables: {', '.join(tables) or 'none'}"
-    )
-
-
-def _mdbtools_rows(
-    path: Path, mapping: ImportMapping, table: str | None, report: ImportReport
-) -> RawRows:
-    env = dict(os.environ)
-    if mapping.jet3_charset:
-        env["MDB_JET3_CHARSET"] = mapping.jet3_charset
-    env.setdefault("MDB_ICONV", "UTF-8")
-    name = _choose_table(path, table, _access_tables_mdbtools(path, env))
-    report.reader = "mdb-export (mdbtools)"
-    report.table = name
-    tool = shutil.which("mdb-export")
-    if tool is None:
-        raise RegistryImportError("mdb-export (mdbtools) is not installed")
-    command = [tool, "-b", "strip", "-T", "%Y-%m-%d %H:%M:%S", str(path), name]
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, env=env)
-        assert process.stdout is not None
-        try:
-            text = io.TextIOWrapper(process.stdout, encoding="utf-8", errors="replace", newline="")
-            # The header is number 0: records are numbered from 1, as access-parser's are.
-            yield from enumerate(csv.reader(text), start=0)
-            returncode = process.wait()
-            if returncode != 0:
-                errors.seek(0)
-                message = errors.read().decode("utf-8", "replace").strip()
-                raise RegistryImportError(f"{path}: mdb-export failed ({returncode}): {message}")
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-            process.stdout.close()
-
-
-def _user_tables(catalog: Mapping[str, object]) -> list[str]:
-    return [
-        name
-        for name in catalog
-        if not name.startswith("MSys") and not _ATTACHMENT_TABLE_RE.match(name)
-    ]
-
-
-def _usage_map_pages(database: Any, table: Any) -> list[int] | None:
-    """The numbers of the table's data pages from its usage map, as mdbtools finds them, or
-    None if the map cannot be read.
-
-    access-parser instead takes every data page whose owner is the table, which in Jet 3 files
-    includes stale pages (nwind.mdb's ``Umsätze`` has 257 of them next to its 51 real ones)
-    whose leftover bytes it would decode as rows.
-    """
-    page_size: int = database.page_size
-    pages: Mapping[int, bytes] = database._all_pages
-    row_count_offset = 8 if database.version == 3 else 12
-    try:
-        pointer: int = table.table_header.row_page_map
-        page = pages[(pointer >> 8) * page_size]
-        row = pointer & 0xFF
-        start = struct.unpack_from("<H", page, row_count_offset + 2 + row * 2)[0] & 0x1FFF
-        end = (
-            page_size
-            if row == 0
-            else struct.unpack_from("<H", page, row_count_offset + row * 2)[0] & 0x1FFF
-        )
-        usage = page[start:end]
-        if usage[0] == 0:  # inline bitmap from a first page
-            first = struct.unpack_from("<I", usage, 1)[0]
-            bits = usage[5:]
-            return [first + i for i in range(len(bits) * 8) if bits[i // 8] >> (i % 8) & 1]
-        if usage[0] == 1:  # a list of bitmap pages, each covering (page size - 4) * 8 pages
-            span = (page_size - 4) * 8
-            numbers: list[int] = []
-            for j in range((len(usage) - 1) // 4):
-                map_page = struct.unpack_from("<I", usage, 1 + 4 * j)[0]
-                if not map_page:
-                    continue
-                bits = pages[map_page * page_size][4:]
-                numbers.extend(j * span + i for i in range(span) if bits[i // 8] >> (i % 8) & 1)
-            return numbers
-    except (KeyError, IndexError, struct.error, AttributeError):
-        return None
-    return None
-
-
-def _access_parser_records(database: Any, table: Any) -> Iterator[bytes]:
-    """The raw records of an access-parser table, in storage order (as ``AccessTable.parse``
-    walks them: deleted records skipped, overflow records followed), from the pages in the
-    table's usage map."""
-    parse_data_page_header = importlib.import_module(
-        "access_parser.parsing_primitives"
-    ).parse_data_page_header
-    numbers = _usage_map_pages(database, table)
-    if numbers is None:
-        data_pages: list[bytes] = list(table.table.linked_pages)
-    else:
-        data_pages = [
-            page
-            for n in numbers
-            if (page := database._data_pages.get(n * database.page_size)) is not None
-        ]
-    for page in data_pages:
-        header = parse_data_page_header(page, version=table.version)
-        last_offset: int | None = None
-        for offset in header.record_offsets:
-            if offset & 0x8000:  # deleted
-                last_offset = offset & 0xFFF
-                continue
-            if offset & 0x4000:  # moved to an overflow page
-                pointer_offset = offset & 0xFFF
-                last_offset = pointer_offset
-                pointer = struct.unpack("<I", page[pointer_offset : pointer_offset + 4])[0]
-                record = table._get_overflow_record(pointer)
-                if record:
-                    yield record
-                continue
-            record = page[offset:] if not last_offset else page[offset:last_offset]
-            last_offset = offset
-            if record:
-                yield record
-
-
-def _access_parser_rows(
-    path: Path, mapping: ImportMapping, table: str | None, report: ImportReport
-) -> Iterator[tuple[int, Sequence[object] | str]]:
-    """Rows from access-parser; a record it cannot decode comes as the reason text."""
-    from collections import defaultdict
-
-    AccessParser = importlib.import_module("access_parser").AccessParser
-
-    try:
-        database = AccessParser(str(path))
-    except Exception as exc:  # the parser raises whatever its structures raise
-        raise RegistryImportError(f"{path}: access-parser cannot read it ({exc})") from None
-    name = _choose_table(path, table, _user_tables(database.catalog))
-    report.reader = "access-parser"
-    report.table = name
-    try:
-        access_table = database.get_table(name)
-        columns = [c.col_name_str for _, c in sorted(access_table.columns.items())]
-    except Exception as exc:
-        raise RegistryImportError(
-            f"{path}: access-parser cannot read table {name!r} ({exc})"
-        ) from None
-    recode = database.version == 3 and mapping.jet3_charset
-    yield 0, columns
-    number = 0
-    for number, record in enumerate(_access_parser_records(database, access_table), start=1):
-        access_table.parsed_table = defaultdict(list)
-        try:
-            access_table._parse_row(record)
-        except Exception as exc:
-            yield number, f"Access record could not be decoded ({type(exc).__name__}: {exc})"
-            continue
-        parsed = access_table.parsed_table
-        if any(len(parsed.get(c, ())) != 1 for c in columns):
-            yield number, "Access record could not be decoded (access-parser)"
-            continue
-        values: list[object] = [parsed[c][0] for c in columns]
-        if recode:
-            values = [_recode(v, cast(str, mapping.jet3_charset)) for v in values]
-        yield number, values
-    expected = getattr(access_table.table_header, "number_of_rows", None)
-    if isinstance(expected, int) and expected != number:
-        report.notes.append(
-            f"access-parser found {number} record(s) where the table header counts {expected}; "
-            "mdbtools' mdb-export may read this file better"
-        )
-
-
-def _recode(value: object, charset: str) -> object:
-    """Jet 3 text that access-parser read as Latin-1, decoded with its real code page."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return value.encode("latin-1").decode(charset)
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return value
-
-
 # --- Mapping source columns to fields -------------------------------------------------------
 
 
 def _resolve_columns(
-    path: Path, header: Sequence[object], mapping: ImportMapping
-) -> dict[str, int]:
-    """Registry field → index of its source column."""
-    names = [str(h).strip() if h is not None else "" for h in header]
+    path: Path, names: Sequence[str], mapping: ImportMapping, unreadable: Mapping[int, str]
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Registry field → index of its source column, and the columns left out → why.
+
+    A mapping file's columns are taken as named; guessing by header passes over the columns
+    in ``unreadable`` (index → kind) and takes a :data:`FALLBACK_HEADERS` column only for a
+    field no other column gives.
+    """
     if mapping.columns:
         resolved: dict[str, int] = {}
         for field_name, column in mapping.columns.items():
@@ -607,21 +479,46 @@ def _resolve_columns(
                     f"columns: {', '.join(n for n in names if n)}"
                 )
             resolved[field_name] = loose[0]
-        return resolved
+        used = set(resolved.values())
+        return resolved, {
+            n: unreadable.get(i, "") for i, n in enumerate(names) if n and i not in used
+        }
     found: dict[str, int] = {}
+    ignored: dict[str, str] = {}
+    fallbacks: list[tuple[str, int]] = []
     for index, name in enumerate(names):
-        known = _HEADER_FIELDS.get(_header_key(name)) if name else None
-        if known is not None and known not in found:
+        key = _header_key(name) if name else ""
+        known = _HEADER_FIELDS.get(key)
+        fallback = _FALLBACK_FIELDS.get(key)
+        if (known or fallback) and index in unreadable:
+            ignored[name] = unreadable[index]
+        elif known is not None and known not in found:
             found[known] = index
-    return found
+        elif known is not None:
+            ignored[name] = "alternative"
+        elif fallback is not None:
+            fallbacks.append((fallback, index))
+        elif name:
+            ignored[name] = ""
+    for fallback, index in fallbacks:
+        if fallback in found:
+            ignored[names[index]] = "alternative"
+        else:
+            found[fallback] = index
+    return found, ignored
 
 
 class RegistryImport:
     """The rows of one registry file, read lazily: iterate once (for instance by passing it to
     ``RegistryService.upsert``); :attr:`report` fills in as the rows go by.
 
-    Raises (while iterating):
-        RegistryImportError: the file as a whole cannot be read (see that class).
+    ``jet3_charset`` is the code page of an Access 97 file's text; without it, the mapping's
+    ``jet3_charset``, else :data:`DEFAULT_JET3_CHARSET`.
+
+    Raises:
+        LookupError: (when made) ``jet3_charset`` is no code page Python knows.
+        RegistryImportError: (while iterating) the file as a whole cannot be read (see that
+            class).
     """
 
     def __init__(
@@ -631,6 +528,7 @@ class RegistryImport:
         *,
         table: str | None = None,
         access_reader: AccessReader = "auto",
+        jet3_charset: str | None = None,
         kept_reasons: int = DEFAULT_KEPT_REASONS,
         current_year: int | None = None,
     ) -> None:
@@ -640,9 +538,12 @@ class RegistryImport:
         self.mapping = mapping or ImportMapping()
         self.table = table or self.mapping.table
         self.access_reader = access_reader
+        self.jet3_charset = jet3_charset or self.mapping.jet3_charset or DEFAULT_JET3_CHARSET
+        codecs.lookup(self.jet3_charset)  # LookupError for an unknown code page
         self.report = ImportReport(path, kept=kept_reasons)
         self._current_year = current_year
         self._started = False
+        self._access: AccessTable | None = None
 
     def __iter__(self) -> Iterator[RegistryRow]:
         if self._started:
@@ -650,7 +551,7 @@ class RegistryImport:
         self._started = True
         return self._rows()
 
-    def _raw(self) -> Iterator[tuple[int, Sequence[object] | str]]:
+    def _raw(self) -> Rows:
         suffix = self.path.suffix.lower()
         if not self.path.is_file():
             raise RegistryImportError(f"{self.path}: no such file")
@@ -662,12 +563,14 @@ class RegistryImport:
                 mapping = dataclasses.replace(mapping, table=self.table)
             return _excel_rows(self.path, mapping, self.report)
         if suffix in ACCESS_SUFFIXES:
-            reader = self.access_reader
-            if reader == "auto":
-                reader = "mdb-export" if shutil.which("mdb-export") else "access-parser"
-            if reader == "mdb-export":
-                return _mdbtools_rows(self.path, self.mapping, self.table, self.report)
-            return _access_parser_rows(self.path, self.mapping, self.table, self.report)
+            try:
+                table = self._open_access()
+            except AccessError as exc:
+                raise RegistryImportError(str(exc), exc.kind) from None
+            self._access = table
+            self.report.reader, self.report.table = table.reader, table.name
+            self.report.charset = table.charset
+            return _access_rows(table)
         if suffix == ".xls":
             raise RegistryImportError(f"{self.path}: save old .xls files as .xlsx or CSV first")
         raise RegistryImportError(
@@ -675,11 +578,29 @@ class RegistryImport:
             f"{', '.join(CSV_SUFFIXES + EXCEL_SUFFIXES + ACCESS_SUFFIXES)}"
         )
 
+    def _open_access(self) -> AccessTable:
+        """The table through the reader asked for; ``auto`` takes mdbtools when installed and
+        access-parser where it is not or fails on the file."""
+        notes = self.report.notes
+        reader = self.access_reader
+        if reader == "auto" and shutil.which("mdb-export") is None:
+            reader = "access-parser"
+        if reader == "access-parser":
+            return open_with_access_parser(self.path, self.table, self.jet3_charset, notes)
+        try:
+            return open_with_mdbtools(self.path, self.table, self.jet3_charset, notes)
+        except AccessError as exc:
+            if reader != "auto" or exc.kind != "mdbtools_failed":
+                raise
+            notes.append(f"mdbtools could not read the file ({exc}); access-parser read it")
+            return open_with_access_parser(self.path, self.table, self.jet3_charset, notes)
+
     def _rows(self) -> Iterator[RegistryRow]:
         report, mapping = self.report, self.mapping
         current_year = self._current_year or current_jalali_year()
         raw = self._raw()
-        header_row = 0 if self.path.suffix.lower() in ACCESS_SUFFIXES else mapping.header_row
+        access = self._access
+        header_row = 0 if access is not None else mapping.header_row
         header: Sequence[object] | None = None
         for number, values in raw:
             if number == header_row and not isinstance(values, str):
@@ -687,17 +608,36 @@ class RegistryImport:
                 break
         if header is None:
             raise RegistryImportError(f"{self.path}: no header row (row {header_row})")
-        columns = _resolve_columns(self.path, header, mapping)
-        report.columns = {f: str(header[i]) for f, i in columns.items()}
+        names = [str(h).strip() if h is not None else "" for h in header]
+        unreadable = {}
+        if access is not None:
+            unreadable = {
+                i: c.kind for i, c in enumerate(access.columns) if c.kind in UNREADABLE_KINDS
+            }
+        columns, report.ignored = _resolve_columns(self.path, names, mapping, unreadable)
+        for field_name, index in list(columns.items()):
+            if index in unreadable:  # named by the mapping: the field stays empty
+                del columns[field_name]
+                report.losses[names[index]] = ColumnLoss(
+                    names[index], field_name, unreadable[index]
+                )
+        report.columns = {f: names[i] for f, i in columns.items()}
         constants: dict[str, object] = dict(mapping.constants)
         if "source" not in columns and "source" not in constants:
             constants["source"] = self.path.name + (f":{report.table}" if report.table else "")
         if not any(f in columns or f in constants for f in _NAME_FIELDS):
-            names = [str(h) for h in header if h is not None and str(h).strip()]
+            lost = [loss for loss in report.losses.values() if loss.field in _NAME_FIELDS]
+            if lost:
+                raise RegistryImportError(
+                    f"{self.path}: the name column {lost[0].column!r} cannot be read "
+                    f"(a {lost[0].kind} column); map another column to the name"
+                )
+            found = ", ".join(n for n in names if n)
             raise RegistryImportError(
-                f"{self.path}: no name column found among {', '.join(names)}; "
+                f"{self.path}: no name column found among {found}; "
                 "give a mapping file naming the columns"
             )
+        check_text = report.charset is not None
         for number, values in raw:
             if isinstance(values, str):
                 report.rows_read += 1
@@ -708,16 +648,35 @@ class RegistryImport:
             report.rows_read += 1
             fields = dict(constants)
             for field_name, index in columns.items():
-                fields[field_name] = values[index] if index < len(values) else None
+                if access is not None:
+                    value = access.value(number, index, values)
+                else:
+                    value = values[index] if index < len(values) else None
+                if isinstance(value, Unreadable):
+                    report.lose(names[index], field_name, "unreadable", number, value.reason)
+                    value = None
+                elif check_text and isinstance(value, str) and looks_garbled(value):
+                    report.lose(names[index], field_name, "garbled", number, value)
+                fields[field_name] = value
+            optional_errors: list[RowRejected] = []
             try:
                 row = make_row(
                     fields,
                     calendar=mapping.calendar,
                     order=mapping.order,
                     current_year=current_year,
+                    optional_errors=optional_errors,
                 )
             except RowRejected as exc:
                 report.skip(number, exc.reason, exc.kind)
                 continue
+            for error in optional_errors:
+                field_name = error.field or error.kind
+                column = report.columns.get(field_name, f"[constants] {field_name}")
+                report.lose(column, field_name, error.kind, number, error.reason)
             report.rows_valid += 1
             yield row
+
+
+def _access_rows(table: AccessTable) -> Rows:
+    yield from table.rows
