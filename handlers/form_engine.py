@@ -79,7 +79,31 @@ async def ask(context: ContextTypes.DEFAULT_TYPE, draft: DraftView, prefix: str 
         # A long summary: the prefix goes alone rather than cut the summary short.
         await context.bot.send_message(draft.chat_id, prefix)
         text = body
-    await context.bot.send_message(draft.chat_id, text, reply_markup=markup)
+    sent = await context.bot.send_message(draft.chat_id, text, reply_markup=markup)
+    await _withdraw_if_overtaken(context, draft, sent)
+
+
+async def _withdraw_if_overtaken(
+    context: ContextTypes.DEFAULT_TYPE, draft: DraftView, sent: Message
+) -> None:
+    """Delete a question the draft moved past while it was being sent.
+
+    Instances sharing a database may handle one chat at once (a webhook's next update, an
+    update taken over after a crash): one may send question 10 just after another asked
+    question 11, and an answer to it would land in field 11. Checked after the send, so
+    whichever question stays last in the chat is the one the draft waits on.
+    """
+    store = deps(context).store
+    if await store.drafts.is_current(draft):
+        return
+    log.info("question %s overtaken while it was sent; withdrawn", draft.step)
+    try:
+        await sent.delete()
+    except TelegramError:
+        # Cannot withdraw it: ask the current question again below it instead.
+        current = await store.drafts.get(draft.user_id)
+        if current is not None and current.step != draft.step:
+            await ask(context, current)
 
 
 async def receive(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: DraftView) -> None:

@@ -142,6 +142,21 @@ class DraftService:
         row = await self._hot.read(self._read, user_id=user_id)
         return _hot_view(row) if row else None
 
+    async def is_current(self, draft: DraftView) -> bool:
+        """Whether the draft still waits on ``draft``'s step, with no answer taken since.
+
+        (Finishing an upload in the background rewrites the draft, but takes no answer.)
+        """
+        row = await self._hot.read(self._read, user_id=draft.user_id)
+        if row is None:
+            return False
+        now = _hot_view(row)
+        return (now.id, now.step, now.last_message_id) == (
+            draft.id,
+            draft.step,
+            draft.last_message_id,
+        )
+
     async def start(self, user_id: int, chat_id: int, kind: str) -> tuple[DraftView, bool]:
         """Start a draft of ``kind``, or return the user's unfinished one.
 

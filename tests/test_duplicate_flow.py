@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from bot.app import BotRuntime
 from domain import texts, uploads
 from domain.digits import to_persian_digits
+from domain.forms import FORMS
 from domain.tracking import format_tracking_code, parse_tracking_code
 from storage import models
 from tests.conftest import ADMIN_CHAT_ID
@@ -628,3 +629,37 @@ async def test_a_message_whose_inbox_write_failed_comes_again_and_is_taken_once(
     assert draft is not None
     assert draft.answers["full_name"] == GOOD_ANSWERS[0][1]
     assert draft.answers["father_name"] == GOOD_ANSWERS[1][1]
+
+
+async def test_a_question_overtaken_while_it_was_sent_is_withdrawn(
+    api: FakeBotApi, bot: BotRuntime, applicant: Applicant
+) -> None:
+    await applicant.open_duplicate_request()
+    for _key, value in GOOD_ANSWERS[:2]:
+        await applicant.say(value)
+    # The question after the national code stalls on its way out; meanwhile another
+    # instance sharing the database takes the birth date (a webhook's next update, say).
+    api.delay_next("sendMessage", 1.5, chat_id=applicant.user_id)
+    api.send_text(applicant.user_id, GOOD_ANSWERS[2][1])
+    for _ in range(100):
+        draft = await bot.store.drafts.get(applicant.user_id)
+        if draft is not None and draft.step == "birth_date":
+            break
+        await asyncio.sleep(0.02)
+    assert draft is not None and draft.step == "birth_date"
+    field = FORMS["duplicate"].field("birth_date")
+    assert field is not None and field.parse is not None
+    await bot.store.drafts.answer(
+        applicant.user_id, "birth_date", "birth_date", field.parse(GOOD_ANSWERS[3][1]), 10**6
+    )
+    stale = await applicant.reply()
+    assert texts.PROMPT_BIRTH_DATE in stale["text"]
+    # The birth-date question came through after the draft moved on: it is withdrawn, so
+    # the last question in the chat is never one the draft no longer waits on.
+    for _ in range(100):
+        if api.message(applicant.user_id, stale["message_id"]) is None:
+            break
+        await asyncio.sleep(0.02)
+    assert api.message(applicant.user_id, stale["message_id"]) is None
+    draft = await bot.store.drafts.get(applicant.user_id)
+    assert draft is not None and draft.step == "mobile"
