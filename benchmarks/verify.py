@@ -45,6 +45,7 @@ from bot.web import RateLimits, VerifyServer
 from domain import signing
 from domain.jalali import to_tehran
 from domain.signing import ConfirmationKind, SigningKey, TokenPayload
+from domain.text import frozen_name_key
 from storage import models
 from storage.store import Store
 
@@ -70,7 +71,7 @@ def _payload(serial: int, issued_on: dt.date, key_id: int) -> TokenPayload:
         kind=ConfirmationKind.DUPLICATE,
         serial=serial,
         issued_on=issued_on,
-        holder_hash=_holder_hash(national_code(serial), signing.normalise_full_name(name)),
+        holder_hash=_holder_hash(national_code(serial), frozen_name_key(name)),
         key_id=key_id,
     )
 

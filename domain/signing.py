@@ -39,9 +39,7 @@ import base64
 import binascii
 import datetime
 import hashlib
-import re
 import struct
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
@@ -51,6 +49,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import CryptoError
+
+from domain.text import frozen_name_key, frozen_national_code_key
 
 __all__ = [
     "EPOCH",
@@ -72,8 +72,6 @@ __all__ = [
     "UnknownKey",
     "decode_token",
     "holder_binding",
-    "normalise_full_name",
-    "normalise_national_code",
     "sign_token",
     "verify_token",
     "verify_url",
@@ -211,50 +209,10 @@ class TokenPayload:
 
 # --- Holder binding --------------------------------------------------------------------------
 
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
-# Letter variants people type interchangeably for the same Persian name.
-_LETTER_VARIANTS = str.maketrans(
-    {
-        "ي": "ی",
-        "ى": "ی",
-        "ئ": "ی",
-        "ك": "ک",
-        "ة": "ه",
-        "ۀ": "ه",
-        "ہ": "ه",
-        "أ": "ا",
-        "إ": "ا",
-        "ٱ": "ا",
-        "آ": "ا",
-        "ؤ": "و",
-    }
-)
-# Spaces, zero-width (non-)joiners, tatweel and direction marks carry no identity.
-_IGNORED = re.compile(r"[\s\u200b-\u200f\u202a-\u202e\u2066-\u2069\u0640\ufeff]+")
-
-
-def normalise_national_code(national_code: str) -> str:
-    """ASCII digits only: Persian/Arabic digits are mapped, separators dropped."""
-    digits = "".join(ch for ch in national_code.translate(_DIGITS) if ch.isascii())
-    return "".join(ch for ch in digits if ch.isdigit())
-
-
-def normalise_full_name(full_name: str) -> str:
-    """A spelling-tolerant key for a Persian name.
-
-    Arabic letter variants map to their Persian forms, hamza/madda forms of alef to plain alef,
-    diacritics are dropped, and every space or zero-width joiner is removed (so «محمدحسین»,
-    «محمد حسین» and «محمد‌حسین» agree).
-    """
-    decomposed = unicodedata.normalize("NFKD", full_name)
-    no_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    recomposed = unicodedata.normalize("NFC", no_marks).translate(_LETTER_VARIANTS)
-    return _IGNORED.sub("", recomposed).casefold()
-
 
 def holder_binding(national_code: str, full_name: str) -> bytes:
     """The token's holder hash: SHA-256(national code | full name), first 8 bytes."""
-    material = f"{normalise_national_code(national_code)}|{normalise_full_name(full_name)}"
+    material = f"{frozen_national_code_key(national_code)}|{frozen_name_key(full_name)}"
     return hashlib.sha256(material.encode("utf-8")).digest()[:HOLDER_HASH_SIZE]
 
 

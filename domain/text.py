@@ -113,3 +113,49 @@ def comparison_key(s: str) -> str:
     s = s.translate(_COMPARISON_FOLD)
     s = re.sub(f"[{HAMZA_MARKS}{ZWNJ} ]", "", s)
     return to_ascii_digits(s.casefold())
+
+
+# --- Frozen: the holder keys of issued QR codes ---------------------------------------------
+# domain.signing.holder_binding hashes these two keys into every confirmation's QR code; a
+# printed confirmation verifies only while they give the same bytes for the same input. They
+# are frozen: never change them (not even to agree with the functions above); add new ones.
+
+_FROZEN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+# Letter variants people type interchangeably for the same Persian name.
+_FROZEN_LETTER_VARIANTS = str.maketrans(
+    {
+        "ي": "ی",
+        "ى": "ی",
+        "ئ": "ی",
+        "ك": "ک",
+        "ة": "ه",
+        "ۀ": "ه",
+        "ہ": "ه",
+        "أ": "ا",
+        "إ": "ا",
+        "ٱ": "ا",
+        "آ": "ا",
+        "ؤ": "و",
+    }
+)
+# Spaces, zero-width (non-)joiners, tatweel and direction marks carry no identity.
+_FROZEN_IGNORED = re.compile(r"[\s\u200b-\u200f\u202a-\u202e\u2066-\u2069\u0640\ufeff]+")
+
+
+def frozen_national_code_key(national_code: str) -> str:
+    """ASCII digits only: Persian/Arabic digits are mapped, separators dropped."""
+    digits = "".join(ch for ch in national_code.translate(_FROZEN_DIGITS) if ch.isascii())
+    return "".join(ch for ch in digits if ch.isdigit())
+
+
+def frozen_name_key(full_name: str) -> str:
+    """A spelling-tolerant key for a Persian name.
+
+    Arabic letter variants map to their Persian forms, hamza/madda forms of alef to plain alef,
+    diacritics are dropped, and every space or zero-width joiner is removed (so «محمدحسین»,
+    «محمد حسین» and «محمد‌حسین» agree).
+    """
+    decomposed = unicodedata.normalize("NFKD", full_name)
+    no_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    recomposed = unicodedata.normalize("NFC", no_marks).translate(_FROZEN_LETTER_VARIANTS)
+    return _FROZEN_IGNORED.sub("", recomposed).casefold()

@@ -215,3 +215,20 @@ def test_verify_url_is_qr_alphanumeric(key: SigningKey) -> None:
     assert url.startswith("HTTPS://VERIFY.EXAMPLE.IR/V/")
     assert "//" not in url.removeprefix("HTTPS://")
     assert set(url) <= set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+
+
+@pytest.mark.parametrize(
+    ("national_code", "full_name", "expected"),
+    [
+        ("۰۰۱۳۵۴۲۴۱۹", "مريم احمدي", "b1c73a2f1cf4fa50"),
+        ("0013542419", "مریم احمدی", "b1c73a2f1cf4fa50"),
+        ("٠٠١٣٥٤٢٤١٩ ", "محمد\u200cحسین  آقائي", "8f18bf87e7fc2430"),
+        ("12-34", "ــأحمدُ إِبراهيم ۀ", "dfbafb8de7ef4d93"),
+    ],
+)
+def test_the_holder_binding_of_issued_qr_codes_never_changes(
+    national_code: str, full_name: str, expected: str
+) -> None:
+    # Bytes from the first release: printed confirmations verify only while these hold
+    # (domain.text's frozen keys).
+    assert holder_binding(national_code, full_name).hex() == expected
