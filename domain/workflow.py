@@ -84,6 +84,7 @@ class Transition:
     needs_text: bool = False
     classification: Classification | None = None
     needs_file: bool = False  # the staff reply must carry a scan
+    applicant_event: str | None = None  # what the applicant is told (texts.NOTIFY), if anything
 
 
 _REVIEWABLE = frozenset({Status.SUBMITTED, Status.IN_REVIEW})
@@ -100,10 +101,14 @@ _REVIEWERS = frozenset({Role.REVIEWER})
 _DECIDERS = frozenset({Role.REVIEWER, Role.SIGNER})
 _NOBODY: frozenset[Role] = frozenset()  # applicant acts, never staff
 
+# Every act, once: who may do it, from where to where, and what the applicant is told. Staff
+# acts come in the order their buttons appear on a request's card. (Not formatted: one
+# transition a line or two reads as a table.)
 TRANSITIONS: dict[Act, Transition] = {
     t.act: t
     for t in (
-        Transition(Act.REVIEW, frozenset({Status.SUBMITTED}), Status.IN_REVIEW, _REVIEWERS),
+        Transition(Act.REVIEW, frozenset({Status.SUBMITTED}), Status.IN_REVIEW, _REVIEWERS,
+                   applicant_event="in_review"),
         Transition(Act.CLASSIFY_BOOKS, _REVIEWABLE, Status.IN_REVIEW, _REVIEWERS,
                    classification=Classification.OLD_BOOKS),
         Transition(Act.CLASSIFY_CENTRE, _REVIEWABLE, Status.IN_REVIEW, _REVIEWERS,
@@ -111,41 +116,30 @@ TRANSITIONS: dict[Act, Transition] = {
         Transition(Act.CLASSIFY_MECHANIZED, _REVIEWABLE, Status.IN_REVIEW, _REVIEWERS,
                    classification=Classification.MECHANIZED),
         Transition(Act.ASK, frozenset({Status.IN_REVIEW}), Status.WAITING_APPLICANT, _REVIEWERS,
-                   needs_text=True),
+                   needs_text=True, applicant_event="question"),
         Transition(Act.ASK_CENTRE, _REVIEWABLE, Status.WAITING_CENTRE, _REVIEWERS,
                    needs_text=True, classification=Classification.OLD_CENTRE),
         Transition(Act.CENTRE_FOUND, frozenset({Status.WAITING_CENTRE}), Status.IN_REVIEW,
                    _REVIEWERS, needs_file=True),
         Transition(Act.CENTRE_NOT_FOUND, frozenset({Status.WAITING_CENTRE}), Status.IN_REVIEW,
                    _REVIEWERS, needs_file=True),
-        Transition(Act.REJECT, _REFUSABLE, Status.REJECTED, _DECIDERS, needs_text=True),
-        Transition(Act.FORGE, _REFUSABLE, Status.FORGED, _DECIDERS, needs_text=True),
         Transition(Act.RECOMMEND, frozenset({Status.IN_REVIEW}), Status.RECOMMENDED, _REVIEWERS),
         Transition(Act.APPROVE, frozenset({Status.RECOMMENDED}), Status.APPROVED,
-                   frozenset({Role.SIGNER})),
-        Transition(Act.ANSWER, frozenset({Status.WAITING_APPLICANT}), Status.IN_REVIEW, _NOBODY),
-        Transition(Act.WITHDRAW, OPEN, Status.WITHDRAWN, _NOBODY),
+                   frozenset({Role.SIGNER}), applicant_event="approved"),
+        Transition(Act.REJECT, _REFUSABLE, Status.REJECTED, _DECIDERS, needs_text=True,
+                   applicant_event="rejected"),
+        Transition(Act.FORGE, _REFUSABLE, Status.FORGED, _DECIDERS, needs_text=True,
+                   applicant_event="not_accepted"),
         Transition(Act.REVOKE, frozenset({Status.APPROVED}), Status.REVOKED,
-                   frozenset({Role.SIGNER}), needs_text=True),
+                   frozenset({Role.SIGNER}), needs_text=True, applicant_event="revoked"),
+        Transition(Act.ANSWER, frozenset({Status.WAITING_APPLICANT}), Status.IN_REVIEW, _NOBODY,
+                   applicant_event="answer_received"),
+        Transition(Act.WITHDRAW, OPEN, Status.WITHDRAWN, _NOBODY, applicant_event="withdrawn"),
     )
 }  # fmt: skip
 
-# The order buttons appear on a staff card.
-STAFF_ACTS = (
-    Act.REVIEW,
-    Act.CLASSIFY_BOOKS,
-    Act.CLASSIFY_CENTRE,
-    Act.CLASSIFY_MECHANIZED,
-    Act.ASK,
-    Act.ASK_CENTRE,
-    Act.CENTRE_FOUND,
-    Act.CENTRE_NOT_FOUND,
-    Act.RECOMMEND,
-    Act.APPROVE,
-    Act.REJECT,
-    Act.FORGE,
-    Act.REVOKE,
-)
+# The acts staff press, in the order of the card's buttons.
+STAFF_ACTS = tuple(act for act, t in TRANSITIONS.items() if t.roles)
 
 
 def transition(act: Act, *, single_step: bool = False) -> Transition:

@@ -9,6 +9,7 @@ import enum
 import re
 from dataclasses import dataclass
 
+from domain import workflow
 from domain.digits import parse_id
 
 
@@ -38,22 +39,8 @@ class Action(enum.StrEnum):
     CENTRE_NOT_FOUND = "cn"
 
 
-# Which workflow act each staff button stands for (domain.workflow.Act values).
-STAFF_ACTS: dict[Action, str] = {
-    Action.REVIEW: "review",
-    Action.CLASSIFY_BOOKS: "classify_old_books",
-    Action.CLASSIFY_CENTRE: "classify_old_centre",
-    Action.CLASSIFY_MECHANIZED: "classify_mechanized",
-    Action.ASK: "ask",
-    Action.RECOMMEND: "recommend",
-    Action.APPROVE: "approve",
-    Action.REJECT: "reject",
-    Action.FORGE: "forge",
-    Action.REVOKE: "revoke",
-    Action.ASK_CENTRE: "ask_centre",
-    Action.CENTRE_FOUND: "centre_found",
-    Action.CENTRE_NOT_FOUND: "centre_not_found",
-}
+# Which workflow act each staff button stands for: the action of the act's name.
+STAFF_ACTS: dict[Action, str] = {Action[act.name]: act.value for act in workflow.STAFF_ACTS}
 STAFF_BUTTONS: dict[str, Action] = {act: action for action, act in STAFF_ACTS.items()}
 
 

@@ -67,26 +67,6 @@ class Prompt:
     created_at: dt.datetime
 
 
-# What the applicant is told after each act (None: nothing).
-APPLICANT_EVENTS: dict[Act, str | None] = {
-    Act.REVIEW: "in_review",
-    Act.CLASSIFY_BOOKS: None,
-    Act.CLASSIFY_CENTRE: None,
-    Act.CLASSIFY_MECHANIZED: None,
-    Act.ASK: "question",
-    Act.ASK_CENTRE: None,
-    Act.CENTRE_FOUND: None,
-    Act.CENTRE_NOT_FOUND: None,
-    Act.REJECT: "rejected",
-    Act.FORGE: "not_accepted",
-    Act.RECOMMEND: None,
-    Act.APPROVE: "approved",
-    Act.ANSWER: "answer_received",
-    Act.WITHDRAW: "withdrawn",
-    Act.REVOKE: "revoked",
-}
-
-
 class WorkflowService:
     """Moves requests through their life (domain.workflow) on behalf of staff and applicants."""
 
@@ -257,7 +237,7 @@ class WorkflowService:
         attachment_id: int | None = None,
     ) -> None:
         """Queue every message this act owes, in the act's own transaction."""
-        event = APPLICANT_EVENTS[act]
+        event = transition(act).applicant_event
         if act is Act.FORGE and row.kind == "inquiry":
             # The organisation gets the office's answer letter instead of a short notice.
             event = None
