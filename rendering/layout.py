@@ -1,11 +1,10 @@
-"""Page layout shared by rendered documents: fitted text, justified paragraphs, small tables.
+"""The page canvas of rendered documents: an A4 grayscale page measured in millimetres.
 
-The canvas is :mod:`rendering.confirmation`'s page (millimetre regions; every text fitted into
-its box by shrinking, then wrapping, then cutting with an ellipsis; every drawn line recorded as
-a :class:`~rendering.confirmation.TextBox`) and its value formatting (Persian digits; codes
-wrapped in first-strong isolates so that they keep their own order inside Persian text). Those
-helpers are private there but stable; this module gives them public names and adds what running
-text needs: paragraphs justified on both sides and a right-to-left label/value table.
+:class:`Page` fits every text into its box (smaller type, then more lines, then an ellipsis)
+and records each drawn line as a :class:`TextBox`; it also sets running text (paragraphs
+justified on both sides) and right-to-left label/value tables. :func:`persian` and
+:func:`code` format values: Persian digits, and codes wrapped in first-strong isolates so that
+they keep their own order inside Persian text. :func:`encode_png` is the documents' PNG encode.
 
 Justification spreads a line's spare width over its word gaps. Words are drawn one by one from
 the right, so a run of left-to-right words (a Latin name inside Persian text) is kept together
@@ -14,19 +13,16 @@ and drawn as one piece, which lets the bidi algorithm order it; see :func:`bidi_
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
-from PIL import Image, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
-from rendering.confirmation import A4_MM, RenderedPage, TextBox, page_size
-from rendering.confirmation import _code as _confirmation_code
-from rendering.confirmation import _encode_png as _confirmation_encode_png
-from rendering.confirmation import _Page as _ConfirmationPage
-from rendering.confirmation import _persian as _confirmation_persian
-from rendering.fonts import BOLD, REGULAR
+from rendering.fonts import BOLD, REGULAR, font
 
 __all__ = [
     "A4_MM",
@@ -34,6 +30,7 @@ __all__ = [
     "GREY_TEXT",
     "INK",
     "LABEL_FILL",
+    "PNG_COMPRESS_LEVEL",
     "REGULAR",
     "RULE",
     "Page",
@@ -48,33 +45,72 @@ __all__ = [
 ]
 
 Box = tuple[int, int, int, int]
+Align = Literal["right", "center", "left"]
 # (label, value, bold value)
 TableRow = tuple[str, str, bool]
+
+A4_MM = (210.0, 297.0)
+PNG_COMPRESS_LEVEL = 3
 
 INK = 0
 GREY_TEXT = 90
 RULE = 120
 LABEL_FILL = 236
+_WHITE = 255
 
+_FSI, _PDI = "\u2068", "\u2069"
+_NBSP = "\u00a0"
+_ELLIPSIS = "…"
+# Extended Arabic-Indic (Persian) digits U+06F0..U+06F9; built from code points so that all
+# Persian text stays in domain.texts.
+_PERSIAN_DIGITS = str.maketrans({str(d): chr(0x06F0 + d) for d in range(10)})
 _ISOLATED = re.compile("\u2068[^\u2069]*\u2069")
 # A justified line's gaps may grow to this many normal spaces; beyond that the line is set
 # ragged (right-aligned) rather than torn apart.
 _MAX_STRETCH = 4.0
 
 
-def persian(text: str) -> str:
-    """Free Persian text with Latin digits shown as Persian digits."""
-    return _confirmation_persian(text)
+@dataclass(frozen=True)
+class TextBox:
+    """Where one text was drawn (``bbox``) and the box it had to stay in (``region``)."""
+
+    text: str
+    bbox: Box
+    region: Box
 
 
-def code(text: str) -> str:
-    """A code or date: Persian digits unless it has Latin letters; isolated; unbreakable."""
-    return _confirmation_code(text)
+@dataclass(frozen=True)
+class RenderedPage:
+    image: Image.Image
+    text_boxes: tuple[TextBox, ...]
+
+
+def page_size(dpi: float) -> tuple[int, int]:
+    """A4 in pixels at ``dpi`` (1240x1754 at 150 dpi)."""
+    return (round(A4_MM[0] * dpi / 25.4), round(A4_MM[1] * dpi / 25.4))
 
 
 def encode_png(image: Image.Image, dpi: float) -> bytes:
     """``image`` as PNG bytes tagged with ``dpi`` (the compression level documents use)."""
-    return _confirmation_encode_png(image, dpi)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL, dpi=(dpi, dpi))
+    return buffer.getvalue()
+
+
+# --- Value formatting ------------------------------------------------------------------------
+
+
+def persian(text: str) -> str:
+    """Free Persian text with Latin digits shown as Persian digits."""
+    return text.translate(_PERSIAN_DIGITS)
+
+
+def code(text: str) -> str:
+    """A code or date: Persian digits unless it has Latin letters; isolated; unbreakable."""
+    shown = text.strip() or "-"
+    if not any("a" <= ch.lower() <= "z" for ch in shown):
+        shown = shown.translate(_PERSIAN_DIGITS)
+    return _FSI + shown.replace(" ", _NBSP) + _PDI
 
 
 def _direction(word: str) -> Literal["L", "R", "EN", "N"]:
@@ -126,6 +162,7 @@ def bidi_units(words: Sequence[str]) -> list[str]:
 
 
 def _sizes(pt: float, min_pt: float | None) -> list[float]:
+    """The type sizes to try, from ``pt`` down to ``min_pt`` in half points."""
     smallest = pt if min_pt is None else min_pt
     sizes: list[float] = []
     size = pt
@@ -136,12 +173,112 @@ def _sizes(pt: float, min_pt: float | None) -> list[float]:
     return sizes
 
 
-class Page(_ConfirmationPage):
+# --- The canvas ------------------------------------------------------------------------------
+
+
+class Page:
     """A grayscale A4 canvas measured in millimetres that fits and records every text."""
+
+    def __init__(self, dpi: float) -> None:
+        self.dpi = dpi
+        self.size = page_size(dpi)
+        self.image = Image.new("L", self.size, _WHITE)
+        self.draw = ImageDraw.Draw(self.image)
+        self.boxes: list[TextBox] = []
+
+    def px(self, mm: float) -> int:
+        return round(mm * self.dpi / 25.4)
 
     def mm(self, px: int) -> float:
         """Pixels back to millimetres."""
         return px * 25.4 / self.dpi
+
+    def font(self, pt: float, weight: int) -> ImageFont.FreeTypeFont:
+        return font(round(pt * self.dpi / 72), weight)
+
+    def region(self, left: float, top: float, right: float, bottom: float) -> Box:
+        return (self.px(left), self.px(top), self.px(right), self.px(bottom))
+
+    @staticmethod
+    def width(text: str, face: ImageFont.FreeTypeFont) -> float:
+        return face.getlength(text, direction="rtl", language="fa")
+
+    # --- Fitted text -------------------------------------------------------------------------
+
+    def _wrap(self, text: str, face: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
+        lines: list[str] = []
+        for paragraph in text.split("\n"):
+            current = ""
+            for word in paragraph.split(" "):
+                if not word:
+                    continue
+                candidate = f"{current} {word}" if current else word
+                if current and self.width(candidate, face) > max_width:
+                    lines.append(current)
+                    current = word
+                else:
+                    current = candidate
+            lines.append(current)
+        return lines
+
+    def _truncate(
+        self, line: str, face: ImageFont.FreeTypeFont, max_width: int, *, cut: bool = False
+    ) -> str:
+        """``line`` itself if it fits (and ``cut`` is false), else a prefix ending in "…"."""
+        if not cut and self.width(line, face) <= max_width:
+            return line
+        # Drop isolate marks so a cut never leaves one unbalanced.
+        plain = line.replace(_FSI, "").replace(_PDI, "")
+        while plain and self.width(plain + _ELLIPSIS, face) > max_width:
+            plain = plain[:-1]
+        return plain.rstrip() + _ELLIPSIS
+
+    def fit(
+        self,
+        text: str,
+        region: Box,
+        pt: float,
+        *,
+        weight: int = REGULAR,
+        min_pt: float | None = None,
+        max_lines: int = 1,
+        leading: float = 1.55,
+    ) -> tuple[ImageFont.FreeTypeFont, list[str], int]:
+        """Choose size and lines so ``text`` fits ``region``: shrink, then wrap, then cut."""
+        left, top, right, bottom = region
+        max_width, max_height = right - left, bottom - top
+        sizes = _sizes(pt, min_pt)
+
+        def line_height(face: ImageFont.FreeTypeFont) -> int:
+            return round(face.size * leading)
+
+        one_line = " ".join(text.split())
+        if "\n" not in text:
+            for size in sizes:
+                face = self.font(size, weight)
+                if self.width(one_line, face) <= max_width and face.size <= max_height:
+                    return face, [one_line], line_height(face)
+        if max_lines > 1:
+            for size in sizes:
+                face = self.font(size, weight)
+                lines = self._wrap(text, face, max_width)
+                fits_width = all(self.width(line, face) <= max_width for line in lines)
+                if (
+                    fits_width
+                    and len(lines) <= max_lines
+                    and len(lines) * line_height(face) <= max_height
+                ):
+                    return face, lines, line_height(face)
+        face = self.font(sizes[-1], weight)
+        rows = max(1, min(max_lines, max_height // max(1, line_height(face))))
+        lines = self._wrap(text, face, max_width) if max_lines > 1 else [one_line]
+        overflow = len(lines) > rows
+        lines = lines[:rows]
+        lines = [
+            self._truncate(line, face, max_width, cut=overflow and index == len(lines) - 1)
+            for index, line in enumerate(lines)
+        ]
+        return face, lines, line_height(face)
 
     def _line(
         self,
@@ -150,15 +287,47 @@ class Page(_ConfirmationPage):
         anchor_x: float,
         centre_y: float,
         *,
+        anchor: str = "rm",
         fill: int = INK,
     ) -> Box:
-        """Draw one right-anchored piece; return its ink box."""
+        """Draw one piece of text at ``anchor``; return its ink box."""
         position = (anchor_x, centre_y)
-        self.draw.text(position, text, fill, face, "rm", direction="rtl", language="fa")
+        self.draw.text(position, text, fill, face, anchor, direction="rtl", language="fa")
         x0, y0, x1, y1 = self.draw.textbbox(
-            position, text, face, "rm", direction="rtl", language="fa"
+            position, text, face, anchor, direction="rtl", language="fa"
         )
         return (round(x0), round(y0), round(x1), round(y1))
+
+    def text(
+        self,
+        text: str,
+        region: Box,
+        pt: float,
+        *,
+        weight: int = REGULAR,
+        align: Align = "right",
+        valign: Literal["top", "middle"] = "middle",
+        min_pt: float | None = None,
+        max_lines: int = 1,
+        leading: float = 1.55,
+        fill: int = INK,
+    ) -> int:
+        """Draw ``text`` fitted into ``region``; return the bottom of the last line."""
+        face, lines, step = self.fit(
+            text, region, pt, weight=weight, min_pt=min_pt, max_lines=max_lines, leading=leading
+        )
+        left, top, right, bottom = region
+        block = step * len(lines)
+        y = top if valign == "top" else top + (bottom - top - block) // 2
+        anchor_x = {"right": right, "center": (left + right) // 2, "left": left}[align]
+        anchor = {"right": "rm", "center": "mm", "left": "lm"}[align]
+        for line in lines:
+            box = self._line(line, face, anchor_x, y + step // 2, anchor=anchor, fill=fill)
+            self.boxes.append(TextBox(line, box, region))
+            y += step
+        return y
+
+    # --- Running text ------------------------------------------------------------------------
 
     def _wrap_words(
         self,
@@ -168,7 +337,7 @@ class Page(_ConfirmationPage):
         limit: int,
         widths: dict[str, float],
     ) -> list[str]:
-        """Greedy wrapping like the confirmation's, but measuring each word only once.
+        """Greedy wrapping like :meth:`_wrap`'s, but measuring each word only once.
 
         Persian words do not join across a space, so a line is as wide as its words and spaces
         together; whole lines are measured again by the caller. Stops after ``limit`` lines.
@@ -305,6 +474,18 @@ class Page(_ConfirmationPage):
                 y += gap
         return y
 
+    # --- Rules and tables --------------------------------------------------------------------
+
+    def rect(self, box: Box, *, outline: int | None = RULE, fill: int | None = None) -> None:
+        self.draw.rectangle(box, outline=outline, fill=fill, width=max(1, self.px(0.3)))
+
+    def hline(self, left: float, right: float, y: float, *, width_mm: float = 0.3) -> None:
+        self.draw.line(
+            ((self.px(left), self.px(y)), (self.px(right), self.px(y))),
+            fill=RULE,
+            width=max(1, self.px(width_mm)),
+        )
+
     def table(
         self,
         rows: Sequence[TableRow],
@@ -316,14 +497,18 @@ class Page(_ConfirmationPage):
         row_height: float,
         label_pt: float = 10,
         value_pt: float = 11,
-        min_pt: float = 7.5,
+        label_min_pt: float = 7.5,
+        value_min_pt: float = 7.5,
+        value_leading: float = 1.3,
+        pad: float = 2.0,
+        inset: float = 0.3,
     ) -> float:
         """A right-to-left label/value table (labels shaded on the right); returns its bottom.
 
-        Measurements are millimetres. Each value gets up to two lines, smaller type if needed.
+        Measurements are millimetres: ``pad`` inside each cell's sides, ``inset`` above and
+        below each value. Each value gets up to two lines, smaller type if needed.
         """
         split = right - label_width
-        pad = 2.0
         for index, (label, value, strong) in enumerate(rows):
             y = top + index * row_height
             self.rect(self.region(split, y, right, y + row_height), fill=LABEL_FILL)
@@ -332,15 +517,15 @@ class Page(_ConfirmationPage):
                 label,
                 self.region(split + pad, y, right - pad, y + row_height),
                 label_pt,
-                min_pt=min_pt,
+                min_pt=label_min_pt,
             )
             self.text(
                 value,
-                self.region(left + pad, y + 0.3, split - pad, y + row_height - 0.3),
+                self.region(left + pad, y + inset, split - pad, y + row_height - inset),
                 value_pt,
                 weight=BOLD if strong else REGULAR,
-                min_pt=min_pt,
+                min_pt=value_min_pt,
                 max_lines=2,
-                leading=1.3,
+                leading=value_leading,
             )
         return top + len(rows) * row_height

@@ -1,8 +1,8 @@
 """Official letters of the office: an A4 Persian letter as PNG and PDF.
 
 Pure: a :class:`LetterDoc` in, bytes out. The page is drawn once; :func:`render_letter` encodes
-it once as PNG and wraps those same bytes into the PDF, like the confirmation document (same
-page size, dpi and grayscale conventions; see :mod:`rendering.confirmation`).
+it once as PNG and wraps those same bytes into the PDF, like the confirmation document (the
+same page canvas; see :mod:`rendering.layout`).
 
 Two kinds:
 

@@ -25,6 +25,7 @@ from domain.signing import (
     verify_url,
 )
 from rendering import confirmation as confirmation_module
+from rendering import layout
 from rendering.confirmation import (
     ConfirmationDoc,
     page_size,
@@ -154,7 +155,7 @@ def test_mixed_direction_codes_keep_their_order() -> None:
     face = font(40)
     serial = "1404-DUP-7"
     width = 900
-    isolated = confirmation_module._code(serial)
+    isolated = layout.code(serial)
     assert isolated.startswith("\u2068") and isolated.endswith("\u2069")
 
     def line(text: str) -> Image.Image:
