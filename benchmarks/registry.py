@@ -2,7 +2,7 @@
 
 The CSV has the registry's English headers (recognised without a mapping file), valid national
 codes, Jalali exam dates and a few thousand distinct names and trades. It is read by
-``storage.registry_import.RegistryImport`` and written by ``RegistryService.upsert``, as
+``registry_files.RegistryImport`` and written by ``RegistryService.upsert``, as
 ``python -m bot registry import`` does. Lookups are ``RegistryService.match`` with what a
 request carries (national code, certificate number, name, father's name, trade); the baseline
 is a plain ``SELECT * FROM registry WHERE national_code = ?`` on the same table and engine.
@@ -27,8 +27,8 @@ from benchmarks.common import (
     median,
     national_code,
 )
+from registry_files import RegistryImport
 from storage.registry import RegistryService
-from storage.registry_import import RegistryImport
 from storage.store import Store
 
 TARGET_LOOKUP_MS = 2.0

@@ -1,7 +1,7 @@
 """Command line for the records registry: ``python -m bot registry import|count|find``.
 
 ``import FILE [--mapping M] [--table T] [--dry-run]`` reads a CSV, Excel or MS Access file (see
-``storage.registry_import`` for formats and mapping files) and inserts or updates its records;
+``registry_files`` for formats and mapping files) and inserts or updates its records;
 ``--dry-run`` only reads and checks the file, without opening the database. The report names
 every column of the file as read, not read, or lossy (in Persian, for the staff member running
 it); a file that cannot be imported is refused with one line saying what to do. ``count``
@@ -23,8 +23,8 @@ from bot.settings import StorageSettings
 from domain import texts
 
 if TYPE_CHECKING:
+    from registry_files import ImportReport, RegistryImport
     from storage.registry import ImportCounts, MatchResult, RegistryService
-    from storage.registry_import import ImportReport, RegistryImport
 
 ACCESS_READER_CHOICES = ("auto", "mdb-export", "access-parser")
 DEFAULT_SHOWN_REASONS = 20
@@ -74,8 +74,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 async def run(args: argparse.Namespace, settings: StorageSettings) -> int:
     """Carry out ``registry ACTION``; returns the process exit code."""
+    from registry_files import RegistryImportError
     from storage.registry import RegistryService
-    from storage.registry_import import RegistryImportError
 
     action: str = args.registry_action
     # The importer reports records access-parser cannot decode as skipped rows itself.
@@ -124,7 +124,7 @@ def _code_page(name: str) -> str:
 
 
 def _open_source(args: argparse.Namespace) -> RegistryImport:
-    from storage.registry_import import RegistryImport, load_mapping
+    from registry_files import RegistryImport, load_mapping
 
     mapping = load_mapping(args.mapping) if args.mapping else None
     return RegistryImport(

@@ -774,7 +774,7 @@ REGISTRY_IMPORT_COLUMNS_IGNORED = "ستون‌های خوانده‌نشده: {c
 REGISTRY_IMPORT_COLUMN_IGNORED = "«{column}»"
 REGISTRY_IMPORT_COLUMN_IGNORED_WHY = "«{column}» ({why})"
 REGISTRY_IMPORT_LIST_SEPARATOR = "، "
-# Why a column was not read (storage.registry_import.ImportReport.ignored; "" needs no word).
+# Why a column was not read (registry_files.ImportReport.ignored; "" needs no word).
 REGISTRY_IMPORT_IGNORED_WHY = {
     "alternative": "ستون دیگری همین مورد را داشت",
     "calculated": "ستون محاسبه‌شده",
@@ -783,7 +783,7 @@ REGISTRY_IMPORT_IGNORED_WHY = {
     "unsupported": "نوع ناشناخته",
 }
 REGISTRY_IMPORT_COLUMN_LOST = "⚠️ ستون «{column}» ({field}): {what}"
-# What was lost of a column (storage.registry_import.ColumnLoss.kind).
+# What was lost of a column (registry_files.ColumnLoss.kind).
 REGISTRY_IMPORT_LOSSES = {
     "calculated": (
         "ستون محاسبه‌شده است (Access آن را از ستون‌های دیگر می‌سازد) و خوانده نشد؛ "
@@ -807,7 +807,7 @@ REGISTRY_IMPORT_JET3_CHARSET = (
     "متن این فایل Access 97 با کدپیج {charset} خوانده شد؛ اگر نام‌ها درهم است، کدپیج درست را "
     "با ‎--jet3-charset‎ یا jet3_charset در فایل نگاشت بدهید."
 )
-# A file that cannot be imported (storage.registry_import.RegistryImportError.kind): what to do.
+# A file that cannot be imported (registry_files.RegistryImportError.kind): what to do.
 REGISTRY_IMPORT_REFUSALS = {
     "mdbtools_missing": (
         "mdbtools نصب نیست: آن را نصب کنید (apt-get install mdbtools) یا ‎--reader access-parser‎ "

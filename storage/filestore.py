@@ -1,7 +1,7 @@
-"""Content-blind storage of uploaded files: the :class:`DocumentStore` protocol, the local-disk
-:class:`FileStore` (``DATA_DIR/files``, the default) and :func:`open_document_store`, which picks
-a backend from the ``FILES_URL`` setting (a directory, or ``s3://…`` for the S3-compatible
-object store in :mod:`storage.s3store`).
+"""Content-blind storage of uploaded files: the :class:`DocumentStore` protocol, what every
+backend shares (:class:`StoredFile`, generated names) and the local-disk :class:`FileStore`
+(``DATA_DIR/files``, the default). The S3-compatible object store is :mod:`storage.s3store`;
+:func:`storage.files.open_document_store` picks one from the ``FILES_URL`` setting.
 
 Files are stored under names the application generates (a random UUID, sharded by the UTC
 year and month of storage: ``2026/11/3f2a….jpg``), never under anything the sender chose.
@@ -29,7 +29,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Final, Protocol, runtime_checkable
-from urllib.parse import unquote, urlsplit
 
 __all__ = [
     "CorruptStoredFile",
@@ -37,7 +36,6 @@ __all__ = [
     "FileStore",
     "StoredFile",
     "new_relative_path",
-    "open_document_store",
     "split_relative_path",
 ]
 
@@ -46,7 +44,6 @@ _DIR_MODE: Final = 0o700
 _EXTENSION_RE: Final = re.compile(r"[a-z0-9]{1,8}")
 _TEMP_PREFIX: Final = ".tmp-"
 _CHUNK: Final = 1024 * 1024
-_SCHEME_RE: Final = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 @dataclass(frozen=True)
@@ -273,39 +270,3 @@ def _fsync_dir(directory: Path) -> None:
             os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def open_document_store(url_or_dir: str | os.PathLike[str]) -> DocumentStore:
-    """The document store that ``FILES_URL`` names.
-
-    A path (or a plain string, or ``file:///abs/dir``) gives a :class:`FileStore` rooted there;
-    ``s3://bucket[/prefix]?endpoint=https://…&region=…`` gives an
-    :class:`storage.s3store.S3FileStore` (see :meth:`~storage.s3store.S3FileStore.from_url`),
-    which needs the ``s3`` extra. Credentials never go in the URL: the object store takes them
-    from ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY``. Errors never repeat the URL.
-    """
-    if not isinstance(url_or_dir, str):
-        return FileStore(url_or_dir)
-    text = url_or_dir.strip()
-    if not text:
-        raise ValueError("FILES_URL is empty")
-    scheme = _SCHEME_RE.match(text)
-    if scheme is None:
-        return FileStore(text)
-    name = scheme.group(1).lower()
-    if name == "file":
-        parts = urlsplit(text)
-        if parts.netloc not in ("", "localhost") or parts.query or parts.fragment:
-            raise ValueError("FILES_URL file:// URLs name a local directory only")
-        return FileStore(unquote(parts.path))
-    if name == "s3":
-        try:
-            from storage.s3store import S3FileStore
-        except ModuleNotFoundError as err:
-            if err.name and err.name.split(".")[0] in ("boto3", "botocore"):
-                raise RuntimeError(
-                    "FILES_URL s3://… needs the 's3' extra: pip install 'tvto-skill-bot[s3]'"
-                ) from err
-            raise
-        return S3FileStore.from_url(text)
-    raise ValueError(f"FILES_URL scheme {name!r} is not supported (use a directory or s3://)")

@@ -13,7 +13,8 @@ from storage.audit import AuditService
 from storage.confirmations import ConfirmationService, KeyRing
 from storage.db import Sessions, make_engine
 from storage.drafts import DraftService
-from storage.filestore import DocumentStore, FileStore, open_document_store
+from storage.files import open_document_store
+from storage.filestore import DocumentStore, FileStore
 from storage.hotpath import HotPath
 from storage.inbox import InboxService
 from storage.outbox import OutboxService
@@ -67,7 +68,7 @@ class Store:
     @classmethod
     def open(cls, database_url: str, files: str | Path, **options: Any) -> Store:
         """Open the store at ``database_url`` with documents in ``files`` (a directory or an
-        ``s3://`` URL, see storage.filestore.open_document_store)."""
+        ``s3://`` URL, see storage.files.open_document_store)."""
         return cls(make_engine(database_url), files, **options)
 
     async def migrate(self) -> None:

@@ -31,8 +31,7 @@ from domain.registry import (
     suggest_classification,
 )
 from domain.text import clean_free_text, normalize_persian
-from storage.registry import MatchRule, RegistryService
-from storage.registry_import import (
+from registry_files import (
     AccessReader,
     ColumnLoss,
     ImportMapping,
@@ -40,6 +39,7 @@ from storage.registry_import import (
     RegistryImportError,
     load_mapping,
 )
+from storage.registry import MatchRule, RegistryService
 from storage.store import Store
 
 # No type stubs for openpyxl are installed.

@@ -19,19 +19,19 @@ from bot import registry_cli
 from bot.settings import StorageSettings
 from domain import texts
 from domain.registry import RowRejected, make_row
-from storage.registry_access import (
-    AccessTable,
-    looks_garbled,
-    open_with_access_parser,
-    open_with_mdbtools,
-)
-from storage.registry_import import (
+from registry_files import (
     AccessReader,
     ImportMapping,
     ImportReport,
     RegistryImport,
     RegistryImportError,
     load_mapping,
+)
+from registry_files.access import (
+    AccessTable,
+    looks_garbled,
+    open_with_access_parser,
+    open_with_mdbtools,
 )
 from tests.test_registry import cli_args
 

@@ -21,12 +21,8 @@ from moto.server import ThreadedMotoServer
 
 from bot.app import BotRuntime
 from domain import texts
-from storage.filestore import (
-    CorruptStoredFile,
-    DocumentStore,
-    FileStore,
-    open_document_store,
-)
+from storage.files import open_document_store
+from storage.filestore import CorruptStoredFile, DocumentStore, FileStore
 from storage.s3store import S3FileStore, S3StoreError
 from tests.conftest import ADMIN_CHAT_ID, bot_settings
 from tests.driver import Applicant

@@ -1,27 +1,35 @@
-"""Reading MS Access tables for the registry importer (``storage.registry_import``).
+"""Reading MS Access tables as rows of values: ``.mdb`` (Jet 3 = Access 97, Jet 4) and
+``.accdb`` (ACE 12 = Access 2007 up to ACE 17 = Access 2019/365).
 
-Two readers, each opened on one table of a ``.mdb`` (Jet 3 = Access 97, Jet 4) or ``.accdb``
-(ACE 12 = Access 2007 up to ACE 17 = Access 2019/365) file:
+Two readers, each opened on one table, chosen by ``access_reader`` (:func:`open_access_table`):
 
-* :func:`open_with_mdbtools`: mdbtools' ``mdb-export`` streams the records as CSV, so any size
-  is read in constant memory. ``mdb-schema`` and ``mdb-prop`` tell each column's type and
-  which columns are calculated. mdbtools 1.0 cannot convert a date before 1899-12-30 (a
-  Jalali year such as 1388 typed into a Date/Time column is one) nor read a "Date/Time
-  Extended" column: such values are read again, record by record, by access-parser, which is
-  then loaded only if a column in use needs it.
-* :func:`open_with_access_parser`: access-parser (pure Python) loads the file into memory and
-  its record decoder is driven here record by record. Date/Time and Date/Time Extended values
-  are decoded here from the record's bytes (access-parser loses dates before 1899-12-30 and
-  has no Date/Time Extended); Access 2016+ files, whose layout is Access 2010's, are read as
-  such.
+* :func:`open_with_mdbtools`, taken by default (``auto``) when mdbtools is installed:
+  ``mdb-export`` streams the records as CSV, so any size is read in constant memory; it reads
+  every table of the test files, including Jet 3 tables that access-parser cannot decode.
+  ``mdb-schema`` and ``mdb-prop`` tell each column's type and which columns are calculated.
+  mdbtools 1.0 cannot convert a date before 1899-12-30 (a Jalali year such as 1388 typed into
+  a Date/Time column is one) nor read a "Date/Time Extended" column: such values are read
+  again, record by record, by access-parser, which is then loaded only if a column in use
+  needs it.
+* :func:`open_with_access_parser` (pure Python, always installed): the fallback, and what
+  ``auto`` takes when mdbtools fails on a file. It loads the file into memory (Access files
+  are at most 2 GB) and its record decoder is driven here record by record, so a record it
+  cannot decode is reported as a skipped row instead of shifting the columns of every later
+  row (which its whole-table API would do). Date/Time and Date/Time Extended values are
+  decoded here from the record's bytes (access-parser loses dates before 1899-12-30 and has no
+  Date/Time Extended); Access 2016+ files, whose layout is Access 2010's, are read as such.
 
-Columns neither reader can give truly (calculated, multi-value/attachment, binary, unknown
-types) are marked so the importer leaves them empty and names them in its report; a value that
-cannot be read comes as an :class:`Unreadable` carrying the reason.
+Row numbers count records in storage order. Dates come as Gregorian date-times (converted to
+Jalali unless their year is already a Jalali one, as when Jalali dates were typed into a
+Date/Time column; see ``domain.registry.parse_exam_date``). Columns neither reader can give
+truly (calculated, multi-value/attachment, binary, unknown types) are marked so the importer
+leaves them empty and names them in its report (guessing by header passes over them); a value
+that cannot be read comes as an :class:`Unreadable` carrying the reason.
 
 Jet 3 text is in a Windows code page that the file does not record reliably: it is decoded
-with the code page given (``cp1256`` by default, Persian Windows), and text that looks garbled
-in it is counted (:func:`looks_garbled`) so the report can say so.
+with the code page given (``jet3_charset``, ``cp1256`` by default, Persian Windows), and text
+that looks garbled in it is counted (:func:`looks_garbled`) so the report can say so. Jet 4
+and ACE store Unicode.
 """
 
 from __future__ import annotations
@@ -43,7 +51,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
+
+AccessReader = Literal["auto", "mdb-export", "access-parser"]
+ACCESS_READERS: tuple[AccessReader, ...] = get_args(AccessReader)
+ACCESS_SUFFIXES = (".mdb", ".accdb")
 
 DEFAULT_JET3_CHARSET = "cp1256"
 JET3 = 0
@@ -203,6 +215,31 @@ def _ext_datetime(data: bytes) -> dt.datetime:
     return dt.datetime(1, 1, 1) + dt.timedelta(
         days=days, seconds=seconds, microseconds=units // 10
     )
+
+
+def open_access_table(
+    path: Path, table: str | None, reader: AccessReader, charset: str, notes: list[str]
+) -> AccessTable:
+    """Open ``table`` (or the file's only table) through the reader asked for; ``auto`` takes
+    mdbtools when installed and access-parser where it is not or fails on the file.
+    ``charset`` is the code page of Jet 3 text; what the person running the import should
+    know goes to ``notes``.
+
+    Raises:
+        AccessError: the file or table cannot be read (see :func:`open_with_mdbtools` and
+            :func:`open_with_access_parser`).
+    """
+    if reader == "auto" and shutil.which("mdb-export") is None:
+        reader = "access-parser"
+    if reader == "access-parser":
+        return open_with_access_parser(path, table, charset, notes)
+    try:
+        return open_with_mdbtools(path, table, charset, notes)
+    except AccessError as exc:
+        if reader != "auto" or exc.kind != "mdbtools_failed":
+            raise
+        notes.append(f"mdbtools could not read the file ({exc}); access-parser read it")
+        return open_with_access_parser(path, table, charset, notes)
 
 
 # --- mdbtools -------------------------------------------------------------------------------
