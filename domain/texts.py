@@ -3,14 +3,19 @@
 Texts are named by purpose so that wording can be reviewed without reading code. Texts with
 placeholders use ``str.format`` fields; callers pass digits already converted to Persian where
 they are shown to people.
+
+The catalogue is grouped by who reads the texts: (1) pieces shared by several audiences,
+(2) the applicant's chat, (3) the staff group, (4) documents, (5) the verify web page,
+(6) operators. A text read by more than one audience lives in the shared group.
 """
 
 from __future__ import annotations
 
-# --- Defaults of settings that appear on documents ------------------------------------------
-
-DEFAULT_OFFICE_NAME = "حوزه سنجش و ارزشیابی مهارت استان خوزستان"
-DEFAULT_SIGNER_TITLE = "مدیرکل آموزش فنی و حرفه‌ای استان خوزستان"
+# ============================================================================================
+# 1. SHARED: pieces read by several audiences (the applicant, the staff, documents, the
+# verify page): punctuation, dates, the office's name, replies any chat can get, request
+# kinds and statuses, and the labels of the forms' fields.
+# ============================================================================================
 
 # --- Punctuation used to put texts together -------------------------------------------------
 
@@ -18,9 +23,109 @@ LIST_SEPARATOR = "، "  # between the items of an inline list: «کارشناس�
 DECIMAL_SEPARATOR = "٫"  # Persian decimal point: ۲٫۵
 PERCENT_SIGN = "٪"  # after the number: ۸۵٪
 
-# --- Menu, help and general ---------------------------------------------------------------
+# --- Dates (domain.jalali, domain.validation, domain.stats) ---------------------------------
+
+DATETIME_FORMAT = "{date} ساعت {time}"
+
+# Jalali month names, in order (index 0 is month 1); also what date parsing recognises.
+JALALI_MONTH_NAMES = (
+    "فروردین",
+    "اردیبهشت",
+    "خرداد",
+    "تیر",
+    "مرداد",
+    "شهریور",
+    "مهر",
+    "آبان",
+    "آذر",
+    "دی",
+    "بهمن",
+    "اسفند",
+)
+# Other spellings of month names that date parsing also recognises, with their month number.
+JALALI_MONTH_ALIASES = {"امرداد": 5}
+
+# --- The office: defaults of settings that appear on documents, and the organisation --------
+
+# The organisation heads the confirmations, the letters and the verify page.
+DEFAULT_OFFICE_NAME = "حوزه سنجش و ارزشیابی مهارت استان خوزستان"
+DEFAULT_SIGNER_TITLE = "مدیرکل آموزش فنی و حرفه‌ای استان خوزستان"
+DOC_ORGANISATION = "سازمان آموزش فنی و حرفه‌ای کشور"
+
+# --- Replies any chat can get ---------------------------------------------------------------
+
+ERROR_GENERIC = "متأسفانه خطایی پیش آمد. لطفاً چند لحظهٔ دیگر دوباره تلاش کنید."
+UPDATE_GIVEN_UP = (
+    "پیامی که فرستادید به دلیل خطایی در سامانه پردازش نشد و کنار گذاشته شد. اگر هنوز لازم است، "
+    "لطفاً دوباره بفرستید؛ اگر باز پاسخی نگرفتید، با دفتر تماس بگیرید."
+)
+BUTTON_STALE = "این دکمه دیگر کار نمی‌کند."
+
+# --- Request kinds and statuses (the applicant's list, the card, the digest, statistics) ----
+
+KIND_LABELS = {"duplicate": "المثنی", "inquiry": "استعلام"}
+STATUS_LABELS = {
+    "submitted": "ثبت شده، در انتظار بررسی",
+    "in_review": "در حال بررسی",
+    "waiting_applicant": "در انتظار پاسخ متقاضی",
+    "waiting_centre": "در انتظار پاسخ مرکز آموزشی",
+    "recommended": "پیشنهاد تایید، در انتظار امضا",
+    "approved": "تایید شده",
+    "rejected": "رد شده",
+    "forged": "گزارش جعل به حراست",
+    "withdrawn": "انصراف متقاضی",
+    "revoked": "تاییدیه باطل شده",
+}
+
+# --- The forms' fields: labels and choices (the applicant's summary, the staff card) --------
+
+CARD_LINE = "{label}: {value}"
+
+LABEL_FULL_NAME = "نام و نام خانوادگی"
+LABEL_FATHER_NAME = "نام پدر"
+LABEL_NATIONAL_CODE = "کد ملی"
+LABEL_BIRTH_DATE = "تاریخ تولد"
+LABEL_MOBILE = "شمارهٔ همراه"
+LABEL_TRADE = "حرفه"
+LABEL_CERTIFICATE_NUMBER = "شمارهٔ گواهینامه"
+LABEL_CERTIFICATE_YEAR = "سال آزمون"
+LABEL_TRAINING_CENTRE = "مرکز آموزشی یا شهر"
+LABEL_CERTIFICATE_FORMAT = "نوع گواهینامه"
+LABEL_COURT_LETTER = "نامهٔ دادگاه"
+LABEL_PHOTO = "عکس ۳×۴"
+VALUE_NOT_KNOWN = "نامشخص"
+
+FORMAT_OLD = "فرمت قدیم (پیش از ۱۳۹۲)"
+FORMAT_MECHANIZED = "مکانیزه"
+FORMAT_UNKNOWN = "نمی‌دانم"
+
+LABEL_ORG_NAME = "نام سازمان"
+LABEL_ORG_TYPE = "نوع سازمان"
+LABEL_CLERK_NAME = "نام کارشناس پیگیری‌کننده"
+LABEL_CLERK_CONTACT = "شمارهٔ تماس کارشناس"
+LABEL_LETTER_NUMBER = "شمارهٔ نامهٔ رسمی"
+LABEL_LETTER_DATE = "تاریخ نامهٔ رسمی"
+LABEL_ORG_LETTER = "معرفی‌نامهٔ رسمی"
+LABEL_CERTIFICATE_IMAGE = "تصویر گواهینامه"
+LABEL_HOLDER_NATIONAL_CODE = "کد ملی دارندهٔ گواهینامه"
+LABEL_HOLDER_NAME = "نام دارنده (همان‌طور که در گواهینامه آمده)"
+
+ORG_TYPE_EDUCATION = "آموزش و پرورش"
+ORG_TYPE_JUDICIARY = "قوهٔ قضائیه"
+ORG_TYPE_GOVERNMENT = "دستگاه دولتی"
+ORG_TYPE_PRIVATE = "کارفرمای خصوصی"
+ORG_TYPE_OTHER = "سایر"
+
+
+# ============================================================================================
+# 2. THE APPLICANT'S CHAT: what a person asking for a duplicate or an inquiry reads in
+# private chat with the bot (handlers.applicant, handlers.form_engine, handlers.verify).
+# ============================================================================================
+
+# --- Menu, commands, help -------------------------------------------------------------------
 
 MENU_DUPLICATE = "📝 درخواست المثنی"
+MENU_INQUIRY = "🏢 استعلام اصالت گواهینامه (ویژهٔ سازمان‌ها)"
 MENU_STATUS = "🔎 پیگیری درخواست‌های من"
 MENU_HELP = "❓ راهنما"
 BUTTON_CANCEL = "❌ انصراف"
@@ -66,14 +171,8 @@ HELP = (
     "در هر مرحله با /cancel یا دکمهٔ «انصراف» می‌توانید از ادامهٔ کار منصرف شوید."
 )
 USE_MENU = "لطفاً یکی از گزینه‌های منو را انتخاب کنید یا برای راهنما /help را بفرستید."
-GROUP_ONLY_STAFF = "این گروه ویژهٔ کارکنان است."
-ERROR_GENERIC = "متأسفانه خطایی پیش آمد. لطفاً چند لحظهٔ دیگر دوباره تلاش کنید."
-UPDATE_GIVEN_UP = (
-    "پیامی که فرستادید به دلیل خطایی در سامانه پردازش نشد و کنار گذاشته شد. اگر هنوز لازم است، "
-    "لطفاً دوباره بفرستید؛ اگر باز پاسخی نگرفتید، با دفتر تماس بگیرید."
-)
 
-# --- The duplicate request conversation ---------------------------------------------------
+# --- The duplicate request conversation -----------------------------------------------------
 
 DUPLICATE_INTRO = (
     "درخواست صدور برگ تاییدیه ارزش گواهینامه (المثنی)\n"
@@ -118,24 +217,36 @@ PROMPT_COURT_LETTER = (
 )
 PROMPT_PHOTO = "یک قطعه عکس ۳×۴ پرسنلی (ایستاده، زمینهٔ روشن، دست‌کم ۳۰۰×۴۰۰ پیکسل) بفرستید."
 
-FORMAT_OLD = "فرمت قدیم (پیش از ۱۳۹۲)"
-FORMAT_MECHANIZED = "مکانیزه"
-FORMAT_UNKNOWN = "نمی‌دانم"
+# --- The inquiry conversation (organisations) -----------------------------------------------
 
-LABEL_FULL_NAME = "نام و نام خانوادگی"
-LABEL_FATHER_NAME = "نام پدر"
-LABEL_NATIONAL_CODE = "کد ملی"
-LABEL_BIRTH_DATE = "تاریخ تولد"
-LABEL_MOBILE = "شمارهٔ همراه"
-LABEL_TRADE = "حرفه"
-LABEL_CERTIFICATE_NUMBER = "شمارهٔ گواهینامه"
-LABEL_CERTIFICATE_YEAR = "سال آزمون"
-LABEL_TRAINING_CENTRE = "مرکز آموزشی یا شهر"
-LABEL_CERTIFICATE_FORMAT = "نوع گواهینامه"
-LABEL_COURT_LETTER = "نامهٔ دادگاه"
-LABEL_PHOTO = "عکس ۳×۴"
-VALUE_NOT_KNOWN = "نامشخص"
-VALUE_FILE_RECEIVED = "دریافت شد ✅"
+INQUIRY_INTRO = (
+    "استعلام اصالت گواهینامهٔ مهارت (برگ تایید اصالت گواهینامه)\n"
+    "ویژهٔ سازمان‌ها و دستگاه‌ها: آموزش و پرورش، قوهٔ قضائیه، دستگاه‌های دولتی و کارفرمایان.\n"
+    "مدارک لازم: تصویر معرفی‌نامهٔ رسمی مرجع درخواست‌کننده و تصویر گواهینامه."
+)
+INQUIRY_PROFILE_USED = (
+    "مشخصات سازمان شما از استعلام قبلی این گفتگو برداشته شد؛ در پایان می‌توانید آن را اصلاح کنید."
+)
+
+PROMPT_ORG_NAME = (
+    "نام سازمان یا مرجع درخواست‌کننده را بنویسید.\nنمونه: ادارهٔ کل آموزش و پرورش خوزستان"
+)
+PROMPT_ORG_TYPE = "نوع سازمان را انتخاب کنید."
+PROMPT_CLERK_NAME = "نام و نام خانوادگی کارشناسی که پیگیری می‌کند را بنویسید.\nنمونه: زهرا کریمی"
+PROMPT_CLERK_CONTACT = (
+    "شمارهٔ همراه کارشناس را بنویسید یا دکمهٔ «ارسال شمارهٔ همین حساب» را بزنید.\nنمونه: ۰۹۱۶۱۲۳۴۵۶۷"
+)
+PROMPT_LETTER_NUMBER = "شمارهٔ نامهٔ رسمی (معرفی‌نامه) را بنویسید.\nنمونه: ۱۲۳۴/ص/۱۴۰۵"
+PROMPT_LETTER_DATE = "تاریخ نامهٔ رسمی را به تاریخ شمسی بنویسید.\nنمونه: ۱۴۰۵/۰۸/۲۰"
+PROMPT_ORG_LETTER = (
+    "تصویر یا فایل PDF معرفی‌نامهٔ رسمی مرجع درخواست‌کننده را بفرستید (حداکثر {limit_mb} مگابایت)."
+)
+PROMPT_CERTIFICATE_IMAGE = "تصویر گواهینامهٔ مهارت مورد استعلام را بفرستید (عکس یا PDF)."
+PROMPT_HOLDER_NATIONAL_CODE = "کد ملی دارندهٔ گواهینامه را بنویسید.\nنمونه: ۰۰۱۲۳۴۵۶۷۸"
+PROMPT_HOLDER_CERTIFICATE_NUMBER = "شمارهٔ گواهینامه را همان‌طور که روی آن آمده بنویسید."
+PROMPT_HOLDER_NAME = "نام و نام خانوادگی دارنده را همان‌طور که در گواهینامه آمده بنویسید."
+
+# --- An answer of the wrong kind, and files received ----------------------------------------
 
 EXPECT_TEXT = "در این مرحله یک پاسخ نوشتاری لازم است. لطفاً پاسخ را بنویسید."
 EXPECT_CHOICE = "لطفاً یکی از گزینه‌های زیر را انتخاب کنید."
@@ -154,11 +265,79 @@ EXPECT_PHOTO = (
 )
 FILE_DOWNLOAD_FAILED = "دریافت فایل ممکن نشد. لطفاً دوباره بفرستید."
 FILE_ACCEPTED = "✅ {label} دریافت شد."
+ALBUM_ONE_FILE = (
+    "از چند فایلی که با هم فرستادید فقط اولی برداشته شد. لطفاً هر مدرک را جداگانه بفرستید؛ "
+    "نامهٔ چندصفحه‌ای را به صورت یک فایل PDF بفرستید."
+)
+
+# --- Validation errors (domain.validation) --------------------------------------------------
+
+ERR_EMPTY = "پاسخی دریافت نشد. لطفاً دوباره بنویسید."
+ERR_TOO_LONG = "این پاسخ بیش از حد طولانی است (حداکثر {limit} حرف). لطفاً کوتاه‌تر بنویسید."
+ERR_TOO_SHORT = "این پاسخ بسیار کوتاه است (دست‌کم {limit} حرف). لطفاً کامل‌تر بنویسید."
+ERR_NAME_CHARS = "نام باید با حروف فارسی نوشته شود و عدد یا علامت نداشته باشد. نمونه: علی رضایی"
+ERR_NAME_SHORT = "نام بسیار کوتاه است. لطفاً نام را کامل بنویسید."
+ERR_NATIONAL_CODE_LENGTH = "کد ملی باید ۱۰ رقم باشد. نمونه: ۰۰۱۲۳۴۵۶۷۸"
+ERR_NATIONAL_CODE_DIGITS = "کد ملی فقط از رقم تشکیل می‌شود. لطفاً فقط ۱۰ رقم کد ملی را بفرستید."
+ERR_NATIONAL_CODE_CHECK = (
+    "این کد ملی معتبر نیست (رقم کنترل آن درست نیست). لطفاً کد ملی را دوباره و با دقت بنویسید."
+)
+ERR_DATE_FORMAT = "تاریخ را به صورت سال/ماه/روز شمسی بنویسید. نمونه: ۱۳۷۰/۰۵/۰۳"
+ERR_DATE_IMPOSSIBLE = "چنین تاریخی در تقویم شمسی وجود ندارد. لطفاً تاریخ درست را بنویسید."
+ERR_DATE_GREGORIAN = (
+    "به نظر می‌رسد تاریخ میلادی نوشته‌اید. لطفاً تاریخ را شمسی بنویسید. نمونه: ۱۳۷۰/۰۵/۰۳"
+)
+ERR_DATE_RANGE = "تاریخ تولد باید بین سال {earliest} و امروز باشد."
+ERR_DATE_RANGE_GENERIC = "تاریخ باید بین سال {earliest} و امروز باشد."
+ERR_MOBILE = "شماره همراه باید ۱۱ رقم و با ۰۹ شروع شود. نمونه: ۰۹۱۲۳۴۵۶۷۸۹"
+ERR_YEAR = "سال را به صورت چهار رقمی شمسی بنویسید، بین {earliest} و {latest}. نمونه: ۱۳۸۵"
+ERR_CERTIFICATE_NUMBER = (
+    "شماره گواهینامه فقط می‌تواند رقم، حرف و خط تیره داشته باشد (حداکثر ۳۰ نویسه)."
+)
+ERR_LETTER_NUMBER = "شمارهٔ نامه باید دست‌کم یک رقم داشته باشد. نمونه: ۱۲۳۴/ص/۱۴۰۵"
+ERR_FREE_TEXT_CHARS = "لطفاً فقط متن ساده بنویسید."
+
+# --- Upload errors (domain.uploads) ---------------------------------------------------------
+
+ERR_FILE_TOO_LARGE = "حجم فایل بیش از {limit_mb} مگابایت است. لطفاً فایل کوچک‌تری بفرستید."
+ERR_FILE_NOT_IMAGE_OR_PDF = (
+    "این فایل تصویر (JPEG، PNG یا WebP) یا PDF نیست. لطفاً تصویر یا PDF نامه را بفرستید."
+)
+ERR_FILE_NOT_IMAGE = "این فایل تصویر نیست. لطفاً عکس را به صورت JPEG، PNG یا WebP بفرستید."
+ERR_IMAGE_BROKEN = "این تصویر باز نمی‌شود یا خراب است. لطفاً تصویر دیگری بفرستید."
+ERR_IMAGE_TOO_BIG_PIXELS = "ابعاد این تصویر بیش از حد بزرگ است. لطفاً تصویر کوچک‌تری بفرستید."
+
+ERR_PDF_BROKEN = "این فایل PDF معتبر نیست. لطفاً فایل PDF درست یا عکس نامه را بفرستید."
+ERR_PDF_ENCRYPTED = "این فایل PDF رمزدار یا قفل‌شده است. لطفاً نسخهٔ بدون رمز یا عکس نامه را بفرستید."
+ERR_PDF_TOO_MANY_PAGES = "این فایل PDF بیش از {limit} صفحه دارد. لطفاً فقط صفحه‌های نامه را بفرستید."
+ERR_PDF_PAGE_TOO_LARGE = (
+    "صفحه‌های این PDF بیش از اندازهٔ معمول بزرگ است. لطفاً نامه را در اندازهٔ A4 یا عکس آن را بفرستید."
+)
+# At «confirm»: a PDF accepted earlier that would not redraw for staff; the request is not filed.
+ERR_FILE_NOT_READY = (
+    "⚠️ فایل «{label}» باز نشد و درخواست هنوز ثبت نشده است. "
+    "لطفاً آن را دوباره بفرستید: فایل PDF درست یا عکس نامه."
+)
+
+ERR_PHOTO_NOT_PORTRAIT = (
+    "عکس باید ایستاده (عمودی) باشد؛ این عکس {width}×{height} پیکسل است. "
+    "لطفاً عکس ۳×۴ پرسنلی را بفرستید."
+)
+ERR_PHOTO_RATIO = (
+    "نسبت طول و عرض عکس به ۳×۴ نزدیک نیست (این عکس {width}×{height} پیکسل است). "
+    "لطفاً عکس ۳×۴ پرسنلی را بدون حاشیهٔ اضافه بفرستید."
+)
+ERR_PHOTO_SMALL = (
+    "کیفیت عکس کم است: دست‌کم ۳۰۰×۴۰۰ پیکسل لازم است و این عکس {width}×{height} پیکسل است."
+)
+
+# --- The summary, filing and cancelling -----------------------------------------------------
 
 SUMMARY_TITLE = "لطفاً اطلاعات زیر را بررسی کنید:"
 SUMMARY_FOOTER = (
     "اگر همه درست است «تایید و ثبت درخواست» را بزنید؛ برای اصلاح هر مورد، دکمهٔ همان مورد را بزنید."
 )
+VALUE_FILE_RECEIVED = "دریافت شد ✅"
 BUTTON_SUBMIT = "✅ تایید و ثبت درخواست"
 BUTTON_EDIT = "✏️ {label}"
 EDIT_PROMPT_PREFIX = "اصلاح «{label}»:"
@@ -170,7 +349,6 @@ SUBMITTED = (
 )
 ALREADY_SUBMITTED = "این درخواست پیش‌تر ثبت شده است. کد رهگیری: {code}"
 DRAFT_GONE = "این درخواست دیگر در جریان نیست. برای شروع دوباره از منو استفاده کنید."
-BUTTON_STALE = "این دکمه دیگر کار نمی‌کند."
 
 CANCEL_CONFIRM = "آیا می‌خواهید از این درخواست منصرف شوید؟ اطلاعاتی که تا کنون داده‌اید پاک می‌شود."
 BUTTON_CANCEL_YES = "بله، منصرف شدم"
@@ -183,7 +361,7 @@ DRAFT_EXPIRED = (
     "دوباره شروع کنید."
 )
 
-# --- Following requests --------------------------------------------------------------------
+# --- Following requests (/status) -----------------------------------------------------------
 
 STATUS_NONE = "هنوز درخواستی ثبت نکرده‌اید."
 STATUS_LIST_TITLE = "درخواست‌های شما:"
@@ -191,63 +369,114 @@ STATUS_LINE = "• {code} — {kind} — {date} — وضعیت: {status}"
 STATUS_DETAIL = (
     "درخواست {kind}\nکد رهگیری: {code}\nتاریخ ثبت: {date}\nوضعیت: {status}\nآخرین تغییر: {updated}"
 )
+STATUS_NOT_FOUND = "درخواستی با این کد رهگیری برای شما پیدا نشد. کد را دوباره بررسی کنید."
+STATUS_LIST_HINT = "برای دیدن جزئیات یک درخواست، /status و پس از آن کد رهگیری را بفرستید."
+ERR_TRACKING_CODE = (
+    "این کد رهگیری درست نیست؛ احتمالاً نویسه‌ای از آن اشتباه نوشته شده است. "
+    "کد رهگیری ۹ نویسه (حرف انگلیسی و رقم) دارد، مانند {example}. لطفاً دوباره بنویسید."
+)
+
 BUTTON_WITHDRAW = "انصراف از این درخواست"
 BUTTON_WITHDRAW_YES = "بله، درخواست بسته شود"
 WITHDRAW_CONFIRM = (
     "آیا می‌خواهید درخواست {code} بسته شود؟ پس از بستن، رسیدگی به آن ادامه نمی‌یابد و برای "
     "ادامه باید درخواست تازه‌ای ثبت کنید."
 )
-STATUS_NOT_FOUND = "درخواستی با این کد رهگیری برای شما پیدا نشد. کد را دوباره بررسی کنید."
-STATUS_LIST_HINT = "برای دیدن جزئیات یک درخواست، /status و پس از آن کد رهگیری را بفرستید."
 
-KIND_LABELS = {"duplicate": "المثنی", "inquiry": "استعلام"}
-STATUS_LABELS = {
-    "submitted": "ثبت شده، در انتظار بررسی",
-    "in_review": "در حال بررسی",
-    "waiting_applicant": "در انتظار پاسخ متقاضی",
-    "waiting_centre": "در انتظار پاسخ مرکز آموزشی",
-    "recommended": "پیشنهاد تایید، در انتظار امضا",
-    "approved": "تایید شده",
-    "rejected": "رد شده",
-    "forged": "گزارش جعل به حراست",
-    "withdrawn": "انصراف متقاضی",
-    "revoked": "تاییدیه باطل شده",
+# --- News of a request, and answering the expert's question ---------------------------------
+
+NOTIFY = {
+    "received": SUBMITTED,
+    "in_review": "درخواست {code} شما در حال بررسی است.",
+    "question": (
+        "کارشناس دربارهٔ درخواست {code} از شما پرسیده است:\n«{text}»\n\n"
+        "پاسخ را در پیام بعدی خود بنویسید یا مدرک خواسته‌شده (عکس یا PDF) را بفرستید؛ اگر در "
+        "میانهٔ درخواست دیگری هستید، روی همین پیام «پاسخ» بزنید."
+    ),
+    "rejected": "متأسفانه درخواست {code} شما رد شد.\nدلیل: {text}",
+    "not_authentic": (
+        "پاسخ استعلام {code}: گواهینامهٔ مورد استعلام در سوابق یافت نشد و فاقد اصالت است. "
+        "نامهٔ پاسخ پیوست است."
+    ),
+    "not_accepted": (
+        "درخواست {code} شما پذیرفته نشد. برای پیگیری با مدارک اصلی به اداره کل آموزش فنی و "
+        "حرفه‌ای استان مراجعه کنید."
+    ),
+    "approved": (
+        "✅ درخواست {code} شما تایید شد. برگ تاییدیه پس از صدور از همین‌جا برایتان فرستاده می‌شود."
+    ),
+    "withdrawn": "درخواست {code} به خواست شما بسته شد.",
+    "revoked": "برگ تاییدیهٔ درخواست {code} باطل شد.\nدلیل: {text}",
 }
 
-# --- Staff announcements --------------------------------------------------------------------
+ANSWER_TOO_LATE = (
+    "این پرسش پیش‌تر پاسخ داده شده یا بسته شده است. برای کارهای دیگر از منو استفاده کنید."
+)
+EXPECT_ANSWER = "پاسخ کارشناس را به صورت متن بنویسید یا مدرک خواسته‌شده را (عکس یا PDF) بفرستید."
+ANSWER_RECEIVED = "✅ پاسخ شما برای درخواست {code} ثبت شد و به کارشناس رسید."
+
+# --- Confirmations and verification in chat -------------------------------------------------
+
+# The caption also goes with the office's copies in the staff and security groups.
+CONFIRMATION_CAPTION = (
+    "برگ تاییدیه، شمارهٔ {serial} — درخواست {code}\n"
+    "اصالت این برگ با اسکن کد QR روی آن قابل استعلام است."
+)
+
+VERDICT_TITLES = {
+    "genuine": "✅ این برگ تاییدیه معتبر و از سوی سازمان آموزش فنی و حرفه‌ای صادر شده است.",
+    "revoked": "⛔ این برگ تاییدیه باطل شده است.",
+    "superseded": "⚠️ این برگ تاییدیه با برگ جدیدتری جایگزین شده است.",
+    "invalid_signature": "❌ امضای این برگ معتبر نیست؛ ممکن است جعلی یا دست‌کاری‌شده باشد.",
+    "unknown": "❓ این برگ در سامانه یافت نشد.",
+}
+VERDICT_LINE = "{label}: {value}"
+VERDICT_LABELS = {
+    "holder": "دارنده",
+    "trade": "حرفه",
+    "certificate_number": "شمارهٔ گواهینامه",
+    "serial": "شمارهٔ برگ تاییدیه",
+    "issued_on": "تاریخ صدور",
+    "office": "صادرکننده",
+    "revoked_at": "تاریخ ابطال",
+    "revoke_reason": "دلیل ابطال",
+    "superseded_by": "برگ جایگزین",
+}
+VERIFY_NO_QR = (
+    "کد QR در این تصویر یا فایل پیدا نشد. لطفاً عکسی واضح و روبه‌رو از کد QR روی برگ تاییدیه "
+    "بفرستید."
+)
+VERIFY_NOT_OURS = "این کد QR مربوط به برگ‌های تاییدیهٔ این سامانه نیست."
+
+
+# ============================================================================================
+# 3. THE STAFF GROUP: what reviewers, signers and admins read in the staff group (and the
+# security unit in its group): announcements, the card, workflow buttons and prompts, the
+# digest, statistics and staff management (bot.delivery, handlers.staff, rendering.chat).
+# ============================================================================================
+
+# --- The request card -----------------------------------------------------------------------
 
 CARD_TITLE = "📋 درخواست {kind}"
-CARD_LINE = "{label}: {value}"
 CARD_CODE = "کد رهگیری: {code}"
 CARD_STATUS = "وضعیت: {status}"
 CARD_FILED_AT = "زمان ثبت: {date}"
-CARD_ATTACHMENT_CAPTION = "{label} — {code}"
+CARD_CLASSIFICATION = "دسته‌بندی: {label}"
+CARD_DUE = "مهلت انجام: {date}"
+CARD_OVERDUE = "⚠️ از مهلت گذشته است"
+CARD_HISTORY_TITLE = "آخرین اقدام‌ها:"
+CARD_HISTORY_LINE = "• {date} — {actor}: {action}"
+CARD_HISTORY_REASON = "  «{reason}»"
+CARD_APPLICANT = "متقاضی"
 CARD_SUPERSEDED = (
     "این نسخهٔ تکراری کارت درخواست {code} است و از کار افتاده؛ "
     "لطفاً روی کارت دیگر همین درخواست اقدام کنید."
 )
 
-# --- The staff workflow ---------------------------------------------------------------------
-
 CLASSIFICATION_LABELS = {
     "old_books": "فرمت قدیم — دفاتر ثبت",
     "old_centre": "فرمت قدیم — بایگانی مرکز آموزشی",
     "mechanized": "مکانیزه",
-}
-ACT_BUTTONS = {
-    "review": "🔍 شروع بررسی",
-    "classify_old_books": "📚 قدیم: دفاتر ثبت",
-    "classify_old_centre": "🏫 قدیم: بایگانی مرکز",
-    "classify_mechanized": "💻 مکانیزه",
-    "ask": "❓ پرسش از متقاضی",
-    "ask_centre": "🏫 نامه به مرکز آموزشی",
-    "centre_found": "📗 پاسخ مرکز: سابقه یافت شد",
-    "centre_not_found": "📕 پاسخ مرکز: سابقه یافت نشد",
-    "recommend": "👍 پیشنهاد تایید",
-    "approve": "✍️ تایید و امضا",
-    "reject": "⛔ رد درخواست",
-    "forge": "🚨 گزارش جعل به حراست",
-    "revoke": "🗑 ابطال تاییدیه",
 }
 ACT_LABELS = {
     "review": "شروع بررسی",
@@ -266,20 +495,73 @@ ACT_LABELS = {
     "withdraw": "انصراف متقاضی",
     "revoke": "ابطال تاییدیه",
 }
-CARD_DUE = "مهلت انجام: {date}"
-CARD_OVERDUE = "⚠️ از مهلت گذشته است"
-CARD_CLASSIFICATION = "دسته‌بندی: {label}"
-CARD_HISTORY_TITLE = "آخرین اقدام‌ها:"
-CARD_HISTORY_LINE = "• {date} — {actor}: {action}"
-CARD_HISTORY_REASON = "  «{reason}»"
-CARD_APPLICANT = "متقاضی"
+
+# --- Registry lines on the card -------------------------------------------------------------
+
+# The staff card's comparison of a request with the registry's record (domain.registry):
+# one line per field, labelled here, with the outcome of the comparison.
+REGISTRY_FIELD_LABELS = {
+    "full_name": "نام و نام خانوادگی",
+    "father_name": "نام پدر",
+    "national_code": "کد ملی",
+    "trade": "حرفه",
+    "certificate_number": "شمارهٔ گواهینامه",
+    "year": "سال آزمون",
+    "centre": "مرکز آموزشی",
+}
+REGISTRY_OUTCOMES = {"match": "✅ مطابق", "differs": "❌ مغایر", "missing": "➖ نامعلوم"}
+REGISTRY_COMPARISON_LINE = "{label}: {outcome} (درخواست: {given} | سوابق: {registry})"
+REGISTRY_NO_VALUE = "—"
+# How the records were found (storage.registry.MatchRule), strictest first.
+REGISTRY_RULES = {
+    "certificate_and_national_code": "در سوابق با شمارهٔ گواهینامه و کد ملی پیدا شد.",
+    "national_code": "در سوابق با کد ملی پیدا شد.",
+    "name_father_trade": (
+        "در سوابق با نام، نام پدر و حرفه پیدا شد (بدون کد ملی؛ با دقت بیشتری بررسی شود)."
+    ),
+}
+REGISTRY_NOT_FOUND = "در سوابق ثبت‌شده (دفاتر ثبت و فایل‌های واردشده) پیدا نشد."
+REGISTRY_SUGGESTED = "دسته‌بندی پیشنهادی از روی سوابق: {label}"
+REGISTRY_SOURCE = "منبع سابقه: {source}"
+
+# --- Files and answers posted under the card ------------------------------------------------
+
+CARD_ATTACHMENT_CAPTION = "{label} — {code}"
+ANSWER_POSTED = "💬 پاسخ متقاضی برای درخواست {code}:\n{text}"
+ANSWER_POSTED_FILE = "📎 مدرک فرستاده‌شده از سوی متقاضی برای درخواست {code}"
+CENTRE_LETTER_CAPTION = "نامهٔ استعلام سوابق به {centre} — درخواست {code}"
+CENTRE_ANSWER_CAPTION = "پاسخ مرکز آموزشی — درخواست {code}"
+NOT_AUTHENTIC_CAPTION = "پاسخ استعلام گواهینامه — درخواست {code}"
+
+# --- Workflow buttons and replies -----------------------------------------------------------
+
+ACT_BUTTONS = {
+    "review": "🔍 شروع بررسی",
+    "classify_old_books": "📚 قدیم: دفاتر ثبت",
+    "classify_old_centre": "🏫 قدیم: بایگانی مرکز",
+    "classify_mechanized": "💻 مکانیزه",
+    "ask": "❓ پرسش از متقاضی",
+    "ask_centre": "🏫 نامه به مرکز آموزشی",
+    "centre_found": "📗 پاسخ مرکز: سابقه یافت شد",
+    "centre_not_found": "📕 پاسخ مرکز: سابقه یافت نشد",
+    "recommend": "👍 پیشنهاد تایید",
+    "approve": "✍️ تایید و امضا",
+    "reject": "⛔ رد درخواست",
+    "forge": "🚨 گزارش جعل به حراست",
+    "revoke": "🗑 ابطال تاییدیه",
+}
 
 STAFF_DENIED = "شما مجاز به این کار نیستید."
+GROUP_ONLY_STAFF = "این گروه ویژهٔ کارکنان است."
 STAFF_DONE = "انجام شد."
 STAFF_ALREADY = "این درخواست پیش‌تر رسیدگی شده است ({status})."
 STAFF_ALREADY_BY = "این درخواست پیش‌تر رسیدگی شده است: {action} توسط {actor} در {date}."
 STAFF_NOT_FOUND = "این درخواست پیدا نشد."
 STAFF_FOUR_EYES = "تایید نهایی باید توسط کسی جز پیشنهاددهندهٔ تایید انجام شود."
+STAFF_ACT_DONE = "«{action}» برای درخواست {code} ثبت شد."
+
+# --- Workflow prompts (a reason, a question, a centre's answer) -----------------------------
+
 STAFF_PROMPTS = {
     "ask": "پرسش از متقاضی درخواست {code} را بنویسید.",
     "ask_centre": (
@@ -309,70 +591,17 @@ STAFF_PROMPT_HOW = (
 )
 STAFF_PROMPT_SENT = "پاسخ را در پیام بعدی خود در گروه بفرستید."
 STAFF_PROMPT_NEEDS_FILE = "لطفاً عکس یا PDF پاسخ را بفرستید (برای انصراف، /cancel را بفرستید)."
+STAFF_PROMPT_EMPTY = (
+    "پیام شما متنی نداشت. لطفاً متن را دوباره بفرستید (برای انصراف، /cancel را بفرستید)."
+)
 STAFF_PROMPT_CANCELLED = "ربات دیگر منتظر پاسخ شما دربارهٔ درخواست {codes} نیست؛ چیزی ثبت نشد."
 STAFF_PROMPT_EXPIRED = (
     "مهلت {minutes} دقیقه‌ای پاسخ دربارهٔ درخواست {code} گذشته است و این پیام ثبت نشد. برای "
     "ثبت، دکمهٔ کارت درخواست را دوباره بزنید."
 )
-# A group asks for its id (/chatid), or the bot is in a group that is not in its settings and
-# leaves it. The setting lines stay in Latin letters so they can be copied as they are.
-GROUP_ID_STAFF = "این گروه، گروه کارکنان این ربات است:\nADMIN_CHAT_ID={chat_id}"
-GROUP_ID_SECURITY = "این گروه، گروه حراست این ربات است:\nSECURITY_CHAT_ID={chat_id}"
-FOREIGN_GROUP = (
-    "این گروه در تنظیمات ربات نیست و ربات آن را ترک می‌کند.\n"
-    "اگر این گروه کارکنان است، این سطر را در تنظیمات ربات بگذارید:\n"
-    "ADMIN_CHAT_ID={chat_id}\n"
-    "و اگر گروه حراست است، این سطر را:\n"
-    "SECURITY_CHAT_ID={chat_id}\n"
-    "سپس ربات را از نو راه‌اندازی کنید و دوباره به این گروه اضافه کنید."
-)
-ACCOUNT_ID = "شناسهٔ حساب شما:\n{user_id}\nاگر از کارکنان هستید، آن را به مدیر ربات بدهید."
 STAFF_NO_OPEN_PROMPT = "ربات منتظر پاسخی از شما نیست."
-CENTRE_LETTER_CAPTION = "نامهٔ استعلام سوابق به {centre} — درخواست {code}"
-CENTRE_ANSWER_CAPTION = "پاسخ مرکز آموزشی — درخواست {code}"
-NOT_AUTHENTIC_CAPTION = "پاسخ استعلام گواهینامه — درخواست {code}"
-LETTER_SUBJECT_CENTRE = "استعلام سوابق آزمون"
-LETTER_SUBJECT_NOT_AUTHENTIC = "پاسخ استعلام اصالت گواهینامهٔ مهارت"
-AUTHENTICITY_VERDICT = "اصالت گواهینامهٔ مهارت با مشخصات فوق تایید می‌شود."
-STAFF_PROMPT_EMPTY = (
-    "پیام شما متنی نداشت. لطفاً متن را دوباره بفرستید (برای انصراف، /cancel را بفرستید)."
-)
-STAFF_ACT_DONE = "«{action}» برای درخواست {code} ثبت شد."
 
-NOTIFY = {
-    "received": SUBMITTED,
-    "in_review": "درخواست {code} شما در حال بررسی است.",
-    "question": (
-        "کارشناس دربارهٔ درخواست {code} از شما پرسیده است:\n«{text}»\n\n"
-        "پاسخ را در پیام بعدی خود بنویسید یا مدرک خواسته‌شده (عکس یا PDF) را بفرستید؛ اگر در "
-        "میانهٔ درخواست دیگری هستید، روی همین پیام «پاسخ» بزنید."
-    ),
-    "rejected": "متأسفانه درخواست {code} شما رد شد.\nدلیل: {text}",
-    "not_authentic": (
-        "پاسخ استعلام {code}: گواهینامهٔ مورد استعلام در سوابق یافت نشد و فاقد اصالت است. "
-        "نامهٔ پاسخ پیوست است."
-    ),
-    "not_accepted": (
-        "درخواست {code} شما پذیرفته نشد. برای پیگیری با مدارک اصلی به اداره کل آموزش فنی و "
-        "حرفه‌ای استان مراجعه کنید."
-    ),
-    "approved": (
-        "✅ درخواست {code} شما تایید شد. برگ تاییدیه پس از صدور از همین‌جا برایتان فرستاده می‌شود."
-    ),
-    "withdrawn": "درخواست {code} به خواست شما بسته شد.",
-    "revoked": "برگ تاییدیهٔ درخواست {code} باطل شد.\nدلیل: {text}",
-}
-ALBUM_ONE_FILE = (
-    "از چند فایلی که با هم فرستادید فقط اولی برداشته شد. لطفاً هر مدرک را جداگانه بفرستید؛ "
-    "نامهٔ چندصفحه‌ای را به صورت یک فایل PDF بفرستید."
-)
-ANSWER_TOO_LATE = (
-    "این پرسش پیش‌تر پاسخ داده شده یا بسته شده است. برای کارهای دیگر از منو استفاده کنید."
-)
-EXPECT_ANSWER = "پاسخ کارشناس را به صورت متن بنویسید یا مدرک خواسته‌شده را (عکس یا PDF) بفرستید."
-ANSWER_RECEIVED = "✅ پاسخ شما برای درخواست {code} ثبت شد و به کارشناس رسید."
-ANSWER_POSTED = "💬 پاسخ متقاضی برای درخواست {code}:\n{text}"
-ANSWER_POSTED_FILE = "📎 مدرک فرستاده‌شده از سوی متقاضی برای درخواست {code}"
+# --- The security unit's group --------------------------------------------------------------
 
 SECURITY_REPORT = (
     "🚨 گزارش جعل گواهینامه\n"
@@ -383,6 +612,41 @@ SECURITY_REPORT = (
     "گزارش‌دهنده: {actor}\n"
     "توضیح: {note}"
 )
+
+# --- The daily digest of deadlines ----------------------------------------------------------
+
+DIGEST_TITLE = "📋 گزارش روزانهٔ مهلت‌ها"
+DIGEST_OVERDUE = "⚠️ گذشته از مهلت:"
+DIGEST_SOON = "⏳ مهلت تا فردا:"
+DIGEST_LINE = "• {code} — {kind} — {status} — مهلت: {due}"
+DIGEST_NONE = "درخواست عقب‌افتاده یا نزدیک به مهلت نیست."
+
+# --- Monthly statistics and the export ------------------------------------------------------
+
+# Monthly statistics for the staff chat (domain.stats).
+STATS_TITLE = "📊 {title}"
+STATS_MONTH_TITLE = "{month} {year}"
+STATS_PERIOD = "از {start} تا {end}"
+STATS_CREATED = "درخواست‌های ثبت‌شده: {count}"
+STATS_BY_KIND = "بر اساس نوع:"
+STATS_BY_STATUS = "بر اساس وضعیت کنونی:"
+STATS_BREAKDOWN_LINE = "• {label}: {count}"
+STATS_DECIDED = "درخواست‌های رسیدگی‌شده: {count}"
+STATS_MEDIAN = "میانهٔ زمان رسیدگی: {duration}"
+STATS_P90 = "۹۰٪ درخواست‌ها در {duration} یا کمتر رسیدگی شدند"
+STATS_ON_TIME = "رسیدگی در مهلت: {share} ({on_time} از {total})"
+STATS_ON_TIME_UNKNOWN = "رسیدگی در مهلت: نامعلوم (مهلتی ثبت نشده است)"
+STATS_UNIT_DAY = "روز"
+STATS_UNIT_HOUR = "ساعت"
+STATS_UNIT_MINUTE = "دقیقه"
+STATS_AND = " و "
+STATS_UNDER_A_MINUTE = "کمتر از یک دقیقه"
+
+STATS_THIS_MONTH = "آمار ماه جاری ({month})"
+STATS_LAST_MONTH = "آمار ماه گذشته ({month})"
+EXPORT_CAPTION = "خروجی همهٔ درخواست‌ها ({count} مورد)"
+
+# --- Staff management (/staff) --------------------------------------------------------------
 
 STAFF_LIST_TITLE = "کارکنان و نقش‌ها:"
 STAFF_LIST_LINE = "• {user_id}{name}: {roles}"
@@ -420,152 +684,16 @@ STAFF_REMOVED = "نقش‌های {user_id} برداشته شد."
 STAFF_NOT_MEMBER = "{user_id} نقشی نداشت."
 ROLE_LABELS = {"reviewer": "کارشناس", "signer": "امضاکننده", "admin": "مدیر"}
 
-DIGEST_TITLE = "📋 گزارش روزانهٔ مهلت‌ها"
-DIGEST_OVERDUE = "⚠️ گذشته از مهلت:"
-DIGEST_SOON = "⏳ مهلت تا فردا:"
-DIGEST_LINE = "• {code} — {kind} — {status} — مهلت: {due}"
-DIGEST_NONE = "درخواست عقب‌افتاده یا نزدیک به مهلت نیست."
-STATS_THIS_MONTH = "آمار ماه جاری ({month})"
-STATS_LAST_MONTH = "آمار ماه گذشته ({month})"
-EXPORT_CAPTION = "خروجی همهٔ درخواست‌ها ({count} مورد)"
 
-# --- Confirmations and verification in chat -------------------------------------------------
+# ============================================================================================
+# 4. DOCUMENTS: what the holder, an organisation or a training centre reads on the office's
+# PDFs: confirmations (rendering.confirmation) and letters (rendering.letters).
+# ============================================================================================
 
-CONFIRMATION_CAPTION = (
-    "برگ تاییدیه، شمارهٔ {serial} — درخواست {code}\n"
-    "اصالت این برگ با اسکن کد QR روی آن قابل استعلام است."
-)
-VERDICT_TITLES = {
-    "genuine": "✅ این برگ تاییدیه معتبر و از سوی سازمان آموزش فنی و حرفه‌ای صادر شده است.",
-    "revoked": "⛔ این برگ تاییدیه باطل شده است.",
-    "superseded": "⚠️ این برگ تاییدیه با برگ جدیدتری جایگزین شده است.",
-    "invalid_signature": "❌ امضای این برگ معتبر نیست؛ ممکن است جعلی یا دست‌کاری‌شده باشد.",
-    "unknown": "❓ این برگ در سامانه یافت نشد.",
-}
-VERDICT_LINE = "{label}: {value}"
-VERDICT_LABELS = {
-    "holder": "دارنده",
-    "trade": "حرفه",
-    "certificate_number": "شمارهٔ گواهینامه",
-    "serial": "شمارهٔ برگ تاییدیه",
-    "issued_on": "تاریخ صدور",
-    "office": "صادرکننده",
-    "revoked_at": "تاریخ ابطال",
-    "revoke_reason": "دلیل ابطال",
-    "superseded_by": "برگ جایگزین",
-}
-VERIFY_NO_QR = (
-    "کد QR در این تصویر یا فایل پیدا نشد. لطفاً عکسی واضح و روبه‌رو از کد QR روی برگ تاییدیه "
-    "بفرستید."
-)
-VERIFY_NOT_OURS = "این کد QR مربوط به برگ‌های تاییدیهٔ این سامانه نیست."
+# --- Confirmations --------------------------------------------------------------------------
 
-# --- The inquiry conversation (organisations) ----------------------------------------------
-
-MENU_INQUIRY = "🏢 استعلام اصالت گواهینامه (ویژهٔ سازمان‌ها)"
-INQUIRY_INTRO = (
-    "استعلام اصالت گواهینامهٔ مهارت (برگ تایید اصالت گواهینامه)\n"
-    "ویژهٔ سازمان‌ها و دستگاه‌ها: آموزش و پرورش، قوهٔ قضائیه، دستگاه‌های دولتی و کارفرمایان.\n"
-    "مدارک لازم: تصویر معرفی‌نامهٔ رسمی مرجع درخواست‌کننده و تصویر گواهینامه."
-)
-INQUIRY_PROFILE_USED = (
-    "مشخصات سازمان شما از استعلام قبلی این گفتگو برداشته شد؛ در پایان می‌توانید آن را اصلاح کنید."
-)
-ORG_TYPE_EDUCATION = "آموزش و پرورش"
-ORG_TYPE_JUDICIARY = "قوهٔ قضائیه"
-ORG_TYPE_GOVERNMENT = "دستگاه دولتی"
-ORG_TYPE_PRIVATE = "کارفرمای خصوصی"
-ORG_TYPE_OTHER = "سایر"
-LABEL_ORG_NAME = "نام سازمان"
-LABEL_ORG_TYPE = "نوع سازمان"
-LABEL_CLERK_NAME = "نام کارشناس پیگیری‌کننده"
-LABEL_CLERK_CONTACT = "شمارهٔ تماس کارشناس"
-LABEL_LETTER_NUMBER = "شمارهٔ نامهٔ رسمی"
-LABEL_LETTER_DATE = "تاریخ نامهٔ رسمی"
-LABEL_ORG_LETTER = "معرفی‌نامهٔ رسمی"
-LABEL_CERTIFICATE_IMAGE = "تصویر گواهینامه"
-LABEL_HOLDER_NATIONAL_CODE = "کد ملی دارندهٔ گواهینامه"
-LABEL_HOLDER_NAME = "نام دارنده (همان‌طور که در گواهینامه آمده)"
-PROMPT_ORG_NAME = (
-    "نام سازمان یا مرجع درخواست‌کننده را بنویسید.\nنمونه: ادارهٔ کل آموزش و پرورش خوزستان"
-)
-PROMPT_ORG_TYPE = "نوع سازمان را انتخاب کنید."
-PROMPT_CLERK_NAME = "نام و نام خانوادگی کارشناسی که پیگیری می‌کند را بنویسید.\nنمونه: زهرا کریمی"
-PROMPT_CLERK_CONTACT = (
-    "شمارهٔ همراه کارشناس را بنویسید یا دکمهٔ «ارسال شمارهٔ همین حساب» را بزنید.\nنمونه: ۰۹۱۶۱۲۳۴۵۶۷"
-)
-PROMPT_LETTER_NUMBER = "شمارهٔ نامهٔ رسمی (معرفی‌نامه) را بنویسید.\nنمونه: ۱۲۳۴/ص/۱۴۰۵"
-PROMPT_LETTER_DATE = "تاریخ نامهٔ رسمی را به تاریخ شمسی بنویسید.\nنمونه: ۱۴۰۵/۰۸/۲۰"
-PROMPT_ORG_LETTER = (
-    "تصویر یا فایل PDF معرفی‌نامهٔ رسمی مرجع درخواست‌کننده را بفرستید (حداکثر {limit_mb} مگابایت)."
-)
-PROMPT_CERTIFICATE_IMAGE = "تصویر گواهینامهٔ مهارت مورد استعلام را بفرستید (عکس یا PDF)."
-PROMPT_HOLDER_NATIONAL_CODE = "کد ملی دارندهٔ گواهینامه را بنویسید.\nنمونه: ۰۰۱۲۳۴۵۶۷۸"
-PROMPT_HOLDER_CERTIFICATE_NUMBER = "شمارهٔ گواهینامه را همان‌طور که روی آن آمده بنویسید."
-PROMPT_HOLDER_NAME = "نام و نام خانوادگی دارنده را همان‌طور که در گواهینامه آمده بنویسید."
-ERR_LETTER_NUMBER = "شمارهٔ نامه باید دست‌کم یک رقم داشته باشد. نمونه: ۱۲۳۴/ص/۱۴۰۵"
-
-# --- Validation errors (domain.validation) -------------------------------------------------
-
-ERR_EMPTY = "پاسخی دریافت نشد. لطفاً دوباره بنویسید."
-ERR_TOO_LONG = "این پاسخ بیش از حد طولانی است (حداکثر {limit} حرف). لطفاً کوتاه‌تر بنویسید."
-ERR_NAME_CHARS = "نام باید با حروف فارسی نوشته شود و عدد یا علامت نداشته باشد. نمونه: علی رضایی"
-ERR_NAME_SHORT = "نام بسیار کوتاه است. لطفاً نام را کامل بنویسید."
-ERR_NATIONAL_CODE_LENGTH = "کد ملی باید ۱۰ رقم باشد. نمونه: ۰۰۱۲۳۴۵۶۷۸"
-ERR_NATIONAL_CODE_DIGITS = "کد ملی فقط از رقم تشکیل می‌شود. لطفاً فقط ۱۰ رقم کد ملی را بفرستید."
-ERR_NATIONAL_CODE_CHECK = (
-    "این کد ملی معتبر نیست (رقم کنترل آن درست نیست). لطفاً کد ملی را دوباره و با دقت بنویسید."
-)
-ERR_DATE_FORMAT = "تاریخ را به صورت سال/ماه/روز شمسی بنویسید. نمونه: ۱۳۷۰/۰۵/۰۳"
-ERR_DATE_IMPOSSIBLE = "چنین تاریخی در تقویم شمسی وجود ندارد. لطفاً تاریخ درست را بنویسید."
-ERR_DATE_RANGE = "تاریخ تولد باید بین سال {earliest} و امروز باشد."
-ERR_MOBILE = "شماره همراه باید ۱۱ رقم و با ۰۹ شروع شود. نمونه: ۰۹۱۲۳۴۵۶۷۸۹"
-ERR_YEAR = "سال را به صورت چهار رقمی شمسی بنویسید، بین {earliest} و {latest}. نمونه: ۱۳۸۵"
-ERR_CERTIFICATE_NUMBER = (
-    "شماره گواهینامه فقط می‌تواند رقم، حرف و خط تیره داشته باشد (حداکثر ۳۰ نویسه)."
-)
-ERR_FREE_TEXT_CHARS = "لطفاً فقط متن ساده بنویسید."
-
-# --- Upload errors (domain.uploads) ---------------------------------------------------------
-
-ERR_FILE_TOO_LARGE = "حجم فایل بیش از {limit_mb} مگابایت است. لطفاً فایل کوچک‌تری بفرستید."
-ERR_FILE_NOT_IMAGE_OR_PDF = (
-    "این فایل تصویر (JPEG، PNG یا WebP) یا PDF نیست. لطفاً تصویر یا PDF نامه را بفرستید."
-)
-ERR_FILE_NOT_IMAGE = "این فایل تصویر نیست. لطفاً عکس را به صورت JPEG، PNG یا WebP بفرستید."
-ERR_IMAGE_BROKEN = "این تصویر باز نمی‌شود یا خراب است. لطفاً تصویر دیگری بفرستید."
-ERR_IMAGE_TOO_BIG_PIXELS = "ابعاد این تصویر بیش از حد بزرگ است. لطفاً تصویر کوچک‌تری بفرستید."
-ERR_PDF_PAGE_TOO_LARGE = (
-    "صفحه‌های این PDF بیش از اندازهٔ معمول بزرگ است. لطفاً نامه را در اندازهٔ A4 یا عکس آن را بفرستید."
-)
-ERR_PDF_BROKEN = "این فایل PDF معتبر نیست. لطفاً فایل PDF درست یا عکس نامه را بفرستید."
-# At «confirm»: a PDF accepted earlier that would not redraw for staff; the request is not filed.
-ERR_FILE_NOT_READY = (
-    "⚠️ فایل «{label}» باز نشد و درخواست هنوز ثبت نشده است. "
-    "لطفاً آن را دوباره بفرستید: فایل PDF درست یا عکس نامه."
-)
-ERR_PHOTO_NOT_PORTRAIT = (
-    "عکس باید ایستاده (عمودی) باشد؛ این عکس {width}×{height} پیکسل است. "
-    "لطفاً عکس ۳×۴ پرسنلی را بفرستید."
-)
-ERR_PHOTO_RATIO = (
-    "نسبت طول و عرض عکس به ۳×۴ نزدیک نیست (این عکس {width}×{height} پیکسل است). "
-    "لطفاً عکس ۳×۴ پرسنلی را بدون حاشیهٔ اضافه بفرستید."
-)
-ERR_PHOTO_SMALL = (
-    "کیفیت عکس کم است: دست‌کم ۳۰۰×۴۰۰ پیکسل لازم است و این عکس {width}×{height} پیکسل است."
-)
-
-# --- added by uploads ---
-
-ERR_PDF_ENCRYPTED = "این فایل PDF رمزدار یا قفل‌شده است. لطفاً نسخهٔ بدون رمز یا عکس نامه را بفرستید."
-ERR_PDF_TOO_MANY_PAGES = "این فایل PDF بیش از {limit} صفحه دارد. لطفاً فقط صفحه‌های نامه را بفرستید."
-
-# --- added by rendering ---
 # Confirmation documents (rendering.confirmation). Values are inserted by the renderer, which
 # converts digits to Persian itself.
-
-DOC_ORGANISATION = "سازمان آموزش فنی و حرفه‌ای کشور"
 DOC_TITLE_DUPLICATE = "برگ تاییدیه ارزش گواهینامه (المثنی)"
 DOC_TITLE_AUTHENTICITY = "برگ تایید اصالت گواهینامه"
 DOC_LABEL_SERIAL = "شماره:"
@@ -589,65 +717,54 @@ DOC_BODY_AUTHENTICITY = (
     "پیرو نامه شماره {letter_number} مورخ {letter_date} {organisation} در خصوص استعلام "
     "اصالت گواهینامه مهارت نامبرده با مشخصات بالا، به آگاهی می‌رساند:"
 )
+AUTHENTICITY_VERDICT = "اصالت گواهینامهٔ مهارت با مشخصات فوق تایید می‌شود."
 DOC_NOTE_TAMPERING = "هرگونه خدشه، قلم‌خوردگی یا تغییر در این برگ موجب ابطال آن است."
 DOC_QR_CAPTION = "برای استعلام اصالت، کد را اسکن کنید"
 DOC_SIGNATURE_DATE = "تاریخ امضا: {date}"
 DOC_SIGNATURE_STAMP = "مهر و امضا"
 
-# --- added by validation ---
+# --- Letters --------------------------------------------------------------------------------
 
-DATETIME_FORMAT = "{date} ساعت {time}"
-ERR_TOO_SHORT = "این پاسخ بسیار کوتاه است (دست‌کم {limit} حرف). لطفاً کامل‌تر بنویسید."
-ERR_DATE_RANGE_GENERIC = "تاریخ باید بین سال {earliest} و امروز باشد."
-ERR_DATE_GREGORIAN = (
-    "به نظر می‌رسد تاریخ میلادی نوشته‌اید. لطفاً تاریخ را شمسی بنویسید. نمونه: ۱۳۷۰/۰۵/۰۳"
+# Official letters (rendering.letters). "{…}" placeholders are filled with ready-to-show values.
+LETTER_BASMALA = "بسمه تعالی"
+LETTER_LABEL_NUMBER = "شماره:"
+LETTER_LABEL_DATE = "تاریخ:"
+LETTER_LABEL_ATTACHMENT = "پیوست:"
+LETTER_NO_ATTACHMENT = "ندارد"
+LETTER_TO = "به: {recipient}"
+LETTER_SUBJECT = "موضوع: {subject}"
+LETTER_SUBJECT_CENTRE = "استعلام سوابق آزمون"
+LETTER_SUBJECT_NOT_AUTHENTIC = "پاسخ استعلام اصالت گواهینامهٔ مهارت"
+LETTER_SALUTATION = "با سلام و احترام"
+LETTER_BODY_CENTRE_INQUIRY = (
+    "احتراماً، در راستای رسیدگی به درخواست واصله در خصوص گواهینامهٔ مهارت فرد با مشخصات زیر، "
+    "خواهشمند است دستور فرمایید سوابق آزمون نامبرده در بایگانی آن مرکز بررسی و نتیجه حداکثر ظرف "
+    "مدت یک هفته از تاریخ این نامه، با ذکر کد رهگیری {tracking_code}، به این اداره کل اعلام گردد."
 )
-ERR_TRACKING_CODE = (
-    "این کد رهگیری درست نیست؛ احتمالاً نویسه‌ای از آن اشتباه نوشته شده است. "
-    "کد رهگیری ۹ نویسه (حرف انگلیسی و رقم) دارد، مانند {example}. لطفاً دوباره بنویسید."
+LETTER_REFERENCE_NUMBER_DATE = "نامهٔ شمارهٔ {number} مورخ {date}"
+LETTER_REFERENCE_NUMBER = "نامهٔ شمارهٔ {number}"
+LETTER_REFERENCE_DATE = "نامهٔ مورخ {date}"
+LETTER_REFERENCE_NONE = "نامهٔ آن سازمان"
+LETTER_BODY_NOT_AUTHENTIC = (
+    "احتراماً، بازگشت به {reference} در خصوص استعلام اصالت گواهینامه، به استحضار می‌رساند "
+    "گواهینامهٔ مهارت با مشخصات زیر در سوابق این اداره کل یافت نشد و فاقد اصالت است."
 )
-
-# Jalali month names, in order (index 0 is month 1); also what date parsing recognises.
-JALALI_MONTH_NAMES = (
-    "فروردین",
-    "اردیبهشت",
-    "خرداد",
-    "تیر",
-    "مرداد",
-    "شهریور",
-    "مهر",
-    "آبان",
-    "آذر",
-    "دی",
-    "بهمن",
-    "اسفند",
+LETTER_NOT_AUTHENTIC_SECURITY = (
+    "مراتب جهت اطلاع و اقدام لازم به واحد حراست این اداره کل نیز اعلام گردید."
 )
-# Other spellings of month names that date parsing also recognises, with their month number.
-JALALI_MONTH_ALIASES = {"امرداد": 5}
+LETTER_LABEL_TRACKING_CODE = "کد رهگیری"
+LETTER_CLOSING = "با تشکر"
+LETTER_QR_CAPTION = "استعلام اصالت این نامه"
 
-# --- added by deadlines ---
-# Monthly statistics for the staff chat (domain.stats).
-STATS_TITLE = "📊 {title}"
-STATS_MONTH_TITLE = "{month} {year}"
-STATS_PERIOD = "از {start} تا {end}"
-STATS_CREATED = "درخواست‌های ثبت‌شده: {count}"
-STATS_BY_KIND = "بر اساس نوع:"
-STATS_BY_STATUS = "بر اساس وضعیت کنونی:"
-STATS_BREAKDOWN_LINE = "• {label}: {count}"
-STATS_DECIDED = "درخواست‌های رسیدگی‌شده: {count}"
-STATS_MEDIAN = "میانهٔ زمان رسیدگی: {duration}"
-STATS_P90 = "۹۰٪ درخواست‌ها در {duration} یا کمتر رسیدگی شدند"
-STATS_ON_TIME = "رسیدگی در مهلت: {share} ({on_time} از {total})"
-STATS_ON_TIME_UNKNOWN = "رسیدگی در مهلت: نامعلوم (مهلتی ثبت نشده است)"
-STATS_UNIT_DAY = "روز"
-STATS_UNIT_HOUR = "ساعت"
-STATS_UNIT_MINUTE = "دقیقه"
-STATS_AND = " و "
-STATS_UNDER_A_MINUTE = "کمتر از یک دقیقه"
 
-# --- added by verify web ---
+# ============================================================================================
+# 5. THE VERIFY WEB PAGE: what anyone who scans a confirmation's QR code reads in the
+# browser (rendering.verify_page, bot.web).
+# ============================================================================================
+
+# --- The page and its verdict ---------------------------------------------------------------
+
 # The public verification page (rendering.verify_page, bot.web).
-
 WEB_PAGE_TITLE = "استعلام اصالت برگ تاییدیه"
 WEB_HEADER = "سامانهٔ استعلام اصالت برگ تاییدیه"
 WEB_VERDICT_TITLES = {
@@ -688,6 +805,9 @@ WEB_LABELS = {
     "office": "صادرکننده",
 }
 WEB_PRIVACY_NOTE = "برای حفظ حریم خصوصی، نام دارنده تنها با حرف نخست هر بخش نمایش داده می‌شود."
+
+# --- Checking the holder's national code ----------------------------------------------------
+
 WEB_CHECK_TITLE = "تطبیق کد ملی دارنده"
 WEB_CHECK_HELP = (
     "کد ملی دارنده را وارد کنید تا بدانید این برگ به نام اوست. کد ملی نه ذخیره می‌شود و نه "
@@ -699,6 +819,9 @@ WEB_CHECK_BUTTON = "بررسی"
 WEB_CHECK_RESULT = "نتیجهٔ تطبیق کد ملی: {answer}"
 WEB_CHECK_MATCHES = "مطابقت دارد"
 WEB_CHECK_NO_MATCH = "مطابقت ندارد"
+
+# --- Footer and error pages -----------------------------------------------------------------
+
 # A forged paper can carry a QR code that leads to a look-alike site.
 WEB_FOOTER = "پیش از اعتماد به نتیجه، مطمئن شوید نشانی این صفحه نشانی رسمی سازمان است."
 WEB_ERROR_TITLE = "خطا"
@@ -709,62 +832,29 @@ WEB_RATE_LIMITED = (
     "تعداد درخواست‌های شما از حد مجاز گذشته است. لطفاً {seconds} ثانیهٔ دیگر دوباره تلاش کنید."
 )
 
-# --- added by letters ---
-# Official letters (rendering.letters). "{…}" placeholders are filled with ready-to-show values.
-LETTER_BASMALA = "بسمه تعالی"
-LETTER_LABEL_NUMBER = "شماره:"
-LETTER_LABEL_DATE = "تاریخ:"
-LETTER_LABEL_ATTACHMENT = "پیوست:"
-LETTER_NO_ATTACHMENT = "ندارد"
-LETTER_TO = "به: {recipient}"
-LETTER_SUBJECT = "موضوع: {subject}"
-LETTER_SALUTATION = "با سلام و احترام"
-LETTER_BODY_CENTRE_INQUIRY = (
-    "احتراماً، در راستای رسیدگی به درخواست واصله در خصوص گواهینامهٔ مهارت فرد با مشخصات زیر، "
-    "خواهشمند است دستور فرمایید سوابق آزمون نامبرده در بایگانی آن مرکز بررسی و نتیجه حداکثر ظرف "
-    "مدت یک هفته از تاریخ این نامه، با ذکر کد رهگیری {tracking_code}، به این اداره کل اعلام گردد."
-)
-LETTER_REFERENCE_NUMBER_DATE = "نامهٔ شمارهٔ {number} مورخ {date}"
-LETTER_REFERENCE_NUMBER = "نامهٔ شمارهٔ {number}"
-LETTER_REFERENCE_DATE = "نامهٔ مورخ {date}"
-LETTER_REFERENCE_NONE = "نامهٔ آن سازمان"
-LETTER_BODY_NOT_AUTHENTIC = (
-    "احتراماً، بازگشت به {reference} در خصوص استعلام اصالت گواهینامه، به استحضار می‌رساند "
-    "گواهینامهٔ مهارت با مشخصات زیر در سوابق این اداره کل یافت نشد و فاقد اصالت است."
-)
-LETTER_NOT_AUTHENTIC_SECURITY = (
-    "مراتب جهت اطلاع و اقدام لازم به واحد حراست این اداره کل نیز اعلام گردید."
-)
-LETTER_LABEL_TRACKING_CODE = "کد رهگیری"
-LETTER_CLOSING = "با تشکر"
-LETTER_QR_CAPTION = "استعلام اصالت این نامه"
 
-# --- added by registry ---
-# The staff card's comparison of a request with the registry's record (domain.registry):
-# one line per field, labelled here, with the outcome of the comparison.
-REGISTRY_FIELD_LABELS = {
-    "full_name": "نام و نام خانوادگی",
-    "father_name": "نام پدر",
-    "national_code": "کد ملی",
-    "trade": "حرفه",
-    "certificate_number": "شمارهٔ گواهینامه",
-    "year": "سال آزمون",
-    "centre": "مرکز آموزشی",
-}
-REGISTRY_OUTCOMES = {"match": "✅ مطابق", "differs": "❌ مغایر", "missing": "➖ نامعلوم"}
-REGISTRY_COMPARISON_LINE = "{label}: {outcome} (درخواست: {given} | سوابق: {registry})"
-REGISTRY_NO_VALUE = "—"
-# How the records were found (storage.registry.MatchRule), strictest first.
-REGISTRY_RULES = {
-    "certificate_and_national_code": "در سوابق با شمارهٔ گواهینامه و کد ملی پیدا شد.",
-    "national_code": "در سوابق با کد ملی پیدا شد.",
-    "name_father_trade": (
-        "در سوابق با نام، نام پدر و حرفه پیدا شد (بدون کد ملی؛ با دقت بیشتری بررسی شود)."
-    ),
-}
-REGISTRY_NOT_FOUND = "در سوابق ثبت‌شده (دفاتر ثبت و فایل‌های واردشده) پیدا نشد."
-REGISTRY_SUGGESTED = "دسته‌بندی پیشنهادی از روی سوابق: {label}"
-REGISTRY_SOURCE = "منبع سابقه: {source}"
+# ============================================================================================
+# 6. OPERATORS: what the people who install and run the bot read: group and account ids
+# for the settings (/chatid), and the command line's registry import report.
+# ============================================================================================
+
+# --- Setting the bot up: group and account ids (/chatid, a group not in the settings) -------
+
+# A group asks for its id (/chatid), or the bot is in a group that is not in its settings and
+# leaves it. The setting lines stay in Latin letters so they can be copied as they are.
+GROUP_ID_STAFF = "این گروه، گروه کارکنان این ربات است:\nADMIN_CHAT_ID={chat_id}"
+GROUP_ID_SECURITY = "این گروه، گروه حراست این ربات است:\nSECURITY_CHAT_ID={chat_id}"
+FOREIGN_GROUP = (
+    "این گروه در تنظیمات ربات نیست و ربات آن را ترک می‌کند.\n"
+    "اگر این گروه کارکنان است، این سطر را در تنظیمات ربات بگذارید:\n"
+    "ADMIN_CHAT_ID={chat_id}\n"
+    "و اگر گروه حراست است، این سطر را:\n"
+    "SECURITY_CHAT_ID={chat_id}\n"
+    "سپس ربات را از نو راه‌اندازی کنید و دوباره به این گروه اضافه کنید."
+)
+ACCOUNT_ID = "شناسهٔ حساب شما:\n{user_id}\nاگر از کارکنان هستید، آن را به مدیر ربات بدهید."
+
+# --- The registry import report (bot.registry_cli) ------------------------------------------
 
 # The import report of `registry import` (bot.registry_cli), for the staff member running it:
 # every column of the file is read, not read, or listed with what was lost of it.
