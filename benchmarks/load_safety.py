@@ -81,11 +81,17 @@ async def _write_drafts(store: Store, users: list[int]) -> dict[int, str]:
     now = models.utcnow()
     rows = [
         {
-            "id": ids[uid], "user_id": uid, "chat_id": uid, "kind": "duplicate",
-            "step": CONFIRM_STEP, "answers": values, "created_at": now, "updated_at": now,
+            "id": ids[uid],
+            "user_id": uid,
+            "chat_id": uid,
+            "kind": "duplicate",
+            "step": CONFIRM_STEP,
+            "answers": values,
+            "created_at": now,
+            "updated_at": now,
         }
         for uid, values in zip(users, all_answers, strict=True)
-    ]  # fmt: skip
+    ]
     async with store.engine.begin() as connection:
         await connection.execute(insert(models.Draft), rows)
     return ids

@@ -40,10 +40,21 @@ TARGET_MB = 300.0
 IN_FLIGHT = 200
 FIRST_USER = 300_000
 _OUR_SETTINGS = (
-    "BOT_TOKEN", "BOT_PLATFORM", "BOT_API_URL", "BOT_FILE_URL", "DATA_DIR", "DATABASE_URL",
-    "ADMIN_CHAT_ID", "DRAFT_TTL_DAYS", "LOG_LEVEL", "SIGNING_KEY_PATH", "STAFF",
-    "SECURITY_CHAT_ID", "VERIFY_PORT", "VERIFY_HOST",
-)  # fmt: skip
+    "BOT_TOKEN",
+    "BOT_PLATFORM",
+    "BOT_API_URL",
+    "BOT_FILE_URL",
+    "DATA_DIR",
+    "DATABASE_URL",
+    "ADMIN_CHAT_ID",
+    "DRAFT_TTL_DAYS",
+    "LOG_LEVEL",
+    "SIGNING_KEY_PATH",
+    "STAFF",
+    "SECURITY_CHAT_ID",
+    "VERIFY_PORT",
+    "VERIFY_HOST",
+)
 
 
 def _environment(api: BenchApi, data_dir: Path) -> dict[str, str]:

@@ -38,9 +38,16 @@ FATHER = ("حسن", "عباس", "احمد", "جواد", "کاظم", "مجید", 
 TRADES = ("برق‌کار ساختمان", "جوشکار", "لوله‌کش", "نقاش ساختمان", "حسابدار", "آشپز")
 CENTRES = ("مرکز شماره ۱ اهواز", "مرکز دزفول", "آموزشگاه آزاد ستاره", "مرکز آبادان")
 HEADER = (
-    "national_code", "first_name", "last_name", "father_name", "trade", "certificate_number",
-    "exam_date", "centre", "province",
-)  # fmt: skip
+    "national_code",
+    "first_name",
+    "last_name",
+    "father_name",
+    "trade",
+    "certificate_number",
+    "exam_date",
+    "centre",
+    "province",
+)
 
 
 def _row(i: int) -> tuple[str, ...]:

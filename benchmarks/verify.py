@@ -102,21 +102,46 @@ class _Filler:
         self.requests_sql = sqlite_insert_sql(
             models.Request,
             (
-                "id", "tracking_code", "kind", "status", "created_at", "updated_at",
-                "applicant_chat_id", "applicant_user_id", "source_draft", "full_name",
-                "father_name", "national_code", "birth_date", "mobile", "trade",
-                "certificate_number", "certificate_format", "details", "classification",
+                "id",
+                "tracking_code",
+                "kind",
+                "status",
+                "created_at",
+                "updated_at",
+                "applicant_chat_id",
+                "applicant_user_id",
+                "source_draft",
+                "full_name",
+                "father_name",
+                "national_code",
+                "birth_date",
+                "mobile",
+                "trade",
+                "certificate_number",
+                "certificate_format",
+                "details",
+                "classification",
                 "decided_at",
             ),
-        )  # fmt: skip
+        )
         self.confirmations_sql = sqlite_insert_sql(
             models.Confirmation,
             (
-                "serial", "request_id", "kind", "key_id", "token", "issued_at", "status",
-                "certificate_key", "holder_name", "trade", "certificate_number", "office",
+                "serial",
+                "request_id",
+                "kind",
+                "key_id",
+                "token",
+                "issued_at",
+                "status",
+                "certificate_key",
+                "holder_name",
+                "trade",
+                "certificate_number",
+                "office",
                 "signer_name",
             ),
-        )  # fmt: skip
+        )
         self.now = sqlite_value(models.Confirmation, "issued_at", models.utcnow())
         self.details = sqlite_value(models.Request, "details", {})
 
@@ -132,18 +157,45 @@ class _Filler:
             certificate = str(10_000_000 + serial)
             requests.append(
                 (
-                    serial, f"B{serial:09d}", "duplicate", "approved", self.now, self.now,
-                    serial, serial, f"bench-{serial}", name, "حسین", code, "1370/05/03",
-                    "09121234567", trade, certificate, "old", self.details, "old_books",
+                    serial,
+                    f"B{serial:09d}",
+                    "duplicate",
+                    "approved",
+                    self.now,
+                    self.now,
+                    serial,
+                    serial,
+                    f"bench-{serial}",
+                    name,
+                    "حسین",
+                    code,
+                    "1370/05/03",
+                    "09121234567",
+                    trade,
+                    certificate,
+                    "old",
+                    self.details,
+                    "old_books",
                     self.now,
                 )
-            )  # fmt: skip
+            )
             confirmations.append(
                 (
-                    serial, serial, "duplicate", key_id, token, self.now, "current",
-                    f"{code}|{certificate}", name, trade, certificate, OFFICE, "زهرا احمدی",
+                    serial,
+                    serial,
+                    "duplicate",
+                    key_id,
+                    token,
+                    self.now,
+                    "current",
+                    f"{code}|{certificate}",
+                    name,
+                    trade,
+                    certificate,
+                    OFFICE,
+                    "زهرا احمدی",
                 )
-            )  # fmt: skip
+            )
         cursor = self.connection.cursor()
         cursor.execute("BEGIN")
         cursor.executemany(self.requests_sql, requests)

@@ -205,15 +205,21 @@ async def _verify(
         return 2
     texts_found = _scan(what)
     token = next(
-        (m.group(1) for t in texts_found
-         if (m := re.search(r"([A-Z2-7]{130})(?![A-Z2-7])", t.strip(), re.IGNORECASE))),
+        (
+            m.group(1)
+            for t in texts_found
+            if (m := re.search(r"([A-Z2-7]{130})(?![A-Z2-7])", t.strip(), re.IGNORECASE))
+        ),
         None,
-    )  # fmt: skip
+    )
     reference = next(
-        (m.group(1) for t in texts_found
-         if (m := re.search(r"(v_\d+_[A-Z2-7]{12})(?![A-Z2-7])", t, re.IGNORECASE))),
+        (
+            m.group(1)
+            for t in texts_found
+            if (m := re.search(r"(v_\d+_[A-Z2-7]{12})(?![A-Z2-7])", t, re.IGNORECASE))
+        ),
         None,
-    )  # fmt: skip
+    )
     store_path = settings.data_dir / "bot.sqlite3"
     has_store = ask_store and bool(settings.database_url or store_path.exists())
     record: Record | None = None

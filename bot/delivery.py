@@ -361,9 +361,12 @@ class OutboxSender:
         for attachment in request.attachments:
             if attachment.id == attachment_id:
                 await self._send_file(
-                    chat_id, attachment, f"{request.tracking_code}-{attachment.kind}",
-                    template.format(code=code), reply_to,
-                )  # fmt: skip
+                    chat_id,
+                    attachment,
+                    f"{request.tracking_code}-{attachment.kind}",
+                    template.format(code=code),
+                    reply_to,
+                )
 
     async def _security_report(self, item: OutboxItem) -> None:
         request = await self._store.requests.get(int(item.payload["request_id"]))

@@ -245,14 +245,28 @@ def _compose_key(
 
 _FORMAT_WORDS: dict[Classification, tuple[str, ...]] = {
     Classification.OLD_BOOKS: (
-        "old_books", "old books", "old", "قدیم", "فرمت قدیم", "دفاتر ثبت", "دفتر ثبت", "دفتر",
+        "old_books",
+        "old books",
+        "old",
+        "قدیم",
+        "فرمت قدیم",
+        "دفاتر ثبت",
+        "دفتر ثبت",
+        "دفتر",
     ),
     Classification.OLD_CENTRE: (
-        "old_centre", "old_center", "old centre", "centre", "center", "بایگانی مرکز",
-        "بایگانی مراکز", "بایگانی", "مرکز",
+        "old_centre",
+        "old_center",
+        "old centre",
+        "centre",
+        "center",
+        "بایگانی مرکز",
+        "بایگانی مراکز",
+        "بایگانی",
+        "مرکز",
     ),
     Classification.MECHANIZED: ("mechanized", "mechanised", "مکانیزه", "سامانه"),
-}  # fmt: skip
+}
 _FORMAT_BY_KEY = {normalize_name(w): c for c, words in _FORMAT_WORDS.items() for w in words}
 
 

@@ -152,9 +152,13 @@ def judge(
     kind = KIND_NAMES[payload.kind]
     if record is None:
         return Result(
-            Verdict.UNKNOWN, reason="not_in_store", serial=payload.serial, kind=kind,
-            issued_on=payload.issued_on, signature_valid=True,
-        )  # fmt: skip
+            Verdict.UNKNOWN,
+            reason="not_in_store",
+            serial=payload.serial,
+            kind=kind,
+            issued_on=payload.issued_on,
+            signature_valid=True,
+        )
     # Signed, but not the confirmation the store issued under this serial.
     return Result(Verdict.INVALID, reason="mismatch", signature_valid=True)
 

@@ -102,13 +102,22 @@ def withdraw(request_id: int, *, confirm: bool = False) -> InlineKeyboardMarkup:
     """Offer (or confirm) withdrawing one's own open request."""
     if confirm:
         return InlineKeyboardMarkup(
-            [[InlineKeyboardButton(
-                texts.BUTTON_WITHDRAW_YES,
-                callback_data=callbacks.build(Action.WITHDRAW_YES, request_id),
-            )]]
-        )  # fmt: skip
+            [
+                [
+                    InlineKeyboardButton(
+                        texts.BUTTON_WITHDRAW_YES,
+                        callback_data=callbacks.build(Action.WITHDRAW_YES, request_id),
+                    )
+                ]
+            ]
+        )
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(
-            texts.BUTTON_WITHDRAW, callback_data=callbacks.build(Action.WITHDRAW_ASK, request_id)
-        )]]
-    )  # fmt: skip
+        [
+            [
+                InlineKeyboardButton(
+                    texts.BUTTON_WITHDRAW,
+                    callback_data=callbacks.build(Action.WITHDRAW_ASK, request_id),
+                )
+            ]
+        ]
+    )

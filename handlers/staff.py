@@ -118,9 +118,12 @@ async def _ask_for_text(
         reply_to_message_id=request.admin_message_id,
     )
     await d.store.workflow.open_prompt(
-        chat_id=d.admin_chat_id, message_id=prompt.message_id, request_id=request_id, act=act,
+        chat_id=d.admin_chat_id,
+        message_id=prompt.message_id,
+        request_id=request_id,
+        act=act,
         staff_id=actor.user_id,
-    )  # fmt: skip
+    )
     await answer_query(query, texts.STAFF_PROMPT_SENT)
 
 

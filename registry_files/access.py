@@ -64,9 +64,16 @@ _ACE16, _ACE17 = 5, 6
 _ACCESS_2010_LAYOUT = 3
 
 ColumnKind = Literal[
-    "integer", "text", "value", "date", "ext_date", "calculated", "complex", "binary",
+    "integer",
+    "text",
+    "value",
+    "date",
+    "ext_date",
+    "calculated",
+    "complex",
+    "binary",
     "unsupported",
-]  # fmt: skip
+]
 # Columns whose values neither reader gives truly: left empty and named in the report.
 UNREADABLE_KINDS: frozenset[str] = frozenset({"calculated", "complex", "binary", "unsupported"})
 
@@ -278,10 +285,19 @@ def _mdbtools_columns(
     """The table's columns in export order, from ``mdb-schema`` (types) and ``mdb-prop``
     (an ``Expression`` property marks a calculated column)."""
     schema = _run(
-        "mdb-schema", "-T", table, "--no-relations", "--no-indexes", "--no-not-null",
-        "--no-default-values", "--no-not_empty", "--no-comments", str(path), "access",
+        "mdb-schema",
+        "-T",
+        table,
+        "--no-relations",
+        "--no-indexes",
+        "--no-not-null",
+        "--no-default-values",
+        "--no-not_empty",
+        "--no-comments",
+        str(path),
+        "access",
         env=env,
-    )  # fmt: skip
+    )
     columns = [
         AccessColumn(m.group(1), _mdbtools_kind(m.group(2)), m.group(2))
         for m in re.finditer(r"^\t\[(.*)\]\t+(.+?),?\s*$", schema, re.MULTILINE)
@@ -325,8 +341,14 @@ def open_with_mdbtools(
     name = _choose_table(path, table, tables, _charset_hint(charset if jet3 else None))
     columns = _mdbtools_columns(path, name, env, notes)
     command = [
-        str(tools["mdb-export"]), "-b", "strip", "-T", "%Y-%m-%d %H:%M:%S", str(path), name,
-    ]  # fmt: skip
+        str(tools["mdb-export"]),
+        "-b",
+        "strip",
+        "-T",
+        "%Y-%m-%d %H:%M:%S",
+        str(path),
+        name,
+    ]
     cursor: list[_ParserCursor] = []
 
     def reread(number: int, index: int, values: Sequence[object]) -> object:
@@ -399,16 +421,36 @@ def _mdbtools_records(
 # --- access-parser --------------------------------------------------------------------------
 
 _PARSER_KINDS: dict[int, ColumnKind] = {
-    2: "integer", 3: "integer", 4: "integer", 8: "date", 9: "binary", 10: "text", 11: "binary",
-    12: "text", 18: "complex", 20: "ext_date",
-}  # fmt: skip
+    2: "integer",
+    3: "integer",
+    4: "integer",
+    8: "date",
+    9: "binary",
+    10: "text",
+    11: "binary",
+    12: "text",
+    18: "complex",
+    20: "ext_date",
+}
 _PARSER_VALUE_TYPES = {1, 5, 6, 7, 15, 16}
 _PARSER_TYPE_NAMES = {
-    1: "Yes/No", 2: "Byte", 3: "Integer", 4: "Long Integer", 5: "Currency", 6: "Single",
-    7: "Double", 8: "Date/Time", 9: "Binary", 10: "Text", 11: "OLE Object", 12: "Memo",
-    15: "Replication ID", 16: "Decimal", 18: "complex (multi-value/attachment)",
+    1: "Yes/No",
+    2: "Byte",
+    3: "Integer",
+    4: "Long Integer",
+    5: "Currency",
+    6: "Single",
+    7: "Double",
+    8: "Date/Time",
+    9: "Binary",
+    10: "Text",
+    11: "OLE Object",
+    12: "Memo",
+    15: "Replication ID",
+    16: "Decimal",
+    18: "complex (multi-value/attachment)",
     20: "Date/Time Extended",
-}  # fmt: skip
+}
 
 
 def _parser_class() -> type[Any]:

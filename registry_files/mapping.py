@@ -48,56 +48,119 @@ from registry_files.report import RegistryImportError
 # Header names recognised without a mapping file, by registry field.
 HEADERS: dict[str, tuple[str, ...]] = {
     "national_code": (
-        "national_code", "national code", "national id", "nationalcode", "nid", "code melli",
-        "کد ملی", "کدملی", "شماره ملی", "شمارهٔ ملی",
+        "national_code",
+        "national code",
+        "national id",
+        "nationalcode",
+        "nid",
+        "code melli",
+        "کد ملی",
+        "کدملی",
+        "شماره ملی",
+        "شمارهٔ ملی",
     ),
     "first_name": ("first_name", "first name", "firstname", "given name", "نام"),
     "last_name": (
-        "last_name", "last name", "lastname", "surname", "family name", "family",
-        "نام خانوادگی", "فامیلی", "نام فامیل",
+        "last_name",
+        "last name",
+        "lastname",
+        "surname",
+        "family name",
+        "family",
+        "نام خانوادگی",
+        "فامیلی",
+        "نام فامیل",
     ),
     "full_name": (
-        "full_name", "full name", "fullname", "name", "نام و نام خانوادگی", "نام کامل",
+        "full_name",
+        "full name",
+        "fullname",
+        "name",
+        "نام و نام خانوادگی",
+        "نام کامل",
         "نام و نام خانوادگی دارنده",
     ),
     "father_name": (
-        "father_name", "father name", "fathers name", "father's name", "father",
+        "father_name",
+        "father name",
+        "fathers name",
+        "father's name",
+        "father",
         "نام پدر",
     ),
     "trade": (
-        "trade", "occupation", "skill", "حرفه", "رشته", "نام حرفه", "عنوان حرفه",
-        "رشته مهارتی", "نام رشته", "عنوان استاندارد", "حرفه / رشته", "رشته / حرفه",
+        "trade",
+        "occupation",
+        "skill",
+        "حرفه",
+        "رشته",
+        "نام حرفه",
+        "عنوان حرفه",
+        "رشته مهارتی",
+        "نام رشته",
+        "عنوان استاندارد",
+        "حرفه / رشته",
+        "رشته / حرفه",
         "عنوان حرفه / رشته",
     ),
     "standard_code": (
-        "standard_code", "standard code", "standard", "کد استاندارد", "کد حرفه",
+        "standard_code",
+        "standard code",
+        "standard",
+        "کد استاندارد",
+        "کد حرفه",
     ),
     "certificate_number": (
-        "certificate_number", "certificate number", "certificate no", "certificate",
-        "cert_no", "cert no", "شماره گواهینامه", "شماره گواهی نامه", "شمارهٔ گواهینامه",
-        "شماره گواهی", "شماره مدرک",
+        "certificate_number",
+        "certificate number",
+        "certificate no",
+        "certificate",
+        "cert_no",
+        "cert no",
+        "شماره گواهینامه",
+        "شماره گواهی نامه",
+        "شمارهٔ گواهینامه",
+        "شماره گواهی",
+        "شماره مدرک",
     ),
     "exam_date": (
-        "exam_date", "exam date", "تاریخ آزمون", "تاریخ امتحان", "تاریخ برگزاری آزمون",
+        "exam_date",
+        "exam date",
+        "تاریخ آزمون",
+        "تاریخ امتحان",
+        "تاریخ برگزاری آزمون",
     ),
     "exam_year": ("exam_year", "exam year", "سال آزمون", "سال امتحان"),
     "centre": (
-        "centre", "center", "training_centre", "training centre", "training center",
-        "مرکز", "آموزشگاه", "مرکز آموزشی", "مرکز آموزش", "نام مرکز", "نام آموزشگاه",
+        "centre",
+        "center",
+        "training_centre",
+        "training centre",
+        "training center",
+        "مرکز",
+        "آموزشگاه",
+        "مرکز آموزشی",
+        "مرکز آموزش",
+        "نام مرکز",
+        "نام آموزشگاه",
     ),
     "province": ("province", "استان"),
     "source": ("source", "منبع"),
     "format": ("format", "فرمت", "نوع گواهینامه", "فرمت گواهینامه"),
-}  # fmt: skip
+}
 # Headers read for a field only when no column of HEADERS gives it (the issue date of a
 # certificate stands in for its exam date).
 FALLBACK_HEADERS: dict[str, tuple[str, ...]] = {
     "exam_date": (
-        "issue_date", "issue date", "date of issue", "تاریخ صدور", "تاریخ صدور گواهینامه",
+        "issue_date",
+        "issue date",
+        "date of issue",
+        "تاریخ صدور",
+        "تاریخ صدور گواهینامه",
         "تاریخ صدور مدرک",
     ),
     "exam_year": ("issue_year", "issue year", "سال صدور"),
-}  # fmt: skip
+}
 
 
 def _header_key(name: str) -> str:
@@ -138,8 +201,9 @@ class ImportMapping:
                 f"mapping: unknown section(s) {', '.join(sorted(unknown))}; "
                 f"sections are {', '.join(sorted(known))}"
             )
-        table = _section(document, "table", {"name", "header_row", "encoding", "delimiter",
-                                              "jet3_charset"})  # fmt: skip
+        table = _section(
+            document, "table", {"name", "header_row", "encoding", "delimiter", "jet3_charset"}
+        )
         columns = _section(document, "columns", set(IMPORT_FIELDS))
         constants = _section(document, "constants", set(IMPORT_FIELDS))
         dates = _section(document, "dates", {"calendar", "order"})

@@ -79,10 +79,18 @@ def reference_of(serial: int, token: str) -> str:
 
 def _view(row: models.Confirmation) -> ConfirmationView:
     return ConfirmationView(
-        serial=row.serial, request_id=row.request_id, kind=row.kind, token=row.token,
-        key_id=row.key_id, issued_at=row.issued_at, status=row.status, pdf_path=row.pdf_path,
-        png_path=row.png_path, signer_name=row.signer_name, office=row.office,
-    )  # fmt: skip
+        serial=row.serial,
+        request_id=row.request_id,
+        kind=row.kind,
+        token=row.token,
+        key_id=row.key_id,
+        issued_at=row.issued_at,
+        status=row.status,
+        pdf_path=row.pdf_path,
+        png_path=row.png_path,
+        signer_name=row.signer_name,
+        office=row.office,
+    )
 
 
 # The columns in Record's field order: a row becomes Record(*values).
@@ -225,10 +233,11 @@ class KeyRing:
         async with self._sessions() as session:
             rows = (await session.scalars(select(models.SigningKeyRecord))).all()
         return {
-            r.key_id: PublicKeyInfo(r.key_id, bytes.fromhex(r.public_key), r.valid_from,
-                                    r.withdrawn_at)
+            r.key_id: PublicKeyInfo(
+                r.key_id, bytes.fromhex(r.public_key), r.valid_from, r.withdrawn_at
+            )
             for r in rows
-        }  # fmt: skip
+        }
 
     async def export(self) -> None:
         """Write the public keys to ``public-keys.json`` for offline verifiers."""
@@ -301,12 +310,19 @@ class ConfirmationService:
                 raise NotApproved(request.status)
             kind = "duplicate" if request.kind == "duplicate" else "authenticity"
             row = models.Confirmation(
-                request_id=request_id, kind=kind, key_id=key.key_id,
-                token=f"pending-{uuid.uuid4()}", issued_at=now, status="current",
-                certificate_key=certificate_key(request), holder_name=request.full_name,
-                trade=request.trade, certificate_number=request.certificate_number,
-                office=office, signer_name=signer_name,
-            )  # fmt: skip
+                request_id=request_id,
+                kind=kind,
+                key_id=key.key_id,
+                token=f"pending-{uuid.uuid4()}",
+                issued_at=now,
+                status="current",
+                certificate_key=certificate_key(request),
+                holder_name=request.full_name,
+                trade=request.trade,
+                certificate_number=request.certificate_number,
+                office=office,
+                signer_name=signer_name,
+            )
             session.add(row)
             await session.flush()
             payload = TokenPayload(

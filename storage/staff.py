@@ -105,14 +105,19 @@ class StaffService:
             if added:
                 session.add(
                     models.StaffRole(
-                        user_id=user_id, role=role.value,
-                        name=name or await name_in(session, user_id), added_by=by,
+                        user_id=user_id,
+                        role=role.value,
+                        name=name or await name_in(session, user_id),
+                        added_by=by,
                     )
-                )  # fmt: skip
+                )
                 await record(
-                    session, actor_id=by, action="staff_add", outcome="done",
+                    session,
+                    actor_id=by,
+                    action="staff_add",
+                    outcome="done",
                     reason=f"{user_id}:{role.value}",
-                )  # fmt: skip
+                )
             if name is not None:
                 await _set_name(session, user_id, name, by=by)
             return added
@@ -141,9 +146,12 @@ class StaffService:
             removed = bool(getattr(result, "rowcount", 0))
             if removed:
                 await record(
-                    session, actor_id=by, action="staff_remove", outcome="done",
+                    session,
+                    actor_id=by,
+                    action="staff_remove",
+                    outcome="done",
                     reason=str(user_id),
-                )  # fmt: skip
+                )
             return removed
 
     async def members(self) -> list[StaffMember]:

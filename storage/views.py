@@ -79,10 +79,17 @@ class RequestView:
         record: dict[str, Any] = {
             name: getattr(self, name)
             for name in (
-                "tracking_code", "kind", "status", "applicant_chat_id", "applicant_user_id",
-                *REQUEST_COLUMNS, "classification", "decision_note", "details",
+                "tracking_code",
+                "kind",
+                "status",
+                "applicant_chat_id",
+                "applicant_user_id",
+                *REQUEST_COLUMNS,
+                "classification",
+                "decision_note",
+                "details",
             )
-        }  # fmt: skip
+        }
         for name in ("created_at", "updated_at", "due_at", "decided_at"):
             moment = getattr(self, name)
             record[name] = moment.isoformat() if moment else None

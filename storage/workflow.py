@@ -89,9 +89,14 @@ class WorkflowService:
             if request_id is not None and await session.get(models.Request, request_id) is None:
                 request_id = None
             await record(
-                session, actor_id=actor.user_id, actor_name=actor.name, action=act,
-                outcome="denied", request_id=request_id, reason=why,
-            )  # fmt: skip
+                session,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                action=act,
+                outcome="denied",
+                request_id=request_id,
+                reason=why,
+            )
 
     async def authorize(self, actor: Actor, act: Act, request_id: int | None) -> frozenset[Role]:
         """The actor's roles, when they include one that may do ``act``.
@@ -203,10 +208,16 @@ class WorkflowService:
             # issues (confirmations, letters): the official name when an admin recorded one.
             actor_name = await name_in(session, actor.user_id) or actor.name
             entry = await record(
-                session, actor_id=actor.user_id, actor_name=actor_name, action=act.value,
-                outcome="done", request_id=request_id, from_status=from_status,
-                to_status=move.target.value, reason=text,
-            )  # fmt: skip
+                session,
+                actor_id=actor.user_id,
+                actor_name=actor_name,
+                action=act.value,
+                outcome="done",
+                request_id=request_id,
+                from_status=from_status,
+                to_status=move.target.value,
+                reason=text,
+            )
             attachment_id = None
             if upload is not None:
                 attachment = _attachment(request_id, "centre_answer", upload)
@@ -218,10 +229,12 @@ class WorkflowService:
                     update(models.Confirmation)
                     .where(models.Confirmation.request_id == request_id)
                     .values(
-                        status="revoked", revoked_at=now, revoke_reason=text,
+                        status="revoked",
+                        revoked_at=now,
+                        revoke_reason=text,
                         revoked_by=actor.user_id,
                     )
-                )  # fmt: skip
+                )
             await self._owe(session, row, act, entry, text, attachment_id)
             await session.refresh(row)
             view = request_view(row)
@@ -293,11 +306,13 @@ class WorkflowService:
                 kind="answer_posted",
                 chat_id=0,
                 payload={
-                    "request_id": row.id, "text": "", "attachment_id": attachment_id,
+                    "request_id": row.id,
+                    "text": "",
+                    "attachment_id": attachment_id,
                     "caption": "centre",
                 },
                 dedupe_key=f"centre_answer:{entry.id}",
-            )  # fmt: skip
+            )
         if act is Act.ANSWER:
             await enqueue(
                 session,
@@ -378,10 +393,16 @@ class WorkflowService:
                 await session.flush()
                 attachment_id = attachment.id
             entry = await record(
-                session, actor_id=actor.user_id, actor_name=actor.name, action=act.value,
-                outcome="done", request_id=request_id, from_status=from_status,
-                to_status=move.target.value, reason=text,
-            )  # fmt: skip
+                session,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                action=act.value,
+                outcome="done",
+                request_id=request_id,
+                from_status=from_status,
+                to_status=move.target.value,
+                reason=text,
+            )
             await self._owe(session, row, act, entry, text, attachment_id)
             await session.refresh(row)
             return request_view(row)
@@ -395,10 +416,13 @@ class WorkflowService:
             await _close_prompts(session, chat_id, models.StaffPrompt.staff_id == staff_id)
             session.add(
                 models.StaffPrompt(
-                    chat_id=chat_id, message_id=message_id, request_id=request_id,
-                    action=act.value, staff_id=staff_id,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    request_id=request_id,
+                    action=act.value,
+                    staff_id=staff_id,
                 )
-            )  # fmt: skip
+            )
 
     async def take_prompt(
         self, chat_id: int, message_id: int, staff_id: int, *, consume: bool = True
@@ -575,10 +599,15 @@ def _digest_key(due: dt.datetime) -> str:
 
 def _attachment(request_id: int, kind: str, upload: StoredUpload) -> models.Attachment:
     return models.Attachment(
-        request_id=request_id, kind=kind, stored_path=upload.stored_path, sha256=upload.sha256,
-        size=upload.size, mime_type=upload.mime_type, file_id=upload.file_id,
+        request_id=request_id,
+        kind=kind,
+        stored_path=upload.stored_path,
+        sha256=upload.sha256,
+        size=upload.size,
+        mime_type=upload.mime_type,
+        file_id=upload.file_id,
         file_unique_id=upload.file_unique_id,
-    )  # fmt: skip
+    )
 
 
 def classification_of(request: RequestView) -> Classification | None:

@@ -202,15 +202,23 @@ async def staff_bot(
     api: FakeBotApi, data_dir: Path, database_url: str
 ) -> AsyncIterator[BotRuntime]:
     """A running bot with staff configured and a security chat."""
-    for user_id, name in ((REVIEWER, "کارشناس"), (SIGNER, "امضاکننده"), (ADMIN, "مدیر"),
-                          (SECOND_SIGNER, "معاون"), (BOTH, "همه‌کاره")):  # fmt: skip
+    for user_id, name in (
+        (REVIEWER, "کارشناس"),
+        (SIGNER, "امضاکننده"),
+        (ADMIN, "مدیر"),
+        (SECOND_SIGNER, "معاون"),
+        (BOTH, "همه‌کاره"),
+    ):
         api.user(user_id, first_name=name)
     runtime = BotRuntime(
         bot_settings(
-            api, data_dir, staff=STAFF, security_chat_id=SECURITY_CHAT_ID,
+            api,
+            data_dir,
+            staff=STAFF,
+            security_chat_id=SECURITY_CHAT_ID,
             database_url=database_url,
         )
-    )  # fmt: skip
+    )
     await runtime.start()
     try:
         yield runtime

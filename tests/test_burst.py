@@ -35,9 +35,12 @@ async def _limited_bot(
     answers 429 when the limit is crossed)."""
     api.enforce_group_limit(per_second, window_seconds=1.0)
     settings = bot_settings(
-        api, data_dir, group_messages_per_minute=per_second, group_rate_period_seconds=1.0,
+        api,
+        data_dir,
+        group_messages_per_minute=per_second,
+        group_rate_period_seconds=1.0,
         database_url=database_url,
-    )  # fmt: skip
+    )
     runtime = BotRuntime(settings)
     await runtime.start()
     return runtime

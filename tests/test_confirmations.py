@@ -56,11 +56,19 @@ def qr_of(png: bytes) -> str:
 
 async def run_cli(data_dir: Path, database_url: str, *args: str) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args,
-        env={"PYTHONPATH": str(ROOT), "DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin",
-             "DATABASE_URL": database_url},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env={
+            "PYTHONPATH": str(ROOT),
+            "DATA_DIR": str(data_dir),
+            "PATH": "/usr/bin:/bin",
+            "DATABASE_URL": database_url,
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(process.communicate(), timeout=60)
     return process.returncode or 0, out.decode() + err.decode()
 
@@ -116,8 +124,11 @@ async def test_approval_sends_a_signed_confirmation_that_chat_and_cli_verify_the
     assert nothing["text"] == texts.VERIFY_NO_QR
 
     # The staff card got the PDF too.
-    staff_files = [m for m in api.sent(ADMIN_CHAT_ID) if (m.get("document") or {}).get(
-        "file_name", "").startswith("confirmation-")]  # fmt: skip
+    staff_files = [
+        m
+        for m in api.sent(ADMIN_CHAT_ID)
+        if (m.get("document") or {}).get("file_name", "").startswith("confirmation-")
+    ]
     assert staff_files
 
     # The command line, offline from the published keys and asking the store.

@@ -100,9 +100,14 @@ async def test_a_letter_sent_again_while_the_first_is_redrawn_wins(store: Store)
     await store.drafts.go_to(3, LETTER)
     stored = await store.files.put(pdf(), "pdf")
     second = StoredUpload(
-        stored.relative_path, stored.sha256, stored.size, "application/pdf", "f2", "u2",
+        stored.relative_path,
+        stored.sha256,
+        stored.size,
+        "application/pdf",
+        "f2",
+        "u2",
         uploads.REDRAW_PDF,
-    ).as_answer()  # fmt: skip
+    ).as_answer()
     await store.drafts.answer(3, LETTER, LETTER, second, 99)
     gate.open.set()
     await store.drafts.finish(3)

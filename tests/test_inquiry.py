@@ -106,11 +106,21 @@ async def test_an_inquiry_with_a_centre_check_is_answered_and_copied_to_security
     books = tmp_path / "books.csv"
     books.write_text(REGISTRY_CSV, encoding="utf-8-sig")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "registry", "import", str(books),
-        env={"PYTHONPATH": str(ROOT), "DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin",
-             "DATABASE_URL": database_url},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "bot",
+        "registry",
+        "import",
+        str(books),
+        env={
+            "PYTHONPATH": str(ROOT),
+            "DATA_DIR": str(data_dir),
+            "PATH": "/usr/bin:/bin",
+            "DATABASE_URL": database_url,
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     output = (await process.communicate())[0].decode()
     assert process.returncode == 0, output
     assert await office.store.registry.count() == 1  # the row without a valid code is skipped
@@ -150,8 +160,14 @@ async def test_an_inquiry_with_a_centre_check_is_answered_and_copied_to_security
     # On Telegram in the force-reply box; on Bale, which has none, simply sent in the chat.
     reply_to = prompt["message_id"] if api.platform == "telegram" else None
     api.send_text(REVIEWER, "بدون فایل", chat_id=ADMIN_CHAT_ID, reply_to_message_id=reply_to)
-    api.send_document(REVIEWER, pdf(), "centre-answer.pdf", "application/pdf",
-                      chat_id=ADMIN_CHAT_ID, reply_to_message_id=reply_to)  # fmt: skip
+    api.send_document(
+        REVIEWER,
+        pdf(),
+        "centre-answer.pdf",
+        "application/pdf",
+        chat_id=ADMIN_CHAT_ID,
+        reply_to_message_id=reply_to,
+    )
     await card.wait_status("in_review")
     kinds = [a.kind for a in (await office.store.requests.get(request.id)).attachments]
     assert "centre_answer" in kinds

@@ -196,10 +196,19 @@ async def test_a_crashing_update_is_charged_alone_and_its_sender_told_when_set_a
 
     async def run(batch: str = "") -> int:
         child = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", CRASHING_CHILD, database_url, str(data_dir / "files"),
-            api.base_url, api.base_file_url, TOKEN, str(seen), batch,
-            env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+            sys.executable,
+            "-c",
+            CRASHING_CHILD,
+            database_url,
+            str(data_dir / "files"),
+            api.base_url,
+            api.base_file_url,
+            TOKEN,
+            str(seen),
+            batch,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stderr=asyncio.subprocess.PIPE,
+        )
         _, err = await asyncio.wait_for(child.communicate(), timeout=60)
         assert child.returncode in (0, 3), err.decode()
         return child.returncode

@@ -58,9 +58,14 @@ class Proxy:
         if self.cert is not None:
             args += ["--ssl", f"{self.cert},{self.cert.with_suffix('.key')}"]
         self._process = await asyncio.create_subprocess_exec(
-            sys.executable, "-u", "-m", "pproxy", *args,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
+            sys.executable,
+            "-u",
+            "-m",
+            "pproxy",
+            *args,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
         self._reader = asyncio.create_task(self._read(self._process))
         try:
             await until(lambda: any("Serving on" in line for line in self.lines), 10, "pproxy")

@@ -346,10 +346,14 @@ def test_csv_with_a_bom(tmp_path: Path) -> None:
     assert report.skipped_by_kind == {"national_code": 1, "name": 1}
     assert report.losses == {
         "تاریخ آزمون": ColumnLoss(
-            "تاریخ آزمون", "exam_date", "exam_date", 1, 6,
+            "تاریخ آزمون",
+            "exam_date",
+            "exam_date",
+            1,
+            6,
             "exam date '1380/13/01' is not a real Jalali date",
         )
-    }  # fmt: skip
+    }
 
 
 def test_csv_in_windows_1256(tmp_path: Path) -> None:

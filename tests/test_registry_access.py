@@ -49,17 +49,45 @@ CURRENT_YEAR = 1404
 # both as Jalali text («تاریخ صدور») and typed into a Date/Time column («تاریخ آزمون»),
 # stored as cleaned (ي/ك as ی/ک, spaces tidied).
 PERSIAN_BOOK = [
-    ("0075912831", "علی‌اکبر", "کریمی‌نژاد", "حسین", "برق‌کار ساختمان درجه ۲", "8804521",
-     "مرکز شماره ۲ اهواز", "1388/04/15"),
+    (
+        "0075912831",
+        "علی‌اکبر",
+        "کریمی‌نژاد",
+        "حسین",
+        "برق‌کار ساختمان درجه ۲",
+        "8804521",
+        "مرکز شماره ۲ اهواز",
+        "1388/04/15",
+    ),
     ("8687794878", "علی", "رضایی", "محمد", "جوشکار", "8804522", "مرکز دزفول", "1379/11/02"),
-    ("4792500923", "فاطمه", "نیک‌نام", "یعقوب", "خیاط زنانه", "8804523", "مرکز آبادان",
-     "1385/06/20"),
+    (
+        "4792500923",
+        "فاطمه",
+        "نیک‌نام",
+        "یعقوب",
+        "خیاط زنانه",
+        "8804523",
+        "مرکز آبادان",
+        "1385/06/20",
+    ),
     ("2895334749", "زهرا", "موسوی", "کاظم", "کمک آشپز", "8804524", "مرکز شوشتر", "1395/01/05"),
-]  # fmt: skip
+]
 PERSIAN_BOOK_COLUMNS = [
-    "ردیف", "نام", "نام خانوادگی", "نام پدر", "کد ملی", "کد ملی عددی", "شماره گواهینامه", "حرفه",
-    "تاریخ صدور", "تاریخ آزمون", "تاریخ ثبت میلادی", "مرکز", "مکانیزه", "توضیحات",
-]  # fmt: skip
+    "ردیف",
+    "نام",
+    "نام خانوادگی",
+    "نام پدر",
+    "کد ملی",
+    "کد ملی عددی",
+    "شماره گواهینامه",
+    "حرفه",
+    "تاریخ صدور",
+    "تاریخ آزمون",
+    "تاریخ ثبت میلادی",
+    "مرکز",
+    "مکانیزه",
+    "توضیحات",
+]
 
 
 def read(
@@ -125,10 +153,18 @@ def test_a_persian_book_with_guessed_columns_imports_whole(
     source = read(book, "fa_guess", reader)
     rows = list(source)
     assert [
-        (r.national_code, r.first_name, r.last_name, r.father_name, r.trade,
-         r.certificate_number, r.centre, r.exam_date)
+        (
+            r.national_code,
+            r.first_name,
+            r.last_name,
+            r.father_name,
+            r.trade,
+            r.certificate_number,
+            r.centre,
+            r.exam_date,
+        )
         for r in rows
-    ] == PERSIAN_BOOK  # fmt: skip
+    ] == PERSIAN_BOOK
     report = source.report
     assert report.columns["exam_date"] == "تاریخ آزمون"
     # Every column is named: read, or not read and why.

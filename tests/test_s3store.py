@@ -440,9 +440,13 @@ async def test_protocol_bad_paths(document_store: DocumentStore, relative: str) 
 
 
 async def test_the_bot_keeps_every_document_in_the_object_store(
-    api: FakeBotApi, data_dir: Path, bucket: str, endpoint: str, admin: S3Client,
+    api: FakeBotApi,
+    data_dir: Path,
+    bucket: str,
+    endpoint: str,
+    admin: S3Client,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     """FILES_URL=s3://…: uploads, the staff announcement and the export all use the bucket."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)

@@ -48,9 +48,15 @@ class Instance:
     async def start(self) -> None:
         handle = self.log.open("ab")
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", *self.args, cwd=self.cwd, env=self.env,
-            stdout=handle, stderr=handle,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "bot",
+            *self.args,
+            cwd=self.cwd,
+            env=self.env,
+            stdout=handle,
+            stderr=handle,
+        )
         handle.close()
 
     async def wait_ready(self, port: int) -> None:
@@ -128,16 +134,27 @@ async def test_two_bots_and_two_verify_servers_share_one_postgresql(
     for port in ports[:2]:
         env = bot_environment(api, data_dir, DATABASE_URL=database_url)
         env.update(
-            PYTHONPATH=str(ROOT), BOT_MODE="webhook", WEBHOOK_SECRET=SECRET,
-            WEBHOOK_URL="https://bot.example.ir/telegram/hook", VERIFY_PORT=str(port),
-            CLAIM_LEASE_SECONDS="3", STAFF=STAFF, SINGLE_STEP_APPROVAL="true",
-            DIGEST_TIME=digest_at, LOG_LEVEL="WARNING",
-        )  # fmt: skip
+            PYTHONPATH=str(ROOT),
+            BOT_MODE="webhook",
+            WEBHOOK_SECRET=SECRET,
+            WEBHOOK_URL="https://bot.example.ir/telegram/hook",
+            VERIFY_PORT=str(port),
+            CLAIM_LEASE_SECONDS="3",
+            STAFF=STAFF,
+            SINGLE_STEP_APPROVAL="true",
+            DIGEST_TIME=digest_at,
+            LOG_LEVEL="WARNING",
+        )
         bots.append(Instance(env, tmp_path))
     verifiers = []
     for port in ports[2:]:
-        env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "DATA_DIR": str(data_dir),
-               "DATABASE_URL": database_url, "VERIFY_PORT": str(port)}  # fmt: skip
+        env = {
+            "PYTHONPATH": str(ROOT),
+            "PATH": "/usr/bin:/bin",
+            "DATA_DIR": str(data_dir),
+            "DATABASE_URL": database_url,
+            "VERIFY_PORT": str(port),
+        }
         verifiers.append(Instance(env, tmp_path, "serve-verify"))
     instances = bots + verifiers
     try:
@@ -183,9 +200,11 @@ async def test_two_bots_and_two_verify_servers_share_one_postgresql(
                 await asyncio.sleep(0.2)
             assert await store.outbox.pending() == 0
             cards = Counter(
-                code for m in api.sent(ADMIN_CHAT_ID) for code in codes.values()
+                code
+                for m in api.sent(ADMIN_CHAT_ID)
+                for code in codes.values()
                 if format_tracking_code(code) in (m.get("text") or "")
-            )  # fmt: skip
+            )
             assert set(cards) == set(codes.values())
             duplicates = sum(n - 1 for n in cards.values())
             assert duplicates <= 3, cards.most_common(5)  # only what the killed bot had in hand
@@ -218,17 +237,19 @@ async def test_two_bots_and_two_verify_servers_share_one_postgresql(
         digests: list[dict[str, Any]] = []
         for _ in range(400):
             digests = [
-                m for m in api.sent(ADMIN_CHAT_ID)
+                m
+                for m in api.sent(ADMIN_CHAT_ID)
                 if (m.get("text") or "").startswith(texts.DIGEST_TITLE)
-            ]  # fmt: skip
+            ]
             if digests:
                 break
             await asyncio.sleep(0.1)
         await asyncio.sleep(1)
         digests = [
-            m for m in api.sent(ADMIN_CHAT_ID)
+            m
+            for m in api.sent(ADMIN_CHAT_ID)
             if (m.get("text") or "").startswith(texts.DIGEST_TITLE)
-        ]  # fmt: skip
+        ]
         assert len(digests) == 1
     finally:
         for instance in instances:

@@ -183,9 +183,11 @@ async def test_a_request_goes_from_filing_to_approval_with_two_staff(
     from tests.driver import jpeg
 
     api.send_photo(
-        applicant.user_id, jpeg(800, 600), caption="این هم کارت ملی",
+        applicant.user_id,
+        jpeg(800, 600),
+        caption="این هم کارت ملی",
         reply_to_message_id=question["message_id"] if telegram else None,
-    )  # fmt: skip
+    )
     thanks = await applicant.reply()
     assert thanks["text"].startswith("✅")
     await card.wait_status("in_review")
@@ -411,8 +413,13 @@ async def test_a_restart_between_approval_and_notification_loses_nothing(
         await applicant.reply()
         await card.wait_status("in_review")
         # Every send to the applicant fails from now on, as if the network were down.
-        api.fail_next("sendMessage", status=502, description="Bad Gateway", count=1000,
-                      chat_id=applicant.user_id)  # fmt: skip
+        api.fail_next(
+            "sendMessage",
+            status=502,
+            description="Bad Gateway",
+            count=1000,
+            chat_id=applicant.user_id,
+        )
         await card.press_and_answer(SIGNER, "approve")
         await card.wait_status("approved")
     finally:
@@ -520,13 +527,20 @@ async def test_the_signers_official_name_is_printed_else_their_display_name(
     staff_command(api, ADMIN, "/staff")
     listing = (await api.next_message(ADMIN_CHAT_ID))["text"].splitlines()
     both = texts.LIST_SEPARATOR.join([texts.ROLE_LABELS["reviewer"], texts.ROLE_LABELS["signer"]])
-    assert texts.STAFF_LIST_LINE.format(
-        user_id=SIGNER, name=texts.STAFF_LIST_NAME.format(name="علی رضایی"),
-        roles=texts.ROLE_LABELS["signer"],
-    ) in listing  # fmt: skip
-    assert texts.STAFF_LIST_LINE.format(
-        user_id=7777, name=texts.STAFF_LIST_NAME.format(name="زهرا احمدی‌نژاد"), roles=both
-    ) in listing  # fmt: skip
+    assert (
+        texts.STAFF_LIST_LINE.format(
+            user_id=SIGNER,
+            name=texts.STAFF_LIST_NAME.format(name="علی رضایی"),
+            roles=texts.ROLE_LABELS["signer"],
+        )
+        in listing
+    )
+    assert (
+        texts.STAFF_LIST_LINE.format(
+            user_id=7777, name=texts.STAFF_LIST_NAME.format(name="زهرا احمدی‌نژاد"), roles=both
+        )
+        in listing
+    )
     assert texts.STAFF_LIST_LINE.format(user_id=BOTH, name="", roles=both) in listing
 
     # Approved by the signer with an official name: that name is printed.
@@ -660,9 +674,12 @@ async def test_a_card_sent_again_after_a_stalled_send_leaves_one_card_with_butto
         assert request is not None
         # ...so another instance's sender takes it over and posts the card and documents.
         other = OutboxSender(
-            runtime.application.bot, runtime.store, admin_chat_id=ADMIN_CHAT_ID,
-            draft_ttl_days=settings.draft_ttl_days, lease=dt.timedelta(seconds=60),
-        )  # fmt: skip
+            runtime.application.bot,
+            runtime.store,
+            admin_chat_id=ADMIN_CHAT_ID,
+            draft_ttl_days=settings.draft_ttl_days,
+            lease=dt.timedelta(seconds=60),
+        )
         for _ in range(100):
             await other.deliver_due(limit=5, lane=LANES[1])
             if (await runtime.store.requests.get(request.id)).admin_message_id is not None:
@@ -673,9 +690,10 @@ async def test_a_card_sent_again_after_a_stalled_send_leaves_one_card_with_butto
 
         def cards() -> list[dict[str, Any]]:
             return [
-                m for m in api.sent(ADMIN_CHAT_ID)
+                m
+                for m in api.sent(ADMIN_CHAT_ID)
                 if format_tracking_code(code) in (m.get("text") or "") or m.get("reply_markup")
-            ]  # fmt: skip
+            ]
 
         for _ in range(100):  # the stalled send comes through, then is told it is superseded
             if len(cards()) == 2 and all(
@@ -718,11 +736,20 @@ async def test_the_audit_command_prints_a_requests_history(
     await card.reply_to_prompt(REVIEWER, "مدرک ناقص است")
     await card.wait_status("rejected")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "audit", format_tracking_code(card.code).lower(),
-        env={"PYTHONPATH": str(ROOT), "DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin",
-             "DATABASE_URL": database_url},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "bot",
+        "audit",
+        format_tracking_code(card.code).lower(),
+        env={
+            "PYTHONPATH": str(ROOT),
+            "DATA_DIR": str(data_dir),
+            "PATH": "/usr/bin:/bin",
+            "DATABASE_URL": database_url,
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
     lines = out.decode().splitlines()
@@ -763,9 +790,13 @@ async def test_the_applicant_can_withdraw_an_open_request_and_nobody_else_can(
     other = Applicant(api, user_id=6070, first_name="دیگری")
     request = await staff_bot.store.workflow.find_by_code(card.code)
     assert request is not None
-    forged = api.press(other.user_id, {"message_id": 1, "chat": {"id": other.user_id,
-                       "type": "private"}, "date": 0}, f"wdy:{request.id}",
-                       chat_id=other.user_id, check=False)  # fmt: skip
+    forged = api.press(
+        other.user_id,
+        {"message_id": 1, "chat": {"id": other.user_id, "type": "private"}, "date": 0},
+        f"wdy:{request.id}",
+        chat_id=other.user_id,
+        check=False,
+    )
     assert (await api.wait_callback_answer(forged)).get("text") == texts.STATUS_NOT_FOUND
 
     detail = await applicant.command("status", args=card.code)

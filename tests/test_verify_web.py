@@ -372,8 +372,10 @@ async def test_a_signed_token_other_than_the_one_issued_under_its_serial_is_inva
     assert token != confirmation.token
     _, data = await site.get_json(f"/v/{token}")
     assert (data["verdict"], data["reason"], data["signature_valid"]) == (
-        "invalid_signature", "mismatch", True,
-    )  # fmt: skip
+        "invalid_signature",
+        "mismatch",
+        True,
+    )
     assert data["holder"] is None
     _, data = await site.get_json(f"/v/{tampered(token)}")
     assert (data["verdict"], data["reason"]) == ("invalid_signature", "bad_signature")
@@ -658,10 +660,15 @@ async def test_the_server_reports_its_port_and_stops(store: Store) -> None:
 
 def _result(verdict: Verdict, **fields: Any) -> Result:
     base: dict[str, Any] = {
-        "serial": 42, "kind": "duplicate", "masked_name": MASKED, "trade": "جوشکار",
-        "certificate_number": CERTIFICATE, "issued_on": dt.date(2025, 3, 10),
-        "office": OFFICE, "signature_valid": True,
-    }  # fmt: skip
+        "serial": 42,
+        "kind": "duplicate",
+        "masked_name": MASKED,
+        "trade": "جوشکار",
+        "certificate_number": CERTIFICATE,
+        "issued_on": dt.date(2025, 3, 10),
+        "office": OFFICE,
+        "signature_valid": True,
+    }
     base.update(fields)
     return Result(verdict, **base)
 
@@ -694,9 +701,14 @@ def test_every_verdict_has_its_own_banner(verdict: Verdict) -> None:
 def test_everything_shown_is_escaped() -> None:
     evil = '<script>alert("x")</script>'
     result = _result(
-        Verdict.REVOKED, masked_name=evil, trade=evil, certificate_number=evil, office=evil,
-        revoke_reason=evil, revoked_at=dt.datetime(2025, 3, 10, tzinfo=dt.UTC),
-    )  # fmt: skip
+        Verdict.REVOKED,
+        masked_name=evil,
+        trade=evil,
+        certificate_number=evil,
+        office=evil,
+        revoke_reason=evil,
+        revoked_at=dt.datetime(2025, 3, 10, tzinfo=dt.UTC),
+    )
     page = render_verdict_page(result, token='"><script>', holder_check=False, office_name=evil)
     assert "<script" not in page
     assert "&lt;script&gt;" in page

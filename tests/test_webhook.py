@@ -34,9 +34,14 @@ async def webhook_bot(
 ) -> AsyncIterator[BotRuntime]:
     port = free_port()
     settings = bot_settings(
-        api, data_dir, database_url=database_url, bot_mode="webhook", verify_port=port,
-        webhook_url=f"http://127.0.0.1:{port}/telegram/hook", webhook_secret=SECRET,
-    )  # fmt: skip
+        api,
+        data_dir,
+        database_url=database_url,
+        bot_mode="webhook",
+        verify_port=port,
+        webhook_url=f"http://127.0.0.1:{port}/telegram/hook",
+        webhook_secret=SECRET,
+    )
     runtime = BotRuntime(settings)
     await runtime.start()
     try:
@@ -97,10 +102,17 @@ async def test_webhook_mode_needs_its_url_and_secret(api: FakeBotApi, data_dir: 
     from bot.settings import Settings, SettingsError, load_settings
 
     with pytest.raises(SettingsError, match="WEBHOOK_URL is required"):
-        load_settings(Settings, _env_file=None, bot_token="1:x", admin_chat_id=-1,
-                      bot_mode="webhook")  # fmt: skip
+        load_settings(
+            Settings, _env_file=None, bot_token="1:x", admin_chat_id=-1, bot_mode="webhook"
+        )
     with pytest.raises(SettingsError, match="WEBHOOK_SECRET"):
-        load_settings(Settings, _env_file=None, bot_token="1:x", admin_chat_id=-1,
-                      bot_mode="webhook", webhook_url="https://x.example/h",
-                      webhook_secret="short")  # fmt: skip
+        load_settings(
+            Settings,
+            _env_file=None,
+            bot_token="1:x",
+            admin_chat_id=-1,
+            bot_mode="webhook",
+            webhook_url="https://x.example/h",
+            webhook_secret="short",
+        )
     assert texts.WELCOME  # the catalogue is importable next to settings
