@@ -13,6 +13,7 @@ of Persian text) was a twentieth of the bot's CPU. Uploads stay multipart/form-d
 from __future__ import annotations
 
 import functools
+import io
 import ssl
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -130,6 +131,44 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"proxy: {type(exc).__name__}: {exc}") from exc
         return self._dialect.incoming(api_method, status, payload)
 
+    async def download(self, url: str, limit: int) -> bytes | None:
+        """The file at ``url`` (a Bot API download), or None once it proves longer than
+        ``limit`` bytes: by its Content-Length, before any of it is read, or as soon as more
+        has arrived; the connection is then closed, so the rest is never read.
+
+        Unlike python-telegram-bot's ``File.download_to_memory``, which reads a file whole
+        whatever its size, this trusts neither the size getFile reported nor the server's.
+
+        Raises:
+            NetworkError: the file could not be fetched (an HTTP error included).
+            TimedOut: the server stopped sending.
+        """
+        if self._session is None or self._session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=self._connect_timeout, sock_read=self._read_timeout
+        )
+        try:
+            async with self._session.get(url, timeout=timeout) as response:
+                if response.status != 200:
+                    raise NetworkError(f"download failed: HTTP {response.status}")
+                if (response.content_length or 0) > limit:
+                    response.close()
+                    return None
+                body = io.BytesIO()
+                async for chunk in response.content.iter_chunked(_DOWNLOAD_CHUNK):
+                    body.write(chunk)
+                    if body.tell() > limit:
+                        response.close()
+                        return None
+                return body.getvalue()
+        except TimeoutError as exc:
+            raise TimedOut from exc
+        except aiohttp.ClientError as exc:
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+        except (ProxyError, ProxyConnectionError) as exc:
+            raise NetworkError(f"proxy: {type(exc).__name__}: {exc}") from exc
+
     @staticmethod
     def parse_json_payload(payload: bytes) -> dict[str, Any]:
         """The Bot API's answer, read by orjson; PTB's own reading (which replaces bytes that
@@ -142,6 +181,7 @@ class AiohttpRequest(BaseRequest):
 
 
 _JSON_HEADERS = {"Content-Type": "application/json"}
+_DOWNLOAD_CHUNK = 64 * 1024
 
 
 def _seconds(given: object, default: float | None) -> float | None:

@@ -6,8 +6,9 @@ never trusted; the bytes are sniffed, parsed by a small set of decoders and, for
 re-encoded so that nothing but pixels survives (no EXIF/GPS, no ICC profile, no comments, no
 payload appended after the end of the image).
 
-The functions are synchronous and CPU-bound; callers run them in a worker thread
-(``asyncio.to_thread``). They are thread-safe: no global state (Pillow's
+The functions are synchronous and CPU-bound; the bot runs them on two threads of their own,
+:data:`UPLOAD_WORKER` and :data:`REDRAW_WORKER`, one job on each at a time, so that memory stays
+bounded however many uploads arrive at once. They are thread-safe: no global state (Pillow's
 ``Image.MAX_IMAGE_PIXELS``, the ``warnings`` filters) is changed, and PDFium, which is not
 thread-safe, is only entered while holding a module-level lock.
 """
@@ -19,6 +20,7 @@ import io
 import struct
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from types import MappingProxyType
@@ -42,6 +44,8 @@ __all__ = [
     "PHOTO_RATIO",
     "PHOTO_RATIO_TOLERANCE",
     "REDRAW_PDF",
+    "REDRAW_WORKER",
+    "UPLOAD_WORKER",
     "CleanFile",
     "UploadRejected",
     "check_declared_size",
@@ -58,7 +62,7 @@ downloading, and again against the bytes actually received."""
 
 MAX_IMAGE_PIXELS: Final = 40_000_000
 """The largest image accepted, in pixels (width × height), checked before decoding. A 40 MP
-RGB image already needs about 120 MB of memory once decoded."""
+image takes 160 MB once decoded (Pillow keeps four bytes a pixel), about 300 MB while cleaned."""
 
 MAX_PDF_PAGES: Final = 50
 """A court letter is a few pages; anything longer is not what we asked for."""
@@ -92,10 +96,25 @@ FLATTEN_DPI: Final = 110.0
 FLATTEN_MIN_DPI: Final = 72.0
 """Scans of lower resolution are still redrawn at this, so that their pages are not tiny."""
 FLATTEN_MAX_PIXELS: Final = 4_000_000
+"""The most pixels one redrawn page gets; a larger page is drawn at a lower resolution."""
+FLATTEN_MAX_TOTAL_PIXELS: Final = 60_000_000
+"""The most pixels all the pages of one redraw get together: 50 A4 pages at 110 dpi. Beyond
+that every page is drawn at a resolution lower by the same factor."""
+FLATTEN_JPEG_QUALITY: Final = 85
 MAX_KEPT_SIDE: Final = 3508
 """Cleaned images are scaled down to this longest side (A4 at 300 dpi)."""
 MAX_PDF_PAGE_POINTS: Final = 3400
 """The longest page side a PDF may declare, in points: a little over A0 (3370 pt)."""
+
+
+UPLOAD_WORKER: Final = ThreadPoolExecutor(max_workers=1, thread_name_prefix="uploads")
+"""Where uploads are checked, cleaned and scanned for QR codes: one at a time, so that one
+upload's pixels are in memory at once, and on one thread, so that the next reuses the memory
+the last freed (glibc gives every thread that allocates a heap of its own, and keeps it)."""
+
+REDRAW_WORKER: Final = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redraw")
+"""Where PDFs are redrawn (:func:`flatten_pdf`), one at a time, apart from the checks: a long
+document does not queue everyone's photos behind it."""
 
 
 class UploadRejected(ValueError):
@@ -318,7 +337,7 @@ def _flatten_to_rgb(im: Image.Image) -> Image.Image:
         im.info.clear()  # EXIF, ICC profile, XMP, comments, DPI
         return im
     if im.mode in ("RGBA", "RGBa", "LA", "La", "PA") or "transparency" in im.info:
-        rgba = im.convert("RGBA")
+        rgba = im if im.mode == "RGBA" else im.convert("RGBA")  # not a copy of a large image
         flat = Image.new("RGB", im.size, (255, 255, 255))
         flat.paste(rgba, mask=rgba.getchannel("A"))
         return flat
@@ -359,32 +378,122 @@ def flatten_pdf(data: bytes, *, dpi: float = FLATTEN_DPI) -> bytes:
 
     Staff open court letters and official letters in desktop readers; a PDF that passed
     :func:`clean_pdf` may still carry JavaScript, launch actions or attachments. Redrawing
-    every page as an image (at ``dpi``, bounded in pixels) keeps what a person reads and
-    drops everything a reader could run. A document that is nothing but scans is drawn at
-    the scans' own resolution when that is lower: drawing a scan larger adds no detail, only
-    pixels (and three times the work for a 75 dpi scan at 110 dpi).
+    every page as an image (at ``dpi``) keeps what a person reads and drops everything a
+    reader could run. A document that is nothing but scans is drawn at the scans' own
+    resolution when that is lower: drawing a scan larger adds no detail, only pixels (and
+    three times the work for a 75 dpi scan at 110 dpi). Pages keep their size in points.
+
+    The work is bounded in pixels, ``FLATTEN_MAX_PIXELS`` a page and
+    ``FLATTEN_MAX_TOTAL_PIXELS`` in all, and each page is drawn, encoded into the output and
+    let go before the next: what is in memory is one page and the output so far.
     """
-    pages: list[Image.Image] = []
     with PDFIUM_LOCK:
         document = pypdfium2.PdfDocument(data)
-        try:
-            scans = [_scan_dpi(document, index) for index in range(len(document))]
-            if all(scans):
-                dpi = min(dpi, max(FLATTEN_MIN_DPI, *(d for d in scans if d is not None)))
-            for index in range(len(document)):
-                width, height = document.get_page_size(index)
-                scale = min(dpi / 72, (FLATTEN_MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
-                bitmap = document[index].render(scale=scale)
-                # to_pil copies the pixels out of PDFium's buffer (BGR to RGB); a further
-                # convert("RGB") would copy them once more, about 4 ms a page.
+    try:
+        with PDFIUM_LOCK:
+            sizes = [document.get_page_size(index) for index in range(len(document))]
+            scans = [_scan_dpi(document, index) for index in range(len(sizes))]
+        if all(scans):
+            dpi = min(dpi, max(FLATTEN_MIN_DPI, *(d for d in scans if d is not None)))
+        out = _JpegPagesPdf()
+        for index, scale in enumerate(_page_scales(sizes, dpi)):
+            with PDFIUM_LOCK:
+                page = document[index]
+                try:
+                    # RGBX: Pillow encodes PDFium's own buffer, no copy of the page is made.
+                    bitmap = page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True)
+                finally:
+                    page.close()
+            try:
                 image = bitmap.to_pil()
-                pages.append(image if image.mode == "RGB" else image.convert("RGB"))
-        finally:
+                jpeg = io.BytesIO()
+                image.save(jpeg, "JPEG", quality=FLATTEN_JPEG_QUALITY)
+                width, height = image.size
+                del image
+            finally:
+                with PDFIUM_LOCK:
+                    bitmap.close()
+            out.add_page(jpeg.getvalue(), width, height, width / scale, height / scale)
+    finally:
+        with PDFIUM_LOCK:
             document.close()
-    out = io.BytesIO()
-    # One resolution for every page (Pillow's writer takes one), so pages keep their size.
-    pages[0].save(out, "PDF", save_all=True, append_images=pages[1:], resolution=dpi, quality=85)
-    return out.getvalue()
+    return out.finish()
+
+
+def _page_scales(sizes: list[tuple[float, float]], dpi: float) -> list[float]:
+    """Pixels per point for each page: ``dpi``, less where the page or document limit says."""
+    scales = [
+        min(dpi / 72, (FLATTEN_MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
+        for width, height in sizes
+    ]
+    total = sum(w * h * scale * scale for (w, h), scale in zip(sizes, scales, strict=True))
+    if total > FLATTEN_MAX_TOTAL_PIXELS:
+        shrink = (FLATTEN_MAX_TOTAL_PIXELS / total) ** 0.5
+        scales = [scale * shrink for scale in scales]
+    return scales
+
+
+class _JpegPagesPdf:
+    """A PDF whose every page is one JPEG picture, written as the pages are added, so that
+    whoever draws the pages holds one page's pixels at once, never the whole document's.
+
+    Objects 1 and 2 are the catalog and the page tree, written by :meth:`finish` once every
+    page is known; each page is its image, its content stream and the page itself.
+    """
+
+    def __init__(self) -> None:
+        self._out = io.BytesIO()
+        self._out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+        self._offsets: dict[int, int] = {}
+        self._pages: list[int] = []
+
+    def add_page(
+        self, jpeg: bytes, width: int, height: int, page_width: float, page_height: float
+    ) -> None:
+        """Add a page of ``page_width`` × ``page_height`` points showing ``jpeg`` (an RGB JPEG
+        of ``width`` × ``height`` pixels) over all of it."""
+        image = 3 + 3 * len(self._pages)
+        content = b"q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q" % (page_width, page_height)
+        self._object(
+            image,
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
+            b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n"
+            % (width, height, len(jpeg)),
+            jpeg,
+            b"\nendstream",
+        )
+        self._object(
+            image + 1, b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content)
+        )
+        self._object(
+            image + 2,
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.4f %.4f] "
+            b"/Resources << /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R >>"
+            % (page_width, page_height, image, image + 1),
+        )
+        self._pages.append(image + 2)
+
+    def finish(self) -> bytes:
+        """The whole PDF; nothing can be added after."""
+        kids = b" ".join(b"%d 0 R" % page for page in self._pages)
+        self._object(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+        self._object(2, b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(self._pages)))
+        info = 3 + 3 * len(self._pages)
+        self._object(info, b"<< /Producer (tvto-skill-bot) >>")
+        out = self._out
+        xref = out.tell()
+        out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (info + 1))
+        out.write(b"".join(b"%010d 00000 n \n" % self._offsets[n] for n in range(1, info + 1)))
+        out.write(b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\n" % (info + 1, info))
+        out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
+        return out.getvalue()  # CPython hands its buffer over here, without a copy
+
+    def _object(self, number: int, *parts: bytes) -> None:
+        self._offsets[number] = self._out.tell()
+        self._out.write(b"%d 0 obj\n" % number)
+        for part in parts:
+            self._out.write(part)
+        self._out.write(b"\nendobj\n")
 
 
 def _scan_dpi(document: Any, index: int) -> float | None:

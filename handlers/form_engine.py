@@ -7,10 +7,10 @@ bot replies, so a restart at any moment resumes at the same step with nothing lo
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
+import urllib.parse
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update
 from telegram.constants import MessageLimit
@@ -383,11 +383,22 @@ async def download_clean(
                 raise uploads.UploadRejected(_too_large(d.max_upload_bytes)) from None
             raise
         uploads.check_declared_size(telegram_file.file_size, d.max_upload_bytes)
-        buffer = io.BytesIO()
-        await telegram_file.download_to_memory(buffer)
-        data = buffer.getvalue()
-        uploads.check_declared_size(len(data), d.max_upload_bytes)
-        clean = await asyncio.to_thread(_clean, photo, redraw, data, declared_mime, file_name)
+        # The declared sizes may be missing or false: reading stops at the limit.
+        data = await _transport(context).download(
+            _encoded_url(telegram_file.file_path), d.max_upload_bytes
+        )
+        if data is None:
+            raise uploads.UploadRejected(_too_large(d.max_upload_bytes))
+        loop = asyncio.get_running_loop()
+        clean = await loop.run_in_executor(
+            uploads.UPLOAD_WORKER, _clean, photo, data, declared_mime, file_name
+        )
+        if redraw and clean.mime_type == "application/pdf":
+            # Staff receive a copy redrawn page by page: nothing in it can run.
+            redrawn = await loop.run_in_executor(
+                uploads.REDRAW_WORKER, uploads.flatten_pdf, clean.data
+            )
+            clean = replace(clean, data=redrawn)
     except uploads.UploadRejected as exc:
         raise Rejected(exc.message) from None
     except TelegramError:
@@ -396,18 +407,36 @@ async def download_clean(
     return clean, media
 
 
+@runtime_checkable
+class _BoundedDownloads(Protocol):
+    """A Bot API transport that downloads a file only up to a size (bot.transport's)."""
+
+    async def download(self, url: str, limit: int) -> bytes | None: ...
+
+
+def _transport(context: ContextTypes.DEFAULT_TYPE) -> _BoundedDownloads:
+    request = context.bot.request
+    if not isinstance(request, _BoundedDownloads):
+        raise TypeError("the bot's transport cannot bound a download (bot.transport's can)")
+    return request
+
+
+def _encoded_url(file_path: str | None) -> str:
+    """The download URL getFile gave, percent-encoded as python-telegram-bot encodes it."""
+    if not file_path:
+        raise TelegramError("getFile gave no file_path")
+    parts = urllib.parse.urlsplit(file_path)
+    return urllib.parse.urlunsplit(parts._replace(path=urllib.parse.quote(parts.path)))
+
+
 def _clean(
-    photo: bool, redraw: bool, data: bytes, declared_mime: str | None, file_name: str | None
+    photo: bool, data: bytes, declared_mime: str | None, file_name: str | None
 ) -> uploads.CleanFile:
     if photo:
         clean = uploads.clean_image(data)
         uploads.check_portrait_photo(clean)
         return clean
-    clean = uploads.clean_document(data, declared_mime, file_name)
-    if redraw and clean.mime_type == "application/pdf":
-        # Staff receive a copy redrawn page by page: nothing in it can run.
-        clean = replace(clean, data=uploads.flatten_pdf(clean.data))
-    return clean
+    return uploads.clean_document(data, declared_mime, file_name)
 
 
 def _too_large(limit: int) -> str:

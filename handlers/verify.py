@@ -8,7 +8,7 @@ import re
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from domain import texts
+from domain import texts, uploads
 from handlers import form_engine, keyboards
 from handlers.deps import deps
 from rendering.chat import verdict_text
@@ -36,11 +36,14 @@ async def verify_scan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     message = update.effective_message
     assert message is not None
     try:
-        clean, _media = await form_engine.download_clean(message, context)
+        # Only read for its QR code, never kept nor shown to staff: a PDF is not redrawn.
+        clean, _media = await form_engine.download_clean(message, context, redraw=False)
     except form_engine.Rejected as rejected:
         await message.reply_text(rejected.message)
         return
-    found = await asyncio.to_thread(qr_texts, clean.data)
+    found = await asyncio.get_running_loop().run_in_executor(
+        uploads.UPLOAD_WORKER, qr_texts, clean.data
+    )
     if not found:
         await message.reply_text(texts.VERIFY_NO_QR, reply_markup=keyboards.main_menu())
         return

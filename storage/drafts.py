@@ -462,7 +462,8 @@ class DraftService:
         except FileNotFoundError:
             return  # replaced or dropped meanwhile: nothing to make ready
         try:
-            ready = await asyncio.to_thread(finisher, data)
+            loop = asyncio.get_running_loop()
+            ready = await loop.run_in_executor(uploads.REDRAW_WORKER, finisher, data)
         except Exception as exc:
             raise UploadUnfinished(key) from exc
         stored = await self._files.put(ready, path.rsplit(".", 1)[-1])

@@ -55,6 +55,7 @@ MAX_CALLBACK_DATA_BYTES = 64
 MAX_CALLBACK_ANSWER_LENGTH = 200
 MAX_DOWNLOAD_SIZE = 20 * 1024 * 1024
 MAX_UPLOAD_SIZE = 50 * 1024 * 1024
+_DOWNLOAD_PIECE = 64 * 1024
 
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
@@ -302,6 +303,9 @@ class StoredFile:
     duration: int | None = None
     photo_set: list[str] | None = None  # file ids of every PhotoSize of the same photo
     uploaded_by_bot: bool = False
+    size_reported: bool = True  # False: getFile and the message leave file_size out
+    content_length: bool = True  # False: downloads come chunked, their length unsaid
+    bytes_served: int = 0  # what downloads sent before the client stopped reading
 
 
 @dataclass
@@ -1222,11 +1226,16 @@ class FakeBotApi:
         chat_id: int | None = None,
         media_group_id: str | None = None,
         reply_to_message_id: int | None = None,
+        size_reported: bool = True,
+        content_length: bool = True,
     ) -> JSON:
-        """The user sends a file as a document."""
+        """The user sends a file as a document. ``file_size`` is the size the server reports
+        (``size_reported=False``: none), whatever ``data`` is; ``content_length=False``: its
+        download does not say its length either."""
         stored = self._store_file(
             "document", data, file_name=file_name, mime_type=mime_type, file_size=file_size
         )
+        stored.size_reported, stored.content_length = size_reported, content_length
         return self._user_media(
             user_id,
             self._media_content(stored),
@@ -1828,7 +1837,8 @@ class FakeBotApi:
             obj["file_name"] = stored.file_name
         if kind not in ("sticker", "video_note"):
             obj["mime_type"] = stored.mime_type
-        obj["file_size"] = stored.file_size
+        if stored.size_reported:
+            obj["file_size"] = stored.file_size
         return {kind: obj}
 
     def _store_upload(self, upload: Upload, kind: str) -> StoredFile:
@@ -2075,13 +2085,25 @@ class FakeBotApi:
             return _error_response(ApiError(500, "Internal Server Error: FakeBotApi bug"))
         return web.json_response({"ok": True, "result": result}, dumps=_dumps)
 
-    async def _handle_file(self, request: web.Request) -> web.Response:
+    async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
             return _error_response(ApiError(401, "Unauthorized"))
         stored = self._files_by_path.get(request.match_info["file_path"])
         if stored is None:
             return _error_response(ApiError(404, "Not Found"))
-        return web.Response(body=stored.data, content_type=stored.mime_type)
+        response = web.StreamResponse()
+        response.content_type = stored.mime_type or "application/octet-stream"
+        if stored.content_length:
+            response.content_length = len(stored.data)
+        await response.prepare(request)
+        # A piece at a time, each handed to the connection before the next: bytes_served
+        # counts what went out before a client that stopped reading hung up.
+        with contextlib.suppress(ConnectionError):
+            for start in range(0, len(stored.data), _DOWNLOAD_PIECE):
+                await response.write(stored.data[start : start + _DOWNLOAD_PIECE])
+                stored.bytes_served += min(_DOWNLOAD_PIECE, len(stored.data) - start)
+            await response.write_eof()
+        return response
 
     async def _handle_unknown(self, request: web.Request) -> web.Response:
         return _error_response(ApiError(404, "Not Found"))
@@ -2572,12 +2594,10 @@ class FakeBotApi:
             raise ApiError(400, "Bad Request: invalid file_id")
         if stored.file_size > MAX_DOWNLOAD_SIZE:
             raise ApiError(400, "Bad Request: file is too big")
-        return {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "file_size": stored.file_size,
-            "file_path": stored.file_path,
-        }
+        found: JSON = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
+        if stored.size_reported:
+            found["file_size"] = stored.file_size
+        return {**found, "file_path": stored.file_path}
 
 
 def uploads_in(params: JSON) -> list[Upload]:

@@ -626,3 +626,30 @@ def test_a_document_with_more_than_scans_is_redrawn_at_110_dpi() -> None:
     assert abs(scan[2] - 595) < 3 and abs(drawn_too[2] - 595) < 3
     empty = build_pdf(page_objects(1))  # an empty page is not a scan either
     assert _redrawn_pages(uploads.flatten_pdf(empty))[0][0] == drawn[0]
+
+
+def test_many_huge_pages_are_redrawn_within_the_pixel_limits_keeping_their_size() -> None:
+    """50 pages of 3400 × 3400 pt (a few hundred bytes) would be 200 million pixels at 4
+    million a page: together they get at most 60 million, each page its own size in points."""
+    pages = uploads.MAX_PDF_PAGES
+    objects = page_objects(pages)
+    objects[2:] = [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 3400 3400] >>"] * pages
+    redrawn = _redrawn_pages(uploads.flatten_pdf(build_pdf(objects)))
+    assert len(redrawn) == pages
+    drawn = [width * height for width, height, _, _ in redrawn]
+    assert max(drawn) <= uploads.FLATTEN_MAX_PIXELS
+    assert sum(drawn) <= uploads.FLATTEN_MAX_TOTAL_PIXELS * 1.01  # sides rounded up
+    assert all(abs(w - 3400) < 3 and abs(h - 3400) < 3 for _, _, w, h in redrawn)
+
+
+def test_the_redrawn_pdf_points_at_every_object_where_it_is() -> None:
+    """The cross-reference table of the page-by-page writer, checked without PDFium (which
+    repairs a broken one silently)."""
+    flat = uploads.flatten_pdf(hostile_pdf())
+    xref = int(flat.rsplit(b"startxref\n", 1)[1].split()[0])
+    header, count, *entries = flat[xref:].split(b"\n")[:-1]
+    assert header == b"xref" and count.startswith(b"0 ")
+    objects = int(count.split()[1])
+    for number, entry in enumerate(entries[1:objects], start=1):
+        offset = int(entry[:10])
+        assert flat[offset:].startswith(b"%d 0 obj" % number)
