@@ -5,20 +5,11 @@ is compared with a record for the staff card, and which classification a record 
 
 Normalisation
 -------------
-Stored values are *cleaned* (:func:`clean_text`): ``domain.text.normalize_persian`` (Arabic
-ي/ى/ك written as Persian ی/ک, diacritics and tatweel dropped) and ``clean_free_text`` (spaces
-collapsed, invisible characters removed). Matching uses *keys*:
-
-* :func:`normalize_name` (names, father's names, trades, centres): ``comparison_key`` (which also
-  ignores ZWNJ and spaces, folds ة/ۀ/أ/إ and makes digits ASCII), with آ read as ا and every
-  character that is neither a letter nor a digit (dots, dashes, brackets) dropped. So
-  ``"علي‌اكبر"``, ``"علی اکبر"`` and ``"عَلی‌اکبر"`` share the key ``"علیاکبر"``.
-* :func:`normalize_code` (certificate numbers, standard codes): NFKC, ASCII digits, spaces and
-  invisible characters removed, every dash ``-`` and every slash ``/``, Latin letters upper-case;
-  a spreadsheet's ``"12345.0"`` is ``"12345"``.
-* :func:`normalize_national_code`: the digits of a national code; 8 or 9 digits are padded with
-  leading zeros, because spreadsheets and Access number columns drop them (``13542419`` is
-  ``"0013542419"``). Validity (check digit) is judged separately.
+Stored values are *cleaned* and matched by *keys*, with ``domain.text``'s registry functions:
+``clean_text`` (the stored spelling), ``normalize_name`` (names, father's names, trades,
+centres), ``normalize_code`` (certificate numbers, standard codes) and
+``normalize_national_code`` (8 or 9 digits get back their leading zeros). The rules are in
+their docstrings.
 
 The natural key
 ---------------
@@ -56,7 +47,7 @@ import jdatetime
 from domain.deadlines import Classification
 from domain.digits import to_ascii_digits
 from domain.jalali import current_jalali_year
-from domain.text import clean_free_text, comparison_key, normalize_persian
+from domain.text import clean_text, normalize_code, normalize_name, normalize_national_code
 from domain.validation import national_code_is_valid
 
 RECORD_KEY_MAX = 200
@@ -115,64 +106,6 @@ class RowRejected(ValueError):
         self.reason = reason
         self.kind: RejectKind = kind
         self.field = field
-
-
-# --- Normalisation --------------------------------------------------------------------------
-
-_NOT_ALNUM_RE = re.compile(r"[\W_]+")
-_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\u0640"
-_SLASHES = "/\u2044\u2215\u060d\\"
-_CODE_FOLD = str.maketrans({**dict.fromkeys(_DASHES, "-"), **dict.fromkeys(_SLASHES, "/")})
-_INTEGRAL_FLOAT_RE = re.compile(r"^([0-9]+)\.0*$")
-
-
-# Imports repeat the same first names, trades and centres over and over: the cleaning of
-# text is memoised (it is pure), which makes a large import several times faster.
-_CACHE_SIZE = 1 << 16
-
-
-@functools.lru_cache(maxsize=_CACHE_SIZE)
-def clean_text(s: str) -> str:
-    """The stored spelling of free text: normalised Persian letters, tidy spaces.
-
-    Same as ``clean_free_text(normalize_persian(s))``; text that is printable once normalised
-    (no control, format or invisible characters, no ZWNJ, no space but U+0020) takes a
-    shortcut: its only tidying left is collapsing spaces.
-    """
-    if not s.isascii():
-        s = normalize_persian(s)
-    if s.isprintable():
-        return " ".join(s.split())
-    return clean_free_text(s)
-
-
-@functools.lru_cache(maxsize=_CACHE_SIZE)
-def normalize_name(s: str) -> str:
-    """The matching key of a name, father's name, trade or centre (see the module docstring)."""
-    return _NOT_ALNUM_RE.sub("", comparison_key(s)).replace("آ", "ا")
-
-
-def normalize_code(s: str) -> str:
-    """The canonical form of a certificate number or standard code."""
-    if not s.isascii():
-        s = to_ascii_digits(unicodedata.normalize("NFKC", s))
-    if not s.isprintable() or " " in s:
-        s = "".join(
-            ch
-            for ch in s
-            if not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
-        )
-    s = s.translate(_CODE_FOLD).upper()
-    integral = _INTEGRAL_FLOAT_RE.match(s)
-    return integral.group(1) if integral else s
-
-
-def normalize_national_code(s: str) -> str:
-    """The national code's digits; 8 or 9 digits get back the leading zeros a number lost."""
-    code = normalize_code(s).replace("-", "")
-    if code.isascii() and code.isdigit() and len(code) in (8, 9):
-        code = code.zfill(10)
-    return code
 
 
 def text_of(value: object) -> str | None:

@@ -26,6 +26,7 @@ Three levels, each idempotent:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -113,6 +114,77 @@ def comparison_key(s: str) -> str:
     s = s.translate(_COMPARISON_FOLD)
     s = re.sub(f"[{HAMZA_MARKS}{ZWNJ} ]", "", s)
     return to_ascii_digits(s.casefold())
+
+
+# --- Registry values: stored spellings and matching keys ------------------------------------
+
+_NOT_ALNUM_RE = re.compile(r"[\W_]+")
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\u0640"
+_SLASHES = "/\u2044\u2215\u060d\\"
+_CODE_FOLD = str.maketrans({**dict.fromkeys(_DASHES, "-"), **dict.fromkeys(_SLASHES, "/")})
+_INTEGRAL_FLOAT_RE = re.compile(r"^([0-9]+)\.0*$")
+
+
+# Imports repeat the same first names, trades and centres over and over: the cleaning of
+# text is memoised (it is pure), which makes a large import several times faster.
+_CACHE_SIZE = 1 << 16
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def clean_text(s: str) -> str:
+    """The stored spelling of free text: normalised Persian letters, tidy spaces.
+
+    Same as ``clean_free_text(normalize_persian(s))``; text that is printable once normalised
+    (no control, format or invisible characters, no ZWNJ, no space but U+0020) takes a
+    shortcut: its only tidying left is collapsing spaces.
+    """
+    if not s.isascii():
+        s = normalize_persian(s)
+    if s.isprintable():
+        return " ".join(s.split())
+    return clean_free_text(s)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def normalize_name(s: str) -> str:
+    """The matching key of a name, father's name, trade or centre.
+
+    ``comparison_key`` with آ read as ا and every character that is neither a letter nor a
+    digit (dots, dashes, brackets) dropped: «علي‌اكبر», «علی اکبر» and «عَلی‌اکبر» share the key
+    «علیاکبر».
+    """
+    return _NOT_ALNUM_RE.sub("", comparison_key(s)).replace("آ", "ا")
+
+
+def normalize_code(s: str) -> str:
+    """The canonical form of a certificate number or standard code.
+
+    NFKC, ASCII digits, spaces and invisible characters removed, every dash read as ``-`` and
+    every slash as ``/``, Latin letters upper-case; a spreadsheet's ``"12345.0"`` is ``"12345"``.
+    """
+    if not s.isascii():
+        s = to_ascii_digits(unicodedata.normalize("NFKC", s))
+    if not s.isprintable() or " " in s:
+        s = "".join(
+            ch
+            for ch in s
+            if not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
+        )
+    s = s.translate(_CODE_FOLD).upper()
+    integral = _INTEGRAL_FLOAT_RE.match(s)
+    return integral.group(1) if integral else s
+
+
+def normalize_national_code(s: str) -> str:
+    """The national code's digits; 8 or 9 digits get back the leading zeros a number lost.
+
+    Spreadsheets and Access number columns drop them (``13542419`` is ``"0013542419"``).
+    Validity (the check digit) is judged separately.
+    """
+    code = normalize_code(s).replace("-", "")
+    if code.isascii() and code.isdigit() and len(code) in (8, 9):
+        code = code.zfill(10)
+    return code
 
 
 # --- Frozen: the holder keys of issued QR codes ---------------------------------------------

@@ -42,7 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast, get_args
 
-from domain.registry import IMPORT_FIELDS, DateCalendar, DateOrder, normalize_name
+from domain.registry import IMPORT_FIELDS, DateCalendar, DateOrder
+from domain.text import normalize_name
 from registry_files.report import RegistryImportError
 
 # Header names recognised without a mapping file, by registry field.

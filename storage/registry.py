@@ -22,15 +22,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.deadlines import Classification
-from domain.registry import (
-    Comparison,
-    RegistryRow,
-    compare,
-    normalize_code,
-    normalize_name,
-    normalize_national_code,
-    suggest_classification,
-)
+from domain.registry import Comparison, RegistryRow, compare, suggest_classification
+from domain.text import normalize_code, normalize_name, normalize_national_code
 from storage import models
 
 DEFAULT_BATCH = 5000

@@ -20,17 +20,20 @@ from domain.registry import (
     DateCalendar,
     RegistryRow,
     RowRejected,
-    clean_text,
     compare,
     make_row,
-    normalize_code,
-    normalize_name,
-    normalize_national_code,
     parse_exam_date,
     record_key,
     suggest_classification,
 )
-from domain.text import clean_free_text, normalize_persian
+from domain.text import (
+    clean_free_text,
+    clean_text,
+    normalize_code,
+    normalize_name,
+    normalize_national_code,
+    normalize_persian,
+)
 from registry_files import (
     AccessReader,
     ColumnLoss,
