@@ -106,7 +106,7 @@ class S3FileStore:
         if endpoint_url is not None:
             _check_endpoint(endpoint_url)
         self._bucket = bucket
-        self._prefix = _normalise_prefix(prefix)
+        self._prefix = _normalize_prefix(prefix)
         self._endpoint_url = endpoint_url
         self._checksum = checksum
         if addressing_style is None:
@@ -306,7 +306,7 @@ class S3FileStore:
             raise S3StoreError(f"object store request failed: {type(err).__name__}") from err
 
 
-def _normalise_prefix(prefix: str) -> str:
+def _normalize_prefix(prefix: str) -> str:
     prefix = prefix.strip("/")
     if not prefix:
         return ""

@@ -177,7 +177,7 @@ def test_lowercase_and_whitespace_tolerated(
     assert verify_token(f"  {token.lower()}\n", keys) == make_payload()
 
 
-def test_holder_binding_normalises_spelling() -> None:
+def test_holder_binding_normalizes_spelling() -> None:
     reference = holder_binding("0012345679", "محمدحسین کاظمی")
     assert len(reference) == 8
     assert holder_binding("۰۰۱۲۳۴۵۶۷۹", "محمد حسين كاظمي") == reference
