@@ -117,8 +117,6 @@ async def _serve_verify(settings: VerifySettings) -> None:
 
 
 async def _migrate(settings: StorageSettings) -> None:
-
-    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     store = settings.open_store()
     try:
         await store.migrate()

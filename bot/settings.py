@@ -69,9 +69,13 @@ class StorageSettings(BaseSettings):
         return self.files_url or str(self.files_dir)
 
     def open_store(self, **options: Any) -> Store:
-        """The store these settings describe (database, documents, signing keys)."""
+        """The store these settings describe (database, documents, signing keys).
+
+        DATA_DIR is made first (mode 0700): every command may be the first on a fresh clone.
+        """
         from storage.store import Store
 
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         return Store.open(
             self.effective_database_url,
             self.effective_files_url,

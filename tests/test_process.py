@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from domain import texts
-from domain.tracking import format_tracking_code, parse_tracking_code
+from domain.tracking import format_tracking_code, new_tracking_code, parse_tracking_code
 from tests.conftest import ADMIN_CHAT_ID, TOKEN, bot_environment
 from tests.driver import GOOD_ANSWERS, Applicant, jpeg, pdf
 from tests.fakebotapi import FakeBotApi
@@ -156,3 +156,47 @@ async def test_cli_help_migrate_and_bad_settings(tmp_path: Path) -> None:
     env.update({"BOT_TOKEN": "123:abc", "ADMIN_CHAT_ID": "-100", "BOT_PLATFORM": "viber"})
     rc, _, err = await _run_cli(env, tmp_path)
     assert rc == 2 and "BOT_PLATFORM" in err and "123:abc" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["export"],
+        ["audit", format_tracking_code(new_tracking_code())],
+        ["keys", "list"],
+        ["serve-verify"],
+    ],
+    ids=["export", "audit", "keys", "serve-verify"],
+)
+async def test_a_command_on_a_fresh_clone_makes_its_data_directory(
+    tmp_path: Path, argv: list[str]
+) -> None:
+    data = tmp_path / "fresh" / "data"  # neither exists yet
+    env = {
+        "PYTHONPATH": str(ROOT),
+        "PATH": "/usr/bin:/bin",
+        "DATA_DIR": str(data),
+        "VERIFY_PORT": "0",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *argv,
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    if argv == ["serve-verify"]:
+        lines = []
+        while not lines or b"serving verification" not in lines[-1]:
+            lines.append(await asyncio.wait_for(process.stderr.readline(), timeout=60))
+            assert lines[-1], b"".join(lines).decode()  # it ended before serving
+        process.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert b"Traceback" not in err, err.decode()
+    assert process.returncode in (0, 1), err.decode()  # audit: no such request
+    assert (data / "bot.sqlite3").is_file()
+    assert data.stat().st_mode & 0o777 == 0o700
