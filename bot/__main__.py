@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="run the bot (the default)")
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser(
+        "doctor", help="check the settings, the Bot API, the groups, the database, the key"
+    )
+    commands.add_parser(
         "serve-verify", help="serve only the public verification pages (no bot; no token needed)"
     )
     export = commands.add_parser("export", help="write every request to stdout")
@@ -305,6 +308,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = load_settings(Settings)
             setup_logging(settings.log_level, [settings.bot_token.get_secret_value()])
             return asyncio.run(_run(settings))
+        if command == "doctor":
+            from bot import doctor
+
+            doctor_settings = load_settings(Settings)
+            setup_logging("ERROR", [doctor_settings.bot_token.get_secret_value()])
+            return asyncio.run(doctor.main(doctor_settings))
         if command == "serve-verify":
             verify_settings = load_settings(VerifySettings)
             setup_logging(verify_settings.log_level, [])
