@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import secrets
 import statistics
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -18,6 +16,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import make_url
 
 from bot.settings import Settings
+from loopback import settings_for
 from storage import models
 
 TOKEN = "123456:BENCH-TOKEN-abcdefghijklmnop"
@@ -225,22 +224,17 @@ def national_code(n: int) -> str:
 # --- the bot's settings ----------------------------------------------------------------------
 
 
+def settings_values(api_url: str, file_url: str, data_dir: Path) -> dict[str, Any]:
+    """The settings, by field name, of a bot that talks to a benchmark's loopback server and
+    logs warnings only."""
+    return settings_for(
+        api_url, file_url, data_dir, token=TOKEN, admin_chat_id=ADMIN_CHAT_ID, log_level="WARNING"
+    )
+
+
 def bot_settings(api_url: str, file_url: str, data_dir: Path, **overrides: Any) -> Settings:
-    """Settings like the tests' ``bot_settings``: loopback API, high group limits, port 0."""
-    values: dict[str, Any] = {
-        "bot_token": TOKEN,
-        "bot_api_url": api_url,
-        "bot_file_url": file_url,
-        "data_dir": data_dir,
-        "admin_chat_id": ADMIN_CHAT_ID,
-        "poll_timeout": 2,
-        "outbox_poll_seconds": 0.2,
-        "group_messages_per_minute": 10_000,
-        "overall_messages_per_second": 10_000,
-        "verify_port": 0,
-        "log_level": "WARNING",
-    }
-    values.update(overrides)
+    """Settings of a bot that talks to a benchmark's loopback server (:func:`settings_values`)."""
+    values = {**settings_values(api_url, file_url, data_dir), **overrides}
     return Settings(_env_file=None, **values)
 
 
@@ -265,32 +259,6 @@ def sqlite_value(model: type[models.Base], column: str, value: object) -> object
 
 
 # --- PostgreSQL --------------------------------------------------------------------------------
-
-
-@contextlib.asynccontextmanager
-async def fresh_postgres(url: str) -> AsyncIterator[str]:
-    """A new empty database ``bench_<random>`` beside the one ``url`` names; dropped after.
-
-    Yields the SQLAlchemy URL of the new database.
-    """
-    import asyncpg
-
-    parsed = make_url(url)
-    name = f"bench_{secrets.token_hex(4)}"
-    admin_dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(admin_dsn)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    try:
-        yield parsed.set(database=name).render_as_string(hide_password=False)
-    finally:
-        connection = await asyncpg.connect(admin_dsn)
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
 
 
 def describe_database(url: str | None) -> str:

@@ -1,4 +1,4 @@
-"""The tests' loopback Bot API server, with a cheap way for many users to await replies.
+"""The loopback Bot API server, with a cheap way for many users to await replies.
 
 ``FakeBotApi.next_message`` wakes every waiter on every change, which is fine for a test with
 one user and quadratic with 500 waiting at once; here each private chat gets its own queue of
@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from benchmarks.common import ADMIN_CHAT_ID, BOT_ID, TOKEN
-from tests.fakebotapi import JSON, ApiError, FakeBotApi
+from loopback import JSON, ApiError, FakeBotApi
 
 REPLY_TIMEOUT = 120.0
 

@@ -31,10 +31,10 @@ from benchmarks.fakeapi import BenchApi
 from bot.app import BotRuntime
 from domain.forms import CONFIRM_STEP, DUPLICATE_FORM, InputKind
 from domain.tracking import format_tracking_code, new_tracking_code
+from loopback import STORED_ANSWERS, jpeg, pdf
 from storage import models
-from storage.drafts import StoredUpload
 from storage.store import Store
-from tests.driver import STORED_ANSWERS, jpeg, pdf
+from storage.views import StoredUpload
 
 GROUP_LIMIT = 20
 MESSAGES_PER_REQUEST = 3
@@ -135,7 +135,7 @@ async def run(ctx: Context) -> list[Figure]:
 
         async def submit(uid: int) -> str:
             async with slots:
-                result = await store.drafts.submit(uid, drafts[uid], new_tracking_code)
+                result = await store.filing.submit(uid, drafts[uid], new_tracking_code)
                 runtime.sender.wake()
                 return result.request.tracking_code
 

@@ -12,7 +12,6 @@ last reply, and the database must then hold every draft at the following step.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
 import sys
@@ -20,13 +19,12 @@ import uuid
 from pathlib import Path
 
 from benchmarks.common import (
-    ADMIN_CHAT_ID,
     REPO_ROOT,
-    TOKEN,
     Context,
     Figure,
     Target,
     national_code,
+    settings_values,
     sqlite_insert_sql,
     sqlite_value,
     status_kib,
@@ -34,48 +32,17 @@ from benchmarks.common import (
 from benchmarks.fakeapi import BenchApi, next_reply
 from domain import texts
 from domain.forms import DUPLICATE_FORM
+from loopback import environment_for
 from storage import models
 
 TARGET_MB = 300.0
 IN_FLIGHT = 200
 FIRST_USER = 300_000
-_OUR_SETTINGS = (
-    "BOT_TOKEN",
-    "BOT_PLATFORM",
-    "BOT_API_URL",
-    "BOT_FILE_URL",
-    "DATA_DIR",
-    "DATABASE_URL",
-    "ADMIN_CHAT_ID",
-    "DRAFT_TTL_DAYS",
-    "LOG_LEVEL",
-    "SIGNING_KEY_PATH",
-    "STAFF",
-    "SECURITY_CHAT_ID",
-    "VERIFY_PORT",
-    "VERIFY_HOST",
-)
 
 
 def _environment(api: BenchApi, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _OUR_SETTINGS}
-    env.update(
-        {
-            "BOT_TOKEN": TOKEN,
-            "BOT_API_URL": api.base_url,
-            "BOT_FILE_URL": api.base_file_url,
-            "DATA_DIR": str(data_dir),
-            "ADMIN_CHAT_ID": str(ADMIN_CHAT_ID),
-            "POLL_TIMEOUT": "2",
-            "OUTBOX_POLL_SECONDS": "0.2",
-            "GROUP_MESSAGES_PER_MINUTE": "10000",
-            "OVERALL_MESSAGES_PER_SECOND": "10000",
-            "VERIFY_PORT": "0",
-            "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(REPO_ROOT),
-        }
-    )
-    return env
+    settings = settings_values(api.base_url, api.base_file_url, data_dir)
+    return environment_for(settings, PYTHONPATH=str(REPO_ROOT))
 
 
 def _draft_answers() -> dict[str, object]:

@@ -31,15 +31,13 @@ from benchmarks.common import (
     Target,
     cpu_seconds,
     describe_database,
-    fresh_postgres,
     median,
     national_code,
     percentile,
 )
 from benchmarks.fakeapi import BenchApi, button_data, next_reply
 from domain import texts
-from tests.driver import jpeg, pdf
-from tests.fakebotapi import JSON
+from loopback import JSON, fresh_postgres, jpeg, pdf
 
 UPDATES_PER_CONVERSATION = 14
 CONCURRENT_UPDATES = 64  # MAX_CONCURRENT_UPDATES' default
@@ -374,6 +372,6 @@ async def run(ctx: Context) -> list[Figure]:
     files = _Files()
     figures = await _measure(ctx, None, files)
     if ctx.database_url:
-        async with fresh_postgres(ctx.database_url) as url:
+        async with fresh_postgres(ctx.database_url, "bench_") as url:
             figures += await _measure(ctx, url, files)
     return figures

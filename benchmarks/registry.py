@@ -23,10 +23,10 @@ from benchmarks.common import (
     Figure,
     Target,
     describe_database,
-    fresh_postgres,
     median,
     national_code,
 )
+from loopback import fresh_postgres
 from registry_files import RegistryImport
 from storage.registry import RegistryService
 from storage.store import Store
@@ -160,6 +160,6 @@ async def run(ctx: Context) -> list[Figure]:
     db = ctx.workdir / "registry-sqlite.sqlite3"
     figures = await _measure(ctx, f"sqlite+aiosqlite:///{db}", csv_path, "sqlite")
     if ctx.database_url:
-        async with fresh_postgres(ctx.database_url) as url:
+        async with fresh_postgres(ctx.database_url, "bench_") as url:
             figures += await _measure(ctx, url, csv_path, describe_database(url))
     return figures

@@ -316,7 +316,7 @@ async def run(ctx: Context) -> list[Figure]:
     tokens, note = await _fill(ctx, store, db_path, sizes.verify_confirmations)
 
     server = VerifyServer(
-        store.confirmations,
+        store.verification,
         office_name=OFFICE,
         limits=RateLimits(verify_per_minute=UNLIMITED, check_per_minute=UNLIMITED),
     )

@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot [run|migrate|export]``. Running the bot is the default."""
+"""Command line: ``python -m bot [run|migrate|export|…]``. Running the bot is the default."""
 
 from __future__ import annotations
 
@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     keys = commands.add_parser("keys", help="list, rotate or withdraw signing keys")
     keys.add_argument("action", choices=("list", "rotate", "withdraw"))
     keys.add_argument("key_id", nargs="?", type=int, help="with withdraw: the key id")
+    commands.add_parser(
+        "statements", help="print the SQL of every statement on the hot path, for both databases"
+    )
     return parser
 
 
@@ -96,7 +99,7 @@ async def _serve_verify(settings: VerifySettings) -> None:
     store = settings.open_store()
     await store.migrate()
     server = VerifyServer(
-        store.confirmations,
+        store.verification,
         office_name=settings.office_name,
         limits=RateLimits(
             verify_per_minute=settings.verify_per_minute,
@@ -235,7 +238,7 @@ async def _verify(
             else:
                 assert reference is not None
                 serial = int(reference.split("_")[1])
-            record = await store.confirmations.record(serial) if serial is not None else None
+            record = await store.verification.record(serial) if serial is not None else None
         finally:
             await store.close()
         if (
@@ -299,6 +302,20 @@ async def _keys(settings: StorageSettings, action: str, key_id: int | None) -> i
         await store.close()
 
 
+def _statements() -> None:
+    from bot.delivery import LANES
+    from storage import statements
+
+    lanes = [(lane.name, lane.kinds, lane.other_than) for lane in LANES]
+    named = {d: dict(statements.for_dialect(d).named(lanes)) for d in statements.DIALECTS}
+    for name in named[statements.DIALECTS[0]]:
+        print(f"-- {name}")
+        for dialect in statements.DIALECTS:
+            sql = statements.compiled_sql(named[dialect][name], dialect)
+            print(f"-- {dialect}\n{sql};")
+        print()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
     args = _parser().parse_args(argv)
@@ -318,6 +335,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             verify_settings = load_settings(VerifySettings)
             setup_logging(verify_settings.log_level, [])
             asyncio.run(_serve_verify(verify_settings))
+            return 0
+        if command == "statements":
+            _statements()
             return 0
         storage_settings = load_settings(StorageSettings)
     except SettingsError as exc:

@@ -17,6 +17,7 @@ from bot.delivery import OutboxSender
 from bot.dialect import DIALECTS
 from bot.intake import Poller, UpdateIntake
 from bot.issuance import Issuer, IssuerSettings
+from bot.redraw import BackgroundRedraw
 from bot.settings import Settings
 from bot.transport import AiohttpRequest, GroupRateLimiter
 from bot.web import RateLimits, VerifyServer, add_webhook
@@ -106,6 +107,7 @@ class BotRuntime:
             single_step_approval=settings.single_step_approval,
             security_chat_id=settings.security_chat_id,
         )
+        self.redraws = BackgroundRedraw(self.store.redraw)
         updates_request = self._updates_request = transport(settings, 2)
         self.application = build_application(settings, updates_request)
         self.issuer = Issuer(
@@ -140,7 +142,7 @@ class BotRuntime:
             self.application, self.intake, updates_request, timeout=settings.poll_timeout
         )
         self.web = VerifyServer(
-            self.store.confirmations,
+            self.store.verification,
             office_name=settings.office_name,
             limits=RateLimits(
                 verify_per_minute=settings.verify_per_minute,
@@ -169,6 +171,8 @@ class BotRuntime:
             wake_outbox=self.sender.wake,
             deliver_claimed=self.sender.deliver_claimed,
             claim_lease=settings.claim_lease,
+            redraw_later=self.redraws.later,
+            redraw_settled=self.redraws.settled,
             allowed_groups=settings.allowed_groups,
             platform=settings.bot_platform,
         )
@@ -293,6 +297,7 @@ class BotRuntime:
         # its connection pools open.
         await self.application.bot.request.shutdown()
         await self._updates_request.shutdown()
+        await self.redraws.close()
         await self.store.close()
         log.info("bot stopped")
 

@@ -32,11 +32,11 @@ from rendering.chat import (
     request_card,
     tracking_code,
 )
-from storage.confirmations import NotApproved
+from storage.errors import NotApproved
 from storage.models import utcnow
-from storage.outbox import OutboxItem
+from storage.outbox import OutboxKind
 from storage.store import Store
-from storage.views import AttachmentView, RequestView
+from storage.views import AttachmentView, OutboxItem, RequestView
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,9 @@ MAX_BACKOFF = dt.timedelta(minutes=10)
 NETWORK_BACKOFF = dt.timedelta(seconds=30)
 MAX_ATTEMPTS = 8
 # Kinds sent only to their row's chat: a 403 there means that chat blocked the bot.
-DIRECT_KINDS = frozenset({"notify", "text", "draft_expired", "update_given_up"})
+DIRECT_KINDS = frozenset(
+    {OutboxKind.NOTIFY, OutboxKind.TEXT, OutboxKind.DRAFT_EXPIRED, OutboxKind.UPDATE_GIVEN_UP}
+)
 CARD_HISTORY = 5
 # Documents filed with the request, posted under its card (answers are posted as they come).
 ANNOUNCED_ATTACHMENTS = frozenset({"court_letter", "photo", "org_letter", "certificate_image"})
@@ -52,7 +54,13 @@ ANNOUNCED_ATTACHMENTS = frozenset({"court_letter", "photo", "org_letter", "certi
 # tracking code or a decision never waits behind staff-chat messages, which Telegram's limit
 # of 20 messages a minute to a group may hold back for minutes after a burst of requests.
 APPLICANT_KINDS = frozenset(
-    {"notify", "not_authentic", "draft_expired", "text", "update_given_up"}
+    {
+        OutboxKind.NOTIFY,
+        OutboxKind.NOT_AUTHENTIC,
+        OutboxKind.DRAFT_EXPIRED,
+        OutboxKind.TEXT,
+        OutboxKind.UPDATE_GIVEN_UP,
+    }
 )
 
 
@@ -99,19 +107,19 @@ class OutboxSender:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._handlers: dict[str, Callable[[OutboxItem], Awaitable[None]]] = {
-            "announce_request": self._announce_request,
-            "card": self._refresh_card,
-            "notify": self._notify,
-            "answer_posted": self._answer_posted,
-            "security_report": self._security_report,
-            "digest": self._digest,
-            "issue": self._issue,
-            "centre_letter": self._centre_letter,
-            "not_authentic": self._not_authentic,
-            "draft_expired": self._draft_expired,
-            "text": self._text,
-            "update_given_up": self._update_given_up,
-            "card_superseded": self._card_superseded,
+            OutboxKind.ANNOUNCE_REQUEST: self._announce_request,
+            OutboxKind.CARD: self._refresh_card,
+            OutboxKind.NOTIFY: self._notify,
+            OutboxKind.ANSWER_POSTED: self._answer_posted,
+            OutboxKind.SECURITY_REPORT: self._security_report,
+            OutboxKind.DIGEST: self._digest,
+            OutboxKind.ISSUE: self._issue,
+            OutboxKind.CENTRE_LETTER: self._centre_letter,
+            OutboxKind.NOT_AUTHENTIC: self._not_authentic,
+            OutboxKind.DRAFT_EXPIRED: self._draft_expired,
+            OutboxKind.TEXT: self._text,
+            OutboxKind.UPDATE_GIVEN_UP: self._update_given_up,
+            OutboxKind.CARD_SUPERSEDED: self._card_superseded,
         }
 
     def wake(self) -> None:
@@ -223,9 +231,7 @@ class OutboxSender:
         if request.admin_message_id is None:
             text, markup = await self.card(request)
             card = await self._bot.send_message(chat_id, text, reply_markup=markup)
-            if not await self._store.requests.set_admin_message(
-                request.id, chat_id, card.message_id
-            ):
+            if not await self._store.outbox.record_card(request.id, chat_id, card.message_id):
                 # Another sender took this over while the send stalled and its card was
                 # recorded first: it posts the documents; this card is told it is superseded.
                 self.wake()

@@ -49,7 +49,7 @@ from domain import signing, texts
 from domain.digits import to_persian_digits
 from domain.verification import Verdict, holder_matches
 from rendering.verify_page import CHECK_FIELD, render_error_page, render_verdict_page
-from storage.confirmations import ConfirmationService
+from storage.verification import VerificationService
 
 __all__ = ["RateLimits", "SlidingWindowLimiter", "VerifyServer", "build_verify_app"]
 
@@ -288,13 +288,13 @@ class _Handlers:
 
     def __init__(
         self,
-        confirmations: ConfirmationService,
+        verification: VerificationService,
         *,
         office_name: str,
         limits: RateLimits,
         trust_proxy: bool,
     ) -> None:
-        self.confirmations = confirmations
+        self.verification = verification
         self.office_name = office_name
         self.trust_proxy = trust_proxy
         self.verify_limiter = SlidingWindowLimiter(limits.verify_per_minute, limits.window_seconds)
@@ -314,7 +314,7 @@ class _Handlers:
             return refused
         token = request.match_info["token"]
         # HEAD (link previews, monitors) is answered but not counted as a verification.
-        result = await self.confirmations.verify(token, count=request.method == "GET")
+        result = await self.verification.verify(token, count=request.method == "GET")
         if _wants_json(request):
             return _json(result.public(), headers=VERDICT_HEADERS)
         page = render_verdict_page(result, token=token, office_name=self.office_name)
@@ -325,14 +325,14 @@ class _Handlers:
             return refused
         token = request.match_info["token"]
         code = await self._national_code(request)
-        result = await self.confirmations.verify(token, count=False)
+        result = await self.verification.verify(token, count=False)
         matches = False
         if result.verdict is not Verdict.INVALID and code:
             try:
                 serial = signing.decode_token(token)[0].serial
             except signing.MalformedToken:
                 serial = None
-            record = await self.confirmations.record(serial) if serial is not None else None
+            record = await self.verification.record(serial) if serial is not None else None
             if record is not None:
                 matches = holder_matches(token, code, record)
         if _wants_json(request):
@@ -366,7 +366,7 @@ class _Handlers:
     async def keys(self, request: web.Request) -> web.Response:
         if (refused := self._limited(request, self.verify_limiter)) is not None:
             return refused
-        keys = await self.confirmations.keys.public_keys()
+        keys = await self.verification.keys.public_keys()
         document = {"keys": [k.to_dict() for k in sorted(keys.values(), key=lambda k: k.key_id)]}
         headers = {"Cache-Control": KEYS_CACHE_CONTROL, "Access-Control-Allow-Origin": "*"}
         return _json(document, headers=headers)
@@ -425,14 +425,14 @@ def _secure(headers: MutableMapping[str, str]) -> None:
 
 
 def build_verify_app(
-    confirmations: ConfirmationService,
+    verification: VerificationService,
     *,
     office_name: str,
     limits: RateLimits = RateLimits(),
     trust_proxy: bool = False,
     body_timeout: float = DEFAULT_BODY_TIMEOUT,
 ) -> web.Application:
-    """The verification web application over ``confirmations``.
+    """The verification web application over ``verification``.
 
     ``office_name`` is shown in the page header; ``limits`` are the per-address rate limits;
     ``trust_proxy`` makes the limiter believe ``X-Forwarded-For`` (only behind a proxy that
@@ -442,7 +442,7 @@ def build_verify_app(
     if not body_timeout > 0:
         raise ValueError("body_timeout must be positive")
     handlers = _Handlers(
-        confirmations, office_name=office_name, limits=limits, trust_proxy=trust_proxy
+        verification, office_name=office_name, limits=limits, trust_proxy=trust_proxy
     )
     app = web.Application(middlewares=[_error_pages], client_max_size=_MAX_BODY)
     app[_BODY_TIMEOUT] = body_timeout
@@ -461,7 +461,7 @@ class VerifyServer:
 
     def __init__(
         self,
-        confirmations: ConfirmationService,
+        verification: VerificationService,
         *,
         office_name: str,
         limits: RateLimits = RateLimits(),
@@ -473,7 +473,7 @@ class VerifyServer:
         if not header_timeout > 0:
             raise ValueError("header_timeout must be positive")
         self.app = build_verify_app(
-            confirmations,
+            verification,
             office_name=office_name,
             limits=limits,
             trust_proxy=trust_proxy,

@@ -10,8 +10,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackContext, ContextTypes
 
-from storage.outbox import OutboxItem
 from storage.store import Store
+from storage.views import OutboxItem
 
 DEPS_KEY = "deps"
 
@@ -31,6 +31,10 @@ class Deps:
     # as the outbox sender would; if the bot dies first, the sender sends it after the claim.
     deliver_claimed: Callable[[OutboxItem], Awaitable[None]]
     claim_lease: dt.timedelta
+    # Redraws the user's uploads kept as sent after the reply (bot.redraw), and waits for
+    # that to end (filing does, before it redraws what is left itself).
+    redraw_later: Callable[[int], None]
+    redraw_settled: Callable[[int], Awaitable[None]]
     allowed_groups: frozenset[int] = frozenset()
     platform: str = "telegram"  # BOT_PLATFORM: where Bale differs (README: "On Bale")
 

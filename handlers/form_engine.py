@@ -27,9 +27,8 @@ from handlers.callbacks import Action, CallbackData
 from handlers.deps import deps
 from handlers.errors import answer_query, is_benign
 from rendering.chat import summary_text, tracking_code
-from storage.drafts import StoredUpload
 from storage.errors import DraftNotFound, StaleStep, UploadUnfinished
-from storage.views import DraftView
+from storage.views import DraftView, StoredUpload
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +144,7 @@ async def receive(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Dra
     if isinstance(value, dict) and value.get("pending"):
         # The letter as sent is checked and kept; it is redrawn for staff while the user
         # reads the reply, and filing waits for that.
-        store.drafts.finish_later(draft.user_id)
+        deps(context).redraw_later(draft.user_id)
     accepted = texts.FILE_ACCEPTED.format(label=field.label) if field.attachment_kind else ""
     await ask(context, draft, prefix=accepted)
 
@@ -204,8 +203,9 @@ async def _submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft_id: 
     user = update.effective_user
     assert query is not None and user is not None
     d = deps(context)
+    await d.redraw_settled(user.id)  # a redrawing still running (the court letter)
     try:
-        result = await d.store.drafts.submit(
+        result = await d.store.filing.submit(
             user.id, draft_id, new_tracking_code, claim_notice_for=d.claim_lease
         )
     except DraftNotFound:
@@ -322,7 +322,7 @@ async def read_upload(
 
     A PDF is redrawn page by page before it is stored, unless ``redraw_later``: then the
     checked original is stored, marked as still to be redrawn (``pending``), and the draft's
-    owner redraws it after the reply (``DraftService.finish_later``; filing waits for it).
+    owner redraws it after the reply (bot.redraw; filing waits for it).
 
     Raises:
         Rejected: with the Persian reason when the upload cannot be taken.

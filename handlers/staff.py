@@ -37,9 +37,9 @@ from handlers.errors import answer_query
 from rendering import export
 from rendering.chat import tracking_code
 from storage.audit import AuditView
-from storage.drafts import StoredUpload
 from storage.errors import RequestNotFound
 from storage.models import utcnow
+from storage.views import StoredUpload
 from storage.workflow import Actor, AlreadyHandled, Denied, FourEyes
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ async def verify_reference(
     """Answers /start v_<serial>_<check> (the QR's deep link) with the verdict."""
     chat = update.effective_chat
     assert chat is not None
-    result, _token = await deps(context).store.confirmations.verify_reference(reference)
+    result, _token = await deps(context).store.verification.verify_reference(reference)
     await context.bot.send_message(
         chat.id, verdict_text(result), reply_markup=keyboards.main_menu()
     )
@@ -47,16 +47,16 @@ async def verify_scan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not found:
         await message.reply_text(texts.VERIFY_NO_QR, reply_markup=keyboards.main_menu())
         return
-    confirmations = deps(context).store.confirmations
+    verification = deps(context).store.verification
     for text in found:
         token = _TOKEN.search(text)
         if token is not None:
-            result = await confirmations.verify(token.group(1))
+            result = await verification.verify(token.group(1))
             await message.reply_text(verdict_text(result), reply_markup=keyboards.main_menu())
             return
         reference = _REFERENCE.search(text)
         if reference is not None:
-            result, _ = await confirmations.verify_reference(reference.group(1))
+            result, _ = await verification.verify_reference(reference.group(1))
             await message.reply_text(verdict_text(result), reply_markup=keyboards.main_menu())
             return
     await message.reply_text(texts.VERIFY_NOT_OURS, reply_markup=keyboards.main_menu())

@@ -15,39 +15,25 @@ import logging
 import os
 import time
 import uuid
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
-from sqlalchemy import Executable, Table, bindparam, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import signing
-from domain.digits import parse_id
 from domain.jalali import to_tehran
 from domain.signing import PublicKeyInfo, SigningKey, TokenPayload
 from domain.text import comparison_key
-from domain.verification import KIND_CODES, Record, Result, Verdict, judge
+from domain.verification import KIND_CODES
 from domain.workflow import Status
 from storage import models
-from storage.db import upsert_insert
-from storage.errors import RequestNotFound, StorageError
-from storage.hotpath import HotPath
+from storage.errors import KeyNotPublished, NotApproved, RequestNotFound, StorageError
 
 log = logging.getLogger(__name__)
 
 KEYS_TTL = 10.0  # seconds the published keys are cached in memory
-COUNT_FLUSH = 2.0  # seconds verification counts are gathered before they are written
-
-
-class NotApproved(StorageError):
-    """A confirmation is issued only for an approved request."""
-
-
-class KeyNotPublished(StorageError):
-    """The signing key's tokens do not verify against the published keys (withdrawn, say)."""
 
 
 @dataclass(frozen=True)
@@ -94,34 +80,6 @@ def _view(row: models.Confirmation) -> ConfirmationView:
 
 
 # The columns in Record's field order: a row becomes Record(*values).
-_RECORD_QUERY = select(
-    models.Confirmation.serial,
-    models.Confirmation.kind,
-    models.Confirmation.token,
-    models.Confirmation.status,
-    models.Confirmation.holder_name,
-    models.Confirmation.trade,
-    models.Confirmation.certificate_number,
-    models.Confirmation.office,
-    models.Confirmation.revoked_at,
-    models.Confirmation.revoke_reason,
-    models.Confirmation.superseded_by,
-).where(models.Confirmation.serial == bindparam("serial"))
-
-
-_COUNTS = cast(Table, models.VerificationCount.__table__)
-
-
-def _add_counts(dialect: str) -> Executable:
-    """Add ``n`` to serial ``s``'s count, making its row if it has none (Core, not ORM: an ORM
-    statement per serial cost more than all the verifications it counted)."""
-    statement = upsert_insert(dialect, _COUNTS).values(serial=bindparam("s"), count=bindparam("n"))
-    return statement.on_conflict_do_update(
-        index_elements=[_COUNTS.c.serial],
-        set_={"count": _COUNTS.c.count + statement.excluded.count},
-    )
-
-
 def certificate_key(request: models.Request) -> str:
     """Which certificate a request is about: holder and certificate number (or trade)."""
     which = request.certificate_number or comparison_key(request.trade or "")
@@ -264,26 +222,12 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 class ConfirmationService:
-    """Issuing, finding and verifying confirmations."""
+    """Issuing and finding confirmations (sessions; verifying them is
+    storage.verification.VerificationService's)."""
 
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], keys: KeyRing, engine: AsyncEngine
-    ) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], keys: KeyRing) -> None:
         self._sessions = sessions
         self.keys = keys
-        # Its own kept connection(s): verifications never queue behind the bot's writes.
-        self._hot = HotPath(engine)
-        self._records = self._hot.prepare(_RECORD_QUERY)
-        # Verifications are counted in memory and written every COUNT_FLUSH seconds: one
-        # write per busy serial instead of one per scan (a crash loses a few seconds' counts).
-        self._counts: Counter[int] = Counter()
-        self._flusher: asyncio.Task[None] | None = None
-        self._writing = asyncio.Lock()
-        self._closing = False
-        # The counts are written on a kept connection of their own: a flush (a batch on a
-        # worker thread, on SQLite) never holds up the verifications' reads.
-        self._count_writer = HotPath(engine, size=1)
-        self._add_counts = self._count_writer.prepare(_add_counts(engine.dialect.name))
 
     async def issue(
         self, request_id: int, *, office: str, signer_name: str | None
@@ -372,90 +316,3 @@ class ConfirmationService:
                 )
             ).first()
             return _view(row) if row else None
-
-    async def record(self, serial: int) -> Record | None:
-        """What the store knows of a serial (the hot path of every verification: one indexed
-        query on a kept connection, see storage.hotpath)."""
-        values = await self._hot.read_values(self._records, serial=serial)
-        return None if values is None else Record(*values)
-
-    async def verify(self, token: str, *, count: bool = True) -> Result:
-        """The verdict on a token, counting the check for the security unit."""
-        keys = await self.keys.public_keys()
-        decoded: signing.Decoded | None
-        try:
-            decoded = signing.decode_token(token)
-        except signing.MalformedToken:
-            decoded = None
-        record = await self.record(decoded[0].serial) if decoded is not None else None
-        result = judge(token, keys, record, decoded)
-        if count and result.serial is not None and record is not None:
-            await self._count(result.serial)
-        return result
-
-    async def verify_reference(self, reference: str) -> tuple[Result, str | None]:
-        """The verdict on a short in-chat reference (``v_<serial>_<tail>``) and its token."""
-        parts = reference.split("_")
-        serial = parse_id(parts[1]) if len(parts) == 3 and parts[0] == "v" else None
-        if serial is None:
-            return Result(Verdict.INVALID, reason="malformed"), None
-        record = await self.record(serial)
-        if record is None or not record.token.upper().endswith(parts[2].upper()):
-            return Result(Verdict.INVALID, reason="unknown_reference"), None
-        return await self.verify(record.token), record.token
-
-    async def _count(self, serial: int) -> None:
-        self._counts[serial] += 1
-        if self._flusher is None:
-            self._flusher = asyncio.create_task(self._flush_soon(), name="verification-counts")
-
-    async def _flush_soon(self) -> None:
-        """Write the counts COUNT_FLUSH seconds after the first one since the last write (and
-        again later if that fails: the counts are kept until written)."""
-        try:
-            await asyncio.sleep(COUNT_FLUSH)
-            await self.flush_counts()
-        except Exception as error:
-            log.warning(
-                "verification counts not written yet (%s); kept for the next try",
-                type(error).__name__,
-            )
-        finally:
-            self._flusher = None
-            if self._counts and not self._closing:
-                self._flusher = asyncio.create_task(self._flush_soon(), name="verification-counts")
-
-    async def flush_counts(self) -> None:
-        """Write the verification counts gathered so far (one statement, run per serial)."""
-        async with self._writing:  # a write under way is finished first (verify_count)
-            counts, self._counts = self._counts, Counter()
-            if not counts:
-                return
-            try:
-                # Driver-level, not a session: SQLAlchemy's executemany took 4 us of the
-                # event loop's time per serial, the driver's own one microsecond.
-                async with self._count_writer.transaction() as transaction:
-                    await transaction.execute_many(
-                        self._add_counts, ({"s": s, "n": n} for s, n in counts.items())
-                    )
-            except BaseException:
-                self._counts.update(counts)  # kept for the next flush
-                raise
-
-    async def close(self) -> None:
-        """Write the counts gathered so far and give back the kept connection."""
-        self._closing = True
-        if self._flusher is not None:
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
-        await self.flush_counts()
-        await self._count_writer.close()
-        await self._hot.close()
-
-    async def verify_count(self, serial: int) -> int:
-        """How often a confirmation was checked."""
-        await self.flush_counts()
-        async with self._sessions() as session:
-            row = await session.get(models.VerificationCount, serial)
-            return row.count if row else 0

@@ -47,13 +47,11 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _on_sqlite_begin(connection: Any) -> None:
-    # Take the write lock at BEGIN: a deferred transaction that reads and then writes fails
-    # at once with SQLITE_BUSY when another writer committed meanwhile, whatever the timeout.
     # Sessions made for reading only (make_sessionmaker(..., readonly=True)) issue no BEGIN:
     # each query reads the last commit on its own (WAL), never waits for writers, and costs
     # no extra round trip to SQLite's thread.
     if not connection.get_execution_options().get(READONLY_OPTION):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(sqlite_inline.BEGIN_WRITE)
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -114,12 +112,13 @@ class Sessions(async_sessionmaker[AsyncSession]):
     def __init__(self, engine: AsyncEngine) -> None:
         super().__init__(engine, expire_on_commit=False)
         self._readers = make_sessionmaker(engine, readonly=True)
+        self._writers = make_sessionmaker(engine)
 
     def __call__(self, **local_kw: Any) -> AsyncSession:
         return self._readers(**local_kw)
 
     def begin(self) -> Any:
-        return super().__call__()._maker_context_manager()
+        return self._writers.begin()
 
 
 def upsert_insert(dialect: str, table: Table | type[Any]) -> postgresql.Insert | sqlite.Insert:

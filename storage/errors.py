@@ -20,7 +20,7 @@ class StaleStep(StorageError):
 
 
 class UploadUnfinished(StorageError):
-    """A file answer kept as sent could not be made ready for staff (a PDF that would not
+    """A file answer kept as sent could not be redrawn for staff (a PDF that would not
     redraw); ``key`` names the draft's question it answered."""
 
     def __init__(self, key: str) -> None:
@@ -30,3 +30,11 @@ class UploadUnfinished(StorageError):
 
 class RequestNotFound(StorageError):
     """No such request, or not one the caller may see."""
+
+
+class NotApproved(StorageError):
+    """A confirmation is issued only for an approved request."""
+
+
+class KeyNotPublished(StorageError):
+    """The signing key's tokens do not verify against the published keys (withdrawn, say)."""

@@ -12,9 +12,10 @@ own bind and result processors applied, so values go in and come back as SQLAlch
 pass and return them (JSON, aware UTC datetimes).
 
 The use case still owns the transaction: :meth:`HotPath.transaction` is one unit of work,
-committed when the block ends and rolled back when it raises. Everything else (rare or
-complex work: staff decisions, exports) stays on the ordinary sessions. Filing a request
-(storage.drafts) is on the hot path too: one per conversation, and its reply waits for it.
+committed when the block ends and rolled back when it raises. The statements themselves are
+in :mod:`storage.statements` (``python -m bot statements`` prints them); which services run
+on this executor, and which on sessions, is said in :mod:`storage.store`. Each driver
+(sqlite3, asyncpg) has a class of its own, chosen once for the engine.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
-from storage import sqlite_inline
+from storage import sqlite_inline, statements
 
 Row = dict[str, Any]
 _GIVEN = object()  # a parameter given at each run
@@ -86,53 +87,86 @@ class HotStatement:
         }
 
 
-class _Driver:
-    """The four calls a unit of work needs, on one driver connection."""
+# What the executor runs: a statement of storage.statements, compiled at its first run, or
+# one compiled already.
+Statement = Executable | HotStatement
 
-    def __init__(self, connection: AsyncConnection, driver: Any) -> None:
+
+class _Driver:
+    """The calls a unit of work needs, on one driver connection (one subclass per driver)."""
+
+    def __init__(self, connection: AsyncConnection, raw: Any) -> None:
         self.connection = connection  # SQLAlchemy's handle, given back to the pool at close
-        self.raw = driver
-        self.sqlite = isinstance(driver, sqlite_inline.InlineConnection)
+        self.raw = raw
         self.broken = False  # in an unknown state: closed instead of lent again
 
     async def begin(self) -> None:
-        # On SQLite, take the write lock at BEGIN (see storage.db._on_sqlite_begin).
-        if self.sqlite:
-            await self.raw.execute("BEGIN IMMEDIATE")
-        else:
-            await self.raw.execute("BEGIN")
+        raise NotImplementedError
 
     async def commit(self) -> None:
-        if self.sqlite:
-            await self.raw.commit()
-        else:
-            await self.raw.execute("COMMIT")
+        raise NotImplementedError
 
     async def rollback(self) -> None:
-        if self.sqlite:
-            await self.raw.rollback()
-        else:
-            await self.raw.execute("ROLLBACK")
+        raise NotImplementedError
 
     async def fetch_first(self, statement: HotStatement, values: list[Any]) -> Any:
         """The first row a read-only statement returns, or None."""
-        if self.sqlite:
-            return await self.raw.fetchone(statement.sql, values)
-        return await self.raw.fetchrow(statement.sql, *values)
+        raise NotImplementedError
 
     async def execute_many(self, statement: HotStatement, rows: list[list[Any]]) -> None:
         """Run a statement that returns nothing once per row of values."""
-        if self.sqlite:
-            await self.raw.cursor().executemany(statement.sql, rows)
-        else:
-            await self.raw.executemany(statement.sql, rows)
+        raise NotImplementedError
 
     async def fetch(self, statement: HotStatement, values: list[Any]) -> tuple[list[Any], int]:
         """The rows the statement returned and the number of rows it changed."""
-        if self.sqlite:
-            cursor = await self.raw.execute(statement.sql, values)
-            rows = await cursor.fetchall()
-            return rows, cursor.rowcount
+        raise NotImplementedError
+
+
+class _SQLiteDriver(_Driver):
+    """sqlite3 through :class:`storage.sqlite_inline.InlineConnection`."""
+
+    raw: sqlite_inline.InlineConnection
+
+    async def begin(self) -> None:
+        await self.raw.execute(sqlite_inline.BEGIN_WRITE)
+
+    async def commit(self) -> None:
+        await self.raw.commit()
+
+    async def rollback(self) -> None:
+        await self.raw.rollback()
+
+    async def fetch_first(self, statement: HotStatement, values: list[Any]) -> Any:
+        return await self.raw.fetchone(statement.sql, values)
+
+    async def execute_many(self, statement: HotStatement, rows: list[list[Any]]) -> None:
+        await self.raw.cursor().executemany(statement.sql, rows)
+
+    async def fetch(self, statement: HotStatement, values: list[Any]) -> tuple[list[Any], int]:
+        cursor = await self.raw.execute(statement.sql, values)
+        rows = await cursor.fetchall()
+        return rows, cursor.rowcount
+
+
+class _AsyncpgDriver(_Driver):
+    """An asyncpg connection."""
+
+    async def begin(self) -> None:
+        await self.raw.execute("BEGIN")
+
+    async def commit(self) -> None:
+        await self.raw.execute("COMMIT")
+
+    async def rollback(self) -> None:
+        await self.raw.execute("ROLLBACK")
+
+    async def fetch_first(self, statement: HotStatement, values: list[Any]) -> Any:
+        return await self.raw.fetchrow(statement.sql, *values)
+
+    async def execute_many(self, statement: HotStatement, rows: list[list[Any]]) -> None:
+        await self.raw.executemany(statement.sql, rows)
+
+    async def fetch(self, statement: HotStatement, values: list[Any]) -> tuple[list[Any], int]:
         if statement.returns_rows:
             rows = await self.raw.fetch(statement.sql, *values)
             return rows, len(rows)
@@ -144,29 +178,34 @@ class _Driver:
 class HotTransaction:
     """Statements run inside one :meth:`HotPath.transaction` (or one lone read)."""
 
-    def __init__(self, driver: _Driver) -> None:
+    def __init__(self, driver: _Driver, hot: HotPath) -> None:
         self._driver = driver
+        self.statements = hot.statements
+        self.prepare = hot.prepare
 
-    async def all(self, statement: HotStatement, **parameters: Any) -> list[Row]:
+    async def all(self, statement: Statement, **parameters: Any) -> list[Row]:
         """Every row the statement returns."""
+        statement = self.prepare(statement)
         rows, _count = await self._driver.fetch(statement, statement.values(parameters))
         return [statement.row(raw) for raw in rows]
 
-    async def first(self, statement: HotStatement, **parameters: Any) -> Row | None:
+    async def first(self, statement: Statement, **parameters: Any) -> Row | None:
         """The first row the statement returns, or None."""
         rows = await self.all(statement, **parameters)
         return rows[0] if rows else None
 
-    async def execute(self, statement: HotStatement, **parameters: Any) -> int:
+    async def execute(self, statement: Statement, **parameters: Any) -> int:
         """Run a statement that returns nothing; how many rows it changed."""
+        statement = self.prepare(statement)
         _rows, count = await self._driver.fetch(statement, statement.values(parameters))
         return count
 
     async def execute_many(
-        self, statement: HotStatement, parameters: Iterable[Mapping[str, Any]]
+        self, statement: Statement, parameters: Iterable[Mapping[str, Any]]
     ) -> None:
         """Run a statement that returns nothing once for each set of parameters (one batch
         for the driver: on SQLite a large one runs on a worker thread)."""
+        statement = self.prepare(statement)
         await self._driver.execute_many(statement, [statement.values(p) for p in parameters])
 
 
@@ -182,15 +221,28 @@ class HotPath:
     def __init__(self, engine: AsyncEngine, *, size: int | None = None) -> None:
         self.engine = engine
         self.dialect = engine.dialect
+        sqlite = self.dialect.name == "sqlite"
+        self._driver: type[_Driver] = _SQLiteDriver if sqlite else _AsyncpgDriver
         if size is None:
-            size = 1 if self.dialect.name == "sqlite" else 4
+            size = 1 if sqlite else 4
+        # What it runs (storage.statements), for this dialect.
+        self.statements = statements.for_dialect(self.dialect.name)
+        self._prepared: dict[int, tuple[Executable, HotStatement]] = {}
         self._idle: list[_Driver | None] = [None] * size
         self._free = asyncio.Semaphore(size)
         self._closed = False
 
-    def prepare(self, statement: Executable) -> HotStatement:
-        """Compile ``statement`` once for this engine's dialect."""
-        return HotStatement(statement, self.dialect)
+    def prepare(self, statement: Executable | HotStatement) -> HotStatement:
+        """``statement`` compiled for this engine's dialect (once: kept for the next call)."""
+        if isinstance(statement, HotStatement):
+            return statement
+        kept = self._prepared.get(id(statement))
+        if kept is None or kept[0] is not statement:
+            kept = self._prepared[id(statement)] = (
+                statement,
+                HotStatement(statement, self.dialect),
+            )
+        return kept[1]
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[HotTransaction]:
@@ -198,7 +250,7 @@ class HotPath:
         it raises. On SQLite the write lock is taken at the start."""
         async with self._lend(begin=True) as driver:
             try:
-                yield HotTransaction(driver)
+                yield HotTransaction(driver, self)
             except BaseException:
                 try:
                     await driver.rollback()
@@ -212,7 +264,7 @@ class HotPath:
                 driver.broken = True
                 raise
 
-    async def write_alone(self, statement: HotStatement, **parameters: Any) -> list[Row]:
+    async def write_alone(self, statement: Statement, **parameters: Any) -> list[Row]:
         """Run one writing statement as a transaction of its own (autocommit: the database
         commits it alone, without a BEGIN and a COMMIT round trip), returning its rows.
 
@@ -220,15 +272,25 @@ class HotPath:
         """
         async with self._lend(begin=False) as driver:
             try:
-                return await HotTransaction(driver).all(statement, **parameters)
+                return await HotTransaction(driver, self).all(statement, **parameters)
             except Exception:
                 driver.broken = True
                 raise
 
-    async def read(self, statement: HotStatement, **parameters: Any) -> Row | None:
+    async def read_all(self, statement: Statement, **parameters: Any) -> list[Row]:
+        """Every row of a read-only statement, run alone in autocommit (see :meth:`read`)."""
+        async with self._lend(begin=False) as driver:
+            try:
+                return await HotTransaction(driver, self).all(statement, **parameters)
+            except Exception:
+                driver.broken = True
+                raise
+
+    async def read(self, statement: Statement, **parameters: Any) -> Row | None:
         """The first row of a read-only statement, run alone in autocommit: it sees the last
         commit and never waits for writers. Tried once more on a fresh connection if the
         first attempt fails."""
+        statement = self.prepare(statement)
         raw = await self._read_first(statement, statement.values(parameters))
         return None if raw is None else statement.row(raw)
 
@@ -307,7 +369,7 @@ class HotPath:
         except BaseException:
             await connection.close()
             raise
-        return _Driver(connection, raw.driver_connection)
+        return self._driver(connection, raw.driver_connection)
 
     async def close(self) -> None:
         """Give the connections back (before the engine is disposed)."""

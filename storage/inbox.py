@@ -16,48 +16,30 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from typing import Any, cast
-
-from sqlalchemy import Table, bindparam, delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from typing import Any
 
 from storage import models
-from storage.db import upsert_insert
 from storage.hotpath import HotPath
-from storage.outbox import enqueue
+from storage.outbox import OutboxKind, enqueue
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-_INBOX = cast(Table, models.InboxUpdate.__table__)
 
 
 class InboxService:
-    """Recording, claiming and settling received updates."""
+    """Recording, claiming and settling received updates, on the hot path (storage.hotpath):
+    every update is recorded and marked handled."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], hot: HotPath) -> None:
-        self._sessions = sessions
+    def __init__(self, hot: HotPath) -> None:
         self._hot = hot
-        # RETURNING names the row only if this call inserted it: of two instances given the
-        # same update at once (webhooks), exactly one handles it. The one poller handles an
-        # update newer than any written here while writing it (bot.intake).
-        self._record = hot.prepare(
-            upsert_insert(hot.dialect.name, _INBOX)
-            .values(
-                {
-                    name: bindparam(name)
-                    for name in ("update_id", "payload", "received_at", "claimed_at", "attempts")
-                }
-            )
-            .on_conflict_do_nothing()
-            .returning(_INBOX.c.update_id)
-        )
+        self._sql = hot.statements
+        # Of two instances given the same update at once (webhooks), exactly one handles it.
+        # The one poller handles an update newer than any written here while writing it
+        # (bot.intake).
 
     async def record(self, updates: Sequence[tuple[int, dict[str, Any]]]) -> list[int]:
-        """Write updates down; returns the ids that were new (re-deliveries are dropped).
-
-        Every update takes this path, so it runs on the hot path (storage.hotpath).
-        """
+        """Write updates down; returns the ids that were new (re-deliveries are dropped)."""
         if not updates:
             return []
         now = models.utcnow()
@@ -67,17 +49,17 @@ class InboxService:
         ]
         if len(rows) == 1:
             # One statement is a transaction by itself: no BEGIN and COMMIT round trips.
-            inserted = await self._hot.write_alone(self._record, **rows[0])
+            inserted = await self._hot.write_alone(self._sql.inbox_record, **rows[0])
         else:
             async with self._hot.transaction() as tx:
-                inserted = [r for row in rows for r in await tx.all(self._record, **row)]
+                inserted = [r for row in rows for r in await tx.all(self._sql.inbox_record, **row)]
         fresh = {int(row["update_id"]) for row in inserted}
         return [i for i, _ in updates if i in fresh]
 
     async def highest_update_id(self) -> int:
         """The highest update id ever recorded (0 when none)."""
-        async with self._sessions() as session:
-            return int(await session.scalar(select(func.max(_INBOX.c.update_id))) or 0)
+        row = await self._hot.read(self._sql.inbox_highest)
+        return int(row["highest"] or 0) if row is not None else 0
 
     async def unprocessed(
         self, *, lease: dt.timedelta = dt.timedelta(0), limit: int = 1000
@@ -94,30 +76,21 @@ class InboxService:
         chat's for more than one restart.
         """
         now = models.utcnow()
-        async with self._sessions.begin() as session:
-            query = (
-                select(models.InboxUpdate)
-                .where(
-                    models.InboxUpdate.processed_at.is_(None),
-                    or_(
-                        models.InboxUpdate.claimed_at.is_(None),
-                        models.InboxUpdate.claimed_at <= now - lease,
-                    ),
-                )
-                .order_by(models.InboxUpdate.update_id)
-                .limit(limit)
+        async with self._hot.transaction() as tx:
+            rows = await tx.all(
+                self._sql.inbox_unprocessed, claimed_before=now - lease, limit=limit
             )
-            if session.bind and session.bind.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = (await session.scalars(query)).all()
-            chats: dict[int | None, list[models.InboxUpdate]] = {}
-            for row in rows:
-                row.claimed_at = now
-                chats.setdefault(chat_of(row.payload), []).append(row)
-            ordered = sorted(
-                chats.values(), key=lambda chat: (chat[0].attempts, chat[0].update_id)
+            await tx.execute_many(
+                self._sql.inbox_claim,
+                ({"update_id": row["update_id"], "now": now} for row in rows),
             )
-            return [(row.update_id, dict(row.payload)) for chat in ordered for row in chat]
+        chats: dict[int | None, list[dict[str, Any]]] = {}
+        for row in rows:
+            chats.setdefault(chat_of(row["payload"]), []).append(row)
+        ordered = sorted(
+            chats.values(), key=lambda chat: (chat[0]["attempts"], chat[0]["update_id"])
+        )
+        return [(row["update_id"], dict(row["payload"])) for chat in ordered for row in chat]
 
     async def charge(self, update_id: int) -> bool:
         """Count an attempt at handling a taken-over update, just before it starts.
@@ -126,23 +99,30 @@ class InboxService:
         charged :data:`MAX_ATTEMPTS` times already; it is then set aside (marked handled) and
         its chat is sent a word that it was given up, in the same transaction.
         """
-        async with self._sessions.begin() as session:
-            row = await session.get(models.InboxUpdate, update_id, with_for_update=True)
-            if row is None or row.processed_at is not None:
+        async with self._hot.transaction() as tx:
+            row = await tx.first(self._sql.inbox_update_locked, update_id=update_id)
+            if row is None or row["processed_at"] is not None:
                 return False
-            row.attempts += 1
-            row.claimed_at = models.utcnow()
-            if row.attempts <= MAX_ATTEMPTS:
+            attempts = row["attempts"] + 1
+            now = models.utcnow()
+            given_up = attempts > MAX_ATTEMPTS
+            await tx.execute(
+                self._sql.inbox_charge,
+                update_id=update_id,
+                attempts=attempts,
+                claimed_at=now,
+                processed_at=now if given_up else None,
+            )
+            if not given_up:
                 return True
-            row.processed_at = models.utcnow()
             log.warning(
                 "update %s set aside after %d crashes in its handling", update_id, MAX_ATTEMPTS
             )
-            chat_id = chat_of(row.payload)
+            chat_id = chat_of(row["payload"])
             if chat_id is not None:
                 await enqueue(
-                    session,
-                    kind="update_given_up",
+                    tx,
+                    kind=OutboxKind.UPDATE_GIVEN_UP,
                     chat_id=chat_id,
                     payload={"update_id": update_id},
                     dedupe_key=f"given_up:{update_id}",
@@ -151,29 +131,25 @@ class InboxService:
 
     async def contains(self, update_id: int) -> bool:
         """Whether the update was ever received."""
-        async with self._sessions() as session:
-            return await session.get(models.InboxUpdate, update_id) is not None
+        return await self._hot.read(self._sql.inbox_contains, update_id=update_id) is not None
 
     async def mark_processed(self, *update_ids: int) -> None:
         """The updates were handled."""
-        async with self._sessions.begin() as session:
-            connection = await session.connection()
-            await connection.execute(
-                update(_INBOX)
-                .where(_INBOX.c.update_id.in_(update_ids))
-                .values(processed_at=models.utcnow())
+        now = models.utcnow()
+        if len(update_ids) == 1:
+            await self._hot.write_alone(
+                self._sql.inbox_mark_processed, update_id=update_ids[0], at=now
+            )
+            return
+        async with self._hot.transaction() as tx:
+            await tx.execute_many(
+                self._sql.inbox_mark_processed, ({"update_id": i, "at": now} for i in update_ids)
             )
 
     async def purge(self, older_than: dt.datetime) -> int:
         """Forget handled updates received before ``older_than``."""
-        async with self._sessions.begin() as session:
-            result = await session.execute(
-                delete(models.InboxUpdate).where(
-                    models.InboxUpdate.processed_at.is_not(None),
-                    models.InboxUpdate.received_at < older_than,
-                )
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
+        async with self._hot.transaction() as tx:
+            return await tx.execute(self._sql.inbox_purge, older_than=older_than)
 
 
 def chat_of(payload: dict[str, Any]) -> int | None:

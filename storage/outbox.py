@@ -9,45 +9,47 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
-from dataclasses import dataclass
-from typing import Any, cast
+from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Table, Update, bindparam, func, literal, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import models
-from storage.db import upsert_insert
 from storage.hotpath import HotPath, HotStatement, HotTransaction
-
-_OUTBOX = cast(Table, models.Outbox.__table__)
-
-
-def _by_id(**values: Any) -> Update:
-    """``UPDATE outbox SET … WHERE id = :item_id``, a new statement each call."""
-    return update(_OUTBOX).where(_OUTBOX.c.id == bindparam("item_id")).values(**values)
+from storage.statements import for_dialect
+from storage.views import OutboxItem
 
 
-@dataclass(frozen=True)
-class OutboxItem:
-    """One claimed message to deliver."""
+class OutboxKind(StrEnum):
+    """What an outbox row owes, and so how the sender delivers it (bot.delivery's handlers).
+    Stored as its value."""
 
-    id: int
-    kind: str
-    chat_id: int
-    payload: dict[str, Any]
-    attempts: int
+    ANNOUNCE_REQUEST = "announce_request"  # a new request's card and documents, to staff
+    CARD = "card"  # the staff card brought up to date
+    NOTIFY = "notify"  # a word to the applicant on their request
+    ANSWER_POSTED = "answer_posted"  # an applicant's or a centre's answer, under the card
+    SECURITY_REPORT = "security_report"  # a forgery report, to the security unit
+    DIGEST = "digest"  # the daily deadline digest
+    ISSUE = "issue"  # an approved request's confirmation, issued and sent
+    CENTRE_LETTER = "centre_letter"  # the letter to a training centre
+    NOT_AUTHENTIC = "not_authentic"  # an inquiring organisation's «فاقد اصالت» letter
+    DRAFT_EXPIRED = "draft_expired"  # an unfinished request dropped
+    TEXT = "text"  # a plain text to one chat
+    UPDATE_GIVEN_UP = "update_given_up"  # an update set aside after crashing the bot
+    CARD_SUPERSEDED = "card_superseded"  # a second card of one request, told so
 
 
 async def enqueue(
-    session: AsyncSession,
+    unit: AsyncSession | HotTransaction,
     *,
-    kind: str,
+    kind: OutboxKind,
     chat_id: int,
     payload: dict[str, Any],
     dedupe_key: str,
     claim_for: dt.timedelta | None = None,
 ) -> OutboxItem | None:
-    """Queue a message in the caller's transaction; a repeated ``dedupe_key`` is ignored.
+    """Queue a message in the caller's unit of work (a session's transaction or one on the
+    hot path); a repeated ``dedupe_key`` is ignored.
 
     ``claim_for``: the row is written already claimed by the caller, who means to send it
     at once (see :meth:`bot.delivery.OutboxSender.deliver_claimed`): no sender takes it
@@ -57,45 +59,21 @@ async def enqueue(
     values = _row(
         kind=kind, chat_id=chat_id, payload=payload, dedupe_key=dedupe_key, claim_for=claim_for
     )
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    statement = upsert_insert(dialect, models.Outbox).values(**values).on_conflict_do_nothing()
-    if claim_for is None:
-        await session.execute(statement)
+    # One statement (storage.statements.outbox_enqueue), run by either executor.
+    if isinstance(unit, HotTransaction):
+        row = await unit.first(unit.prepare(unit.statements.outbox_enqueue), **values)
+        row_id = None if row is None else row["id"]
+    else:
+        insert = for_dialect(unit.get_bind().dialect.name).outbox_enqueue
+        row_id = (await unit.execute(insert, values)).scalar()
+    if claim_for is None or row_id is None:  # not claimed, or queued already
         return None
-    row_id = (await session.execute(statement.returning(models.Outbox.id))).scalar()
-    return None if row_id is None else OutboxItem(row_id, kind, chat_id, dict(payload), 1)
-
-
-class HotEnqueue:
-    """:func:`enqueue` for a unit of work on the hot path (:meth:`HotPath.transaction`)."""
-
-    def __init__(self, hot: HotPath) -> None:
-        self._insert = hot.prepare(
-            upsert_insert(hot.dialect.name, _OUTBOX)
-            .values({name: bindparam(name) for name in _ROW_COLUMNS})
-            .on_conflict_do_nothing()
-            .returning(_OUTBOX.c.id)
-        )
-
-    async def __call__(self, tx: HotTransaction, **message: Any) -> OutboxItem | None:
-        """As :func:`enqueue` (the same keywords), in ``tx``."""
-        values = _row(**message)
-        row = await tx.first(self._insert, **values)
-        if values["attempts"] == 0 or row is None:  # not claimed, or queued already
-            return None
-        return OutboxItem(
-            int(row["id"]), values["kind"], values["chat_id"], dict(values["payload"]), 1
-        )
-
-
-_ROW_COLUMNS = (
-    "kind", "chat_id", "payload", "dedupe_key", "created_at", "next_attempt_at", "attempts",
-)  # fmt: skip
+    return OutboxItem(int(row_id), kind, chat_id, dict(payload), 1)
 
 
 def _row(
     *,
-    kind: str,
+    kind: OutboxKind,
     chat_id: int,
     payload: dict[str, Any],
     dedupe_key: str,
@@ -104,7 +82,7 @@ def _row(
     """An outbox row's values: due now, or claimed by its writer for ``claim_for``."""
     now = models.utcnow()
     return {
-        "kind": kind,
+        "kind": str(kind),
         "chat_id": chat_id,
         "payload": payload,
         "dedupe_key": dedupe_key,
@@ -115,53 +93,17 @@ def _row(
 
 
 class OutboxService:
-    """Claiming and settling outbox rows.
+    """Claiming and settling outbox rows, on the hot path (storage.hotpath): they run for
+    every message sent."""
 
-    Claiming and settling run for every message sent, so they run on the hot path
-    (storage.hotpath); the rarer queries use sessions.
-    """
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], hot: HotPath) -> None:
-        self._sessions = sessions
+    def __init__(self, hot: HotPath) -> None:
         self._hot = hot
-        self._due: dict[tuple[tuple[str, ...] | None, tuple[str, ...]], HotStatement] = {}
-        self._claim = hot.prepare(
-            _by_id(attempts=bindparam("attempts"), next_attempt_at=bindparam("due"))
-        )
-        self._sent = hot.prepare(_by_id(sent_at=bindparam("at"), last_error=None))
-        self._later = hot.prepare(
-            _by_id(next_attempt_at=bindparam("due"), last_error=bindparam("error"))
-        )
-        self._failed = hot.prepare(
-            _by_id(failed_at=bindparam("at"), last_error=bindparam("error"))
-        )
-        self._progress = hot.prepare(_by_id(payload=bindparam("payload")))
+        self._sql = hot.statements
 
     def _due_query(
         self, kinds: Collection[str] | None, other_than: Collection[str]
     ) -> HotStatement:
-        key = (tuple(sorted(kinds)) if kinds is not None else None, tuple(sorted(other_than)))
-        statement = self._due.get(key)
-        if statement is None:
-            query = (
-                select(_OUTBOX.c.id, _OUTBOX.c.kind, _OUTBOX.c.chat_id, _OUTBOX.c.payload,
-                       _OUTBOX.c.attempts)
-                .where(
-                    _OUTBOX.c.sent_at.is_(None),
-                    _OUTBOX.c.failed_at.is_(None),
-                    _OUTBOX.c.next_attempt_at <= bindparam("now"),
-                )
-                .order_by(_OUTBOX.c.id)
-                .limit(bindparam("limit"))
-                .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's BEGIN IMMEDIATE
-            )  # fmt: skip
-            # The kinds are the lanes' constants: written into the statement.
-            if key[0] is not None:
-                query = query.where(_OUTBOX.c.kind.in_([literal(k) for k in key[0]]))
-            if key[1]:
-                query = query.where(_OUTBOX.c.kind.not_in([literal(k) for k in key[1]]))
-            statement = self._due[key] = self._hot.prepare(query)
-        return statement
+        return self._hot.prepare(self._sql.outbox_due(kinds, other_than))
 
     async def claim_due(
         self,
@@ -179,7 +121,7 @@ class OutboxService:
             for row in await tx.all(self._due_query(kinds, other_than), now=now, limit=limit):
                 attempts = row["attempts"] + 1
                 await tx.execute(
-                    self._claim, item_id=row["id"], attempts=attempts, due=now + lease
+                    self._sql.outbox_claim, item_id=row["id"], attempts=attempts, due=now + lease
                 )
                 items.append(
                     OutboxItem(
@@ -190,61 +132,72 @@ class OutboxService:
 
     async def note_progress(self, item_id: int, payload: dict[str, Any]) -> None:
         """Remember how far a many-part message got, so a retry does not repeat the parts sent."""
-        await self._hot.write_alone(self._progress, item_id=item_id, payload=payload)
+        await self._hot.write_alone(self._sql.outbox_progress, item_id=item_id, payload=payload)
 
     async def mark_sent(self, item_id: int) -> None:
         """The message was delivered."""
-        await self._hot.write_alone(self._sent, item_id=item_id, at=models.utcnow())
+        await self._hot.write_alone(self._sql.outbox_sent, item_id=item_id, at=models.utcnow())
 
     async def retry_later(self, item_id: int, delay: dt.timedelta, error: str) -> None:
         """Delivery failed for a passing reason; try again after ``delay``."""
         await self._hot.write_alone(
-            self._later, item_id=item_id, due=models.utcnow() + delay, error=error[:500]
+            self._sql.outbox_retry_later,
+            item_id=item_id,
+            due=models.utcnow() + delay,
+            error=error[:500],
         )
 
     async def mark_failed(self, item_id: int, error: str) -> None:
         """Delivery can never succeed (the user blocked the bot, say); stop trying."""
         await self._hot.write_alone(
-            self._failed, item_id=item_id, at=models.utcnow(), error=error[:500]
+            self._sql.outbox_failed, item_id=item_id, at=models.utcnow(), error=error[:500]
         )
+
+    async def record_card(self, request_id: int, chat_id: int, message_id: int) -> bool:
+        """Remember the staff card a request was announced with (its message id, to edit it
+        later), unless one is recorded already.
+
+        Returns False when another card was recorded first: this one is then queued to say it
+        was superseded and to lose its buttons, so no card is left with buttons the bot never
+        updates. One statement in the usual case: every announcement records its card.
+        """
+        recorded = await self._hot.write_alone(
+            self._sql.request_card_record,
+            request_id=request_id,
+            message_id=message_id,
+            now=models.utcnow(),
+        )
+        if recorded:
+            return True
+        async with self._hot.transaction() as tx:
+            await enqueue(
+                tx,
+                kind=OutboxKind.CARD_SUPERSEDED,
+                chat_id=chat_id,
+                payload={"request_id": request_id, "message_id": message_id},
+                dedupe_key=f"superseded:{chat_id}:{message_id}",
+            )
+        return False
 
     async def give_up_on_chat(self, chat_id: int, error: str) -> int:
         """The chat blocked the bot: stop every message still owed to it (not retried)."""
-        async with self._sessions.begin() as session:
-            result = await session.execute(
-                update(models.Outbox)
-                .where(
-                    models.Outbox.chat_id == chat_id,
-                    models.Outbox.sent_at.is_(None),
-                    models.Outbox.failed_at.is_(None),
-                )
-                .values(failed_at=models.utcnow(), last_error=error[:500])
+        async with self._hot.transaction() as tx:
+            return await tx.execute(
+                self._sql.outbox_give_up_on_chat,
+                chat_id=chat_id,
+                at=models.utcnow(),
+                error=error[:500],
             )
-            return int(getattr(result, "rowcount", 0) or 0)
 
     async def failed(self) -> list[tuple[str, int, int, str | None]]:
         """Messages given up on: (kind, chat id, attempts, last error)."""
-        async with self._sessions() as session:
-            rows = (
-                await session.execute(
-                    select(
-                        models.Outbox.kind,
-                        models.Outbox.chat_id,
-                        models.Outbox.attempts,
-                        models.Outbox.last_error,
-                    ).where(models.Outbox.failed_at.is_not(None))
-                )
-            ).all()
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
+        rows = await self._hot.read_all(self._sql.outbox_given_up)
+        return [(r["kind"], r["chat_id"], r["attempts"], r["last_error"]) for r in rows]
 
     async def next_due_in(self) -> dt.timedelta | None:
         """How long until the next row is due, or None when nothing is pending."""
-        async with self._sessions() as session:
-            earliest = await session.scalar(
-                select(func.min(models.Outbox.next_attempt_at)).where(
-                    models.Outbox.sent_at.is_(None), models.Outbox.failed_at.is_(None)
-                )
-            )
+        row = await self._hot.read(self._sql.outbox_next_due)
+        earliest: dt.datetime | None = None if row is None else row["earliest"]
         if earliest is None:
             return None
         if earliest.tzinfo is None:
@@ -253,10 +206,5 @@ class OutboxService:
 
     async def pending(self) -> int:
         """How many messages are still owed."""
-        async with self._sessions() as session:
-            count = await session.scalar(
-                select(func.count()).where(
-                    models.Outbox.sent_at.is_(None), models.Outbox.failed_at.is_(None)
-                )
-            )
-        return int(count or 0)
+        row = await self._hot.read(self._sql.outbox_pending)
+        return int(row["pending"] or 0) if row is not None else 0

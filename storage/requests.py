@@ -5,37 +5,23 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.stats import RequestFacts
 from storage import models
 from storage.errors import RequestNotFound
-from storage.hotpath import HotPath
-from storage.outbox import enqueue
 from storage.views import RequestView, request_view
 
 _REQUESTS = cast(Table, models.Request.__table__)
 
 
 class RequestService:
-    """Reading requests and recording where they were announced."""
+    """Reading requests (sessions; the staff card an announcement sent is recorded by
+    storage.outbox.OutboxService.record_card)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], hot: HotPath) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-        self._hot = hot
-        # Every request's announcement records its card: one statement on the hot path. The
-        # first card recorded stays; a later one (an instance that stalled past its claim and
-        # sent the card again) is superseded.
-        self._set_admin_message = hot.prepare(
-            update(_REQUESTS)
-            .where(
-                _REQUESTS.c.id == bindparam("request_id"),
-                _REQUESTS.c.admin_message_id.is_(None),
-            )
-            .values(admin_message_id=bindparam("message_id"), updated_at=bindparam("now"))
-            .returning(_REQUESTS.c.id)
-        )
 
     async def list_for_user(self, user_id: int, limit: int = 20) -> list[RequestView]:
         """The user's own requests, newest first."""
@@ -82,31 +68,6 @@ class RequestService:
             if row is None:
                 raise RequestNotFound(request_id)
             return request_view(row, await _attachments(session, request_id))
-
-    async def set_admin_message(self, request_id: int, chat_id: int, message_id: int) -> bool:
-        """Remember the staff card's message id, to edit it later, unless one is recorded.
-
-        Returns False when another card was recorded first: this one is then queued to say it
-        was superseded and to lose its buttons, so no card is left with buttons the bot never
-        updates.
-        """
-        recorded = await self._hot.write_alone(
-            self._set_admin_message,
-            request_id=request_id,
-            message_id=message_id,
-            now=models.utcnow(),
-        )
-        if recorded:
-            return True
-        async with self._sessions.begin() as session:
-            await enqueue(
-                session,
-                kind="card_superseded",
-                chat_id=chat_id,
-                payload={"request_id": request_id, "message_id": message_id},
-                dedupe_key=f"superseded:{chat_id}:{message_id}",
-            )
-        return False
 
     async def facts(self) -> list[RequestFacts]:
         """What statistics need of every request."""

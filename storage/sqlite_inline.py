@@ -53,6 +53,10 @@ _MAX_PAUSE = 0.05
 # second) runs on a worker thread, and so does the commit after it: thousands of rows spread
 # over a large table take tens of milliseconds, too long to hold the event loop.
 THREAD_BATCH_ROWS = 64
+# How every transaction that writes begins, on sessions (storage.db) and on the hot path:
+# taking the write lock at BEGIN. A deferred transaction that reads and then writes fails at
+# once with SQLITE_BUSY when another writer committed meanwhile, whatever the timeout.
+BEGIN_WRITE = "BEGIN IMMEDIATE"
 CHECKPOINT_SECONDS = 1.0
 
 

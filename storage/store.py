@@ -1,4 +1,12 @@
-"""The store: one object bundling the engine, the file store and the use-case services."""
+"""The store: one object bundling the engine, the file store and the use-case services.
+
+Each service speaks to the database one way. Those that run for every update or message sent
+use the fast executor (storage.hotpath, running the statements of storage.statements): drafts,
+filing, redrawing uploads, the inbox, the outbox, and verification (on connections of its
+own). The rest (requests, the staff workflow, staff, the audit trail, confirmations and their
+keys, the registry) are rarer or more complex work and use ORM sessions (storage.db.Sessions).
+A unit of work of either kind queues outbox messages with the one storage.outbox.enqueue.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +23,15 @@ from storage.db import Sessions, make_engine
 from storage.drafts import DraftService
 from storage.files import open_document_store
 from storage.filestore import DocumentStore, FileStore
+from storage.filing import FilingService
 from storage.hotpath import HotPath
 from storage.inbox import InboxService
 from storage.outbox import OutboxService
+from storage.redraw import Redrawer
 from storage.registry import RegistryService
 from storage.requests import RequestService
 from storage.staff import StaffService
+from storage.verification import VerificationService
 from storage.workflow import WorkflowService
 
 
@@ -47,16 +58,18 @@ class Store:
                 raise ValueError("with an object store, give the signing key and keys file paths")
             signing_key_path = signing_key_path or self.files.root.parent / "signing-key.pem"
             public_keys_file = public_keys_file or self.files.root.parent / "public-keys.json"
-        # The statements every update runs, on kept driver connections (storage.hotpath).
         self.hot = HotPath(engine)
-        self.drafts = DraftService(self.sessions, self.files, self.hot, calendar)
-        self.requests = RequestService(self.sessions, self.hot)
-        self.outbox = OutboxService(self.sessions, self.hot)
-        self.inbox = InboxService(self.sessions, self.hot)
+        self.drafts = DraftService(self.files, self.hot)
+        self.redraw = Redrawer(self.files, self.hot)
+        self.filing = FilingService(self.hot, self.redraw, calendar)
+        self.requests = RequestService(self.sessions)
+        self.outbox = OutboxService(self.hot)
+        self.inbox = InboxService(self.hot)
         self.staff = StaffService(self.sessions)
         self.audit = AuditService(self.sessions)
         self.keys = KeyRing(self.sessions, signing_key_path, public_keys_file)
-        self.confirmations = ConfirmationService(self.sessions, self.keys, engine)
+        self.confirmations = ConfirmationService(self.sessions, self.keys)
+        self.verification = VerificationService(self.keys, engine)
         self.registry = RegistryService(self.sessions)
         self.workflow = WorkflowService(
             self.sessions,
@@ -77,8 +90,7 @@ class Store:
 
     async def close(self) -> None:
         """Release the database connections and the document store."""
-        await self.drafts.close()
-        await self.confirmations.close()
+        await self.verification.close()
         await self.hot.close()
         await self.files.close()
         await self.engine.dispose()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from domain.forms import REQUEST_COLUMNS
@@ -23,23 +24,39 @@ class DraftView:
     updated_at: dt.datetime
     last_message_id: int | None = None
 
+    def saved(self) -> dict[str, Any]:
+        """What saving this draft writes (storage.statements' ``draft_save``)."""
+        return {
+            "draft_id": self.id,
+            "answers": self.answers,
+            "step": self.step,
+            "last_message_id": self.last_message_id,
+            "updated_at": self.updated_at,
+        }
+
     def already_answered(self, message_id: int) -> bool:
         """Whether ``message_id`` was already taken as an answer (a re-delivered update)."""
         return self.last_message_id is not None and message_id <= self.last_message_id
 
 
 @dataclass(frozen=True)
-class AttachmentView:
-    """One stored document of a request."""
+class StoredDocument:
+    """A document in the file store, with what Telegram calls it."""
 
-    id: int
-    kind: str
     stored_path: str
     sha256: str
     size: int
     mime_type: str
     file_id: str | None
     file_unique_id: str | None
+
+
+@dataclass(frozen=True)
+class AttachmentView(StoredDocument):
+    """One stored document of a request."""
+
+    id: int
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -113,64 +130,91 @@ class RequestView:
         return values
 
 
-def draft_view(row: models.Draft) -> DraftView:
+@dataclass(frozen=True)
+class StoredUpload(StoredDocument):
+    """A cleaned upload, written to the file store, ready to become a draft answer."""
+
+    # Kept as sent for now: how it is still to be redrawn (a key of storage.redraw's redrawers).
+    pending: str | None = None
+
+    def as_answer(self) -> dict[str, Any]:
+        """The JSON form kept in the draft's answers."""
+        answer: dict[str, Any] = {
+            "stored_path": self.stored_path,
+            "sha256": self.sha256,
+            "size": self.size,
+            "mime_type": self.mime_type,
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+        }
+        if self.pending is not None:
+            answer["pending"] = self.pending
+        return answer
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    """The outcome of confirming a draft.
+
+    ``notice``: the applicant's "request received" message (with the tracking code), queued
+    in the outbox already claimed for the caller to send at once, when asked for.
+    """
+
+    request: RequestView
+    created: bool
+    notice: OutboxItem | None = None
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One claimed message to deliver."""
+
+    id: int
+    kind: str
+    chat_id: int
+    payload: dict[str, Any]
+    attempts: int
+
+
+Row = models.Draft | models.Attachment | models.Request | Mapping[str, Any]
+
+
+_NAMES: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _names(view: type[Any]) -> tuple[str, ...]:
+    names = _NAMES.get(view)
+    if names is None:
+        names = _NAMES[view] = tuple(f.name for f in fields(view))
+    return names
+
+
+def _columns(view: type[Any], row: Row, *skip: str) -> dict[str, Any]:
+    """``row``'s values of ``view``'s fields, whether an ORM object or a mapping (a Core row)."""
+    names = [name for name in _names(view) if name not in skip]
+    if isinstance(row, Mapping):
+        return {name: row[name] for name in names}
+    return {name: getattr(row, name) for name in names}
+
+
+def draft_view(row: models.Draft | Mapping[str, Any]) -> DraftView:
     """Copy a draft row into a plain object."""
-    return DraftView(
-        id=row.id,
-        user_id=row.user_id,
-        chat_id=row.chat_id,
-        kind=row.kind,
-        step=row.step,
-        answers=dict(row.answers or {}),
-        updated_at=row.updated_at,
-        last_message_id=row.last_message_id,
-    )
+    values = _columns(DraftView, row)
+    return DraftView(**{**values, "answers": dict(values["answers"] or {})})
 
 
-def attachment_view(row: models.Attachment) -> AttachmentView:
+def attachment_view(row: models.Attachment | Mapping[str, Any]) -> AttachmentView:
     """Copy an attachment row into a plain object."""
-    return AttachmentView(
-        id=row.id,
-        kind=row.kind,
-        stored_path=row.stored_path,
-        sha256=row.sha256,
-        size=row.size,
-        mime_type=row.mime_type,
-        file_id=row.file_id,
-        file_unique_id=row.file_unique_id,
-    )
+    return AttachmentView(**_columns(AttachmentView, row))
 
 
 def request_view(
-    row: models.Request, attachments: list[models.Attachment] | None = None
+    row: models.Request | Mapping[str, Any],
+    attachments: Iterable[models.Attachment | Mapping[str, Any]] = (),
 ) -> RequestView:
     """Copy a request row (and, if given, its attachments) into a plain object."""
+    values = _columns(RequestView, row, "attachments")
     return RequestView(
-        id=row.id,
-        tracking_code=row.tracking_code,
-        kind=row.kind,
-        status=row.status,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        applicant_chat_id=row.applicant_chat_id,
-        applicant_user_id=row.applicant_user_id,
-        full_name=row.full_name,
-        father_name=row.father_name,
-        national_code=row.national_code,
-        birth_date=row.birth_date,
-        mobile=row.mobile,
-        trade=row.trade,
-        certificate_number=row.certificate_number,
-        certificate_year=row.certificate_year,
-        training_centre=row.training_centre,
-        certificate_format=row.certificate_format,
-        details=dict(row.details or {}),
-        admin_message_id=row.admin_message_id,
-        classification=row.classification,
-        due_at=row.due_at,
-        recommended_by=row.recommended_by,
-        decided_by=row.decided_by,
-        decided_at=row.decided_at,
-        decision_note=row.decision_note,
-        attachments=tuple(attachment_view(a) for a in attachments or ()),
+        **{**values, "details": dict(values["details"] or {})},
+        attachments=tuple(attachment_view(a) for a in attachments),
     )

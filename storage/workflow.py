@@ -19,11 +19,10 @@ from domain.jalali import last_occurrence, to_tehran
 from domain.workflow import OPEN, Act, Role, Status, Transition, may, transition
 from storage import models
 from storage.audit import AuditView, last_done, record
-from storage.drafts import StoredUpload
 from storage.errors import RequestNotFound, StorageError
-from storage.outbox import enqueue
+from storage.outbox import OutboxKind, enqueue
 from storage.staff import name_in, roles_in
-from storage.views import RequestView, request_view
+from storage.views import RequestView, StoredUpload, request_view
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +255,7 @@ class WorkflowService:
             event = None
             await enqueue(
                 session,
-                kind="not_authentic",
+                kind=OutboxKind.NOT_AUTHENTIC,
                 chat_id=row.applicant_chat_id,
                 payload={"request_id": row.id},
                 dedupe_key=f"not_authentic:{entry.id}",
@@ -264,14 +263,14 @@ class WorkflowService:
         if event is not None and act is not Act.ANSWER:
             await enqueue(
                 session,
-                kind="notify",
+                kind=OutboxKind.NOTIFY,
                 chat_id=row.applicant_chat_id,
                 payload={"event": event, "code": row.tracking_code, "text": text or ""},
                 dedupe_key=f"notify:{entry.id}",
             )
         await enqueue(
             session,
-            kind="card",
+            kind=OutboxKind.CARD,
             chat_id=0,
             payload={"request_id": row.id},
             dedupe_key=f"card:{entry.id}",
@@ -279,7 +278,7 @@ class WorkflowService:
         if act is Act.APPROVE:
             await enqueue(
                 session,
-                kind="issue",
+                kind=OutboxKind.ISSUE,
                 chat_id=0,  # several recipients: not tied to (nor given up with) one chat
                 payload={"request_id": row.id},
                 dedupe_key=f"issue:{row.id}",
@@ -287,7 +286,7 @@ class WorkflowService:
         if act is Act.FORGE and self.security_chat_id is not None:
             await enqueue(
                 session,
-                kind="security_report",
+                kind=OutboxKind.SECURITY_REPORT,
                 chat_id=self.security_chat_id,
                 payload={"request_id": row.id, "note": text or "", "audit_id": entry.id},
                 dedupe_key=f"security:{entry.id}",
@@ -295,7 +294,7 @@ class WorkflowService:
         if act is Act.ASK_CENTRE:
             await enqueue(
                 session,
-                kind="centre_letter",
+                kind=OutboxKind.CENTRE_LETTER,
                 chat_id=0,
                 payload={"request_id": row.id, "centre": text or "", "audit_id": entry.id},
                 dedupe_key=f"centre_letter:{entry.id}",
@@ -303,7 +302,7 @@ class WorkflowService:
         if act in (Act.CENTRE_FOUND, Act.CENTRE_NOT_FOUND):
             await enqueue(
                 session,
-                kind="answer_posted",
+                kind=OutboxKind.ANSWER_POSTED,
                 chat_id=0,
                 payload={
                     "request_id": row.id,
@@ -316,7 +315,7 @@ class WorkflowService:
         if act is Act.ANSWER:
             await enqueue(
                 session,
-                kind="answer_posted",
+                kind=OutboxKind.ANSWER_POSTED,
                 chat_id=0,
                 payload={"request_id": row.id, "text": text or "", "attachment_id": attachment_id},
                 dedupe_key=f"answer:{entry.id}",
@@ -574,7 +573,7 @@ class WorkflowService:
             soon = [r for r in rows if r.due_at is not None and r.due_at >= now]
             await enqueue(
                 session,
-                kind="digest",
+                kind=OutboxKind.DIGEST,
                 chat_id=0,
                 payload={
                     "overdue": [r.id for r in overdue],
@@ -585,7 +584,7 @@ class WorkflowService:
             for row in overdue:
                 await enqueue(
                     session,
-                    kind="card",
+                    kind=OutboxKind.CARD,
                     chat_id=0,
                     payload={"request_id": row.id},
                     dedupe_key=f"overdue:{row.id}:{day}",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,10 +12,16 @@ import pytest
 
 from bot.app import BotRuntime
 from bot.settings import Settings
+from loopback import (
+    BOT_VARIABLES,
+    FakeBaleApi,
+    FakeBotApi,
+    environment_for,
+    fresh_postgres,
+    settings_for,
+)
 from storage.store import Store
 from tests.driver import Applicant
-from tests.fakebale import FakeBaleApi
-from tests.fakebotapi import FakeBotApi
 
 ADMIN_CHAT_ID = -1001000
 SECURITY_CHAT_ID = -1002000
@@ -27,25 +32,11 @@ STAFF = (
 )
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnop"
 
-_OUR_SETTINGS = (
-    "BOT_TOKEN",
-    "BOT_PLATFORM",
-    "BOT_API_URL",
-    "BOT_FILE_URL",
-    "BOT_PROXY_URL",
-    "DATA_DIR",
-    "DATABASE_URL",
-    "FILES_URL",
-    "ADMIN_CHAT_ID",
-    "DRAFT_TTL_DAYS",
-    "LOG_LEVEL",
-)
-
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Tests never read the developer's own settings."""
-    for name in _OUR_SETTINGS:
+    for name in BOT_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     yield
 
@@ -69,7 +60,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def dialect(request: pytest.FixtureRequest) -> str:
-    """The Bot API the loopback server speaks: Telegram's, or Bale's (tests/fakebale.py)."""
+    """The Bot API the loopback server speaks: Telegram's, or Bale's (loopback/bale.py)."""
     return str(getattr(request, "param", "telegram"))
 
 
@@ -94,46 +85,25 @@ async def api(dialect: str) -> AsyncIterator[FakeBotApi]:
         await server.stop()
 
 
+def _settings(api: FakeBotApi, data_dir: Path) -> dict[str, Any]:
+    return settings_for(
+        api.base_url,
+        api.base_file_url,
+        data_dir,
+        token=TOKEN,
+        admin_chat_id=ADMIN_CHAT_ID,
+        platform=api.platform,
+    )
+
+
 def bot_settings(api: FakeBotApi, data_dir: Path, **overrides: Any) -> Settings:
     """Settings for a bot that talks to ``api`` and keeps its data in ``data_dir``."""
-    values: dict[str, Any] = {
-        "bot_token": TOKEN,
-        "bot_platform": api.platform,
-        "bot_api_url": api.base_url,
-        "bot_file_url": api.base_file_url,
-        "data_dir": data_dir,
-        "admin_chat_id": ADMIN_CHAT_ID,
-        "poll_timeout": 2,
-        "outbox_poll_seconds": 0.2,
-        "group_messages_per_minute": 10_000,
-        "overall_messages_per_second": 10_000,
-        "verify_port": 0,
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)
+    return Settings(_env_file=None, **{**_settings(api, data_dir), **overrides})
 
 
 def bot_environment(api: FakeBotApi, data_dir: Path, **overrides: str) -> dict[str, str]:
     """Environment variables for a bot process that talks to ``api``."""
-    env = {k: v for k, v in os.environ.items() if k not in _OUR_SETTINGS}
-    env.update(
-        {
-            "BOT_TOKEN": TOKEN,
-            "BOT_PLATFORM": api.platform,
-            "BOT_API_URL": api.base_url,
-            "BOT_FILE_URL": api.base_file_url,
-            "DATA_DIR": str(data_dir),
-            "ADMIN_CHAT_ID": str(ADMIN_CHAT_ID),
-            "POLL_TIMEOUT": "2",
-            "OUTBOX_POLL_SECONDS": "0.2",
-            "GROUP_MESSAGES_PER_MINUTE": "10000",
-            "OVERALL_MESSAGES_PER_SECOND": "10000",
-            "VERIFY_PORT": "0",
-            "LOG_LEVEL": "INFO",
-        }
-    )
-    env.update(overrides)
-    return env
+    return environment_for(_settings(api, data_dir), **overrides)
 
 
 @pytest.fixture
@@ -155,23 +125,8 @@ async def database_url(request: pytest.FixtureRequest, data_dir: Path) -> AsyncI
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{data_dir / 'bot.sqlite3'}"  # tmp_path is absolute
         return
-    import asyncpg
-
-    name = f"tvto_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+    async with fresh_postgres(POSTGRES_ADMIN_URL, "tvto_test_") as url:
+        yield url
 
 
 @pytest.fixture

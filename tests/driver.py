@@ -4,40 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import io
 from typing import Any
 
 import pypdfium2  # type: ignore[import-untyped]
-from PIL import Image
 from sqlalchemy import text as sql
 
 from domain import texts
 from domain.forms import DUPLICATE_FORM, InputKind
 from domain.tracking import new_tracking_code
 from domain.uploads import REDRAW_PDF
-from storage.drafts import StoredUpload
+from loopback import STORED_ANSWERS, FakeBotApi, jpeg, pdf
 from storage.hotpath import HotPath
 from storage.store import Store
-from storage.views import DraftView, RequestView
-from tests.fakebotapi import FakeBotApi
+from storage.views import DraftView, RequestView, StoredUpload
 
 REPLY_TIMEOUT = 15.0
-
-
-def jpeg(
-    width: int = 600, height: int = 800, color: tuple[int, int, int] = (200, 180, 160)
-) -> bytes:
-    """A JPEG photo of the given size."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
-
-
-def pdf() -> bytes:
-    """A one-page PDF, as a scanner would make it."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (620, 877), (255, 255, 255)).save(buffer, "PDF", resolution=75)
-    return buffer.getvalue()
 
 
 def assert_redrawn(data: bytes, pages: int) -> None:
@@ -205,21 +186,6 @@ class Applicant:
         return summary
 
 
-# A complete request as storage values (what the chat's answers parse to).
-STORED_ANSWERS: dict[str, Any] = {
-    "full_name": "مریم احمدی",
-    "father_name": "حسین",
-    "national_code": "0013542419",
-    "birth_date": "1370/05/03",
-    "mobile": "09121234567",
-    "trade": "جوشکار",
-    "certificate_number": None,
-    "certificate_year": None,
-    "training_centre": None,
-    "certificate_format": "unknown",
-}
-
-
 async def file_directly(
     store: Store,
     user_id: int,
@@ -232,7 +198,7 @@ async def file_directly(
     """File a complete request through the storage use cases, as the chat would (which
     claims the tracking-code notice for itself: ``claim_notice_for``)."""
     draft = await complete_draft(store, user_id, letter, photo, **answers)
-    result = await store.drafts.submit(
+    result = await store.filing.submit(
         user_id, draft.id, new_tracking_code, claim_notice_for=claim_notice_for
     )
     return result.request

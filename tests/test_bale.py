@@ -1,4 +1,4 @@
-"""Bale as it really is: each of Bale's differences from Telegram (tests/fakebale.py), and
+"""Bale as it really is: each of Bale's differences from Telegram (loopback/bale.py), and
 what the bot does about it (bot/dialect.py, the staff prompts, the guards).
 
 Every end-to-end flow also runs against the Bale dialect (the ``both_dialects`` modules);
@@ -22,11 +22,10 @@ from bot.app import BotRuntime
 from bot.dialect import BALE, BALE_RATE_LIMIT_RETRY_SECONDS, TELEGRAM
 from domain import texts
 from domain.tracking import format_tracking_code, parse_tracking_code
+from loopback import BaleRules, FakeBaleApi, FakeBotApi
 from storage import models
 from tests.conftest import REVIEWER, SIGNER, STAFF, bot_settings, new_api
 from tests.driver import GOOD_ANSWERS, Applicant, buttons
-from tests.fakebale import BaleRules, FakeBaleApi
-from tests.fakebotapi import FakeBotApi
 from tests.test_staff_workflow import Card, file_request
 
 pytestmark = pytest.mark.timeout(90)

@@ -11,11 +11,11 @@ import pytest
 
 from bot.app import BotRuntime
 from domain.tracking import format_tracking_code
+from loopback import FakeBotApi, jpeg, pdf
 from storage.store import Store
 from tests.conftest import ADMIN_CHAT_ID, bot_settings
 from tests.driver import file_directly as file_request_directly
-from tests.driver import jpeg, pdf, wait_outbox_empty
-from tests.fakebotapi import FakeBotApi
+from tests.driver import wait_outbox_empty
 
 pytestmark = pytest.mark.timeout(180)
 

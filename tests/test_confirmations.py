@@ -15,9 +15,9 @@ from PIL import Image
 
 from bot.app import BotRuntime
 from domain import texts
+from loopback import FakeBotApi
 from tests.conftest import ADMIN_CHAT_ID, REVIEWER, SIGNER, STAFF, bot_settings
 from tests.driver import Applicant
-from tests.fakebotapi import FakeBotApi
 from tests.test_process import ROOT
 from tests.test_staff_workflow import Card, file_request
 
@@ -182,11 +182,11 @@ async def test_a_verify_url_in_the_qr_and_tampered_tokens(
             async with http.get(local, headers={"Accept": "application/json"}) as response:
                 assert response.status == 200
                 assert (await response.json())["verdict"] == "genuine"
-        result = await runtime.store.confirmations.verify(token)
+        result = await runtime.store.verification.verify(token)
         assert result.verdict.value == "genuine"
 
         tampered = token[:40] + ("A" if token[40] != "A" else "B") + token[41:]
-        assert (await runtime.store.confirmations.verify(tampered)).verdict.value == (
+        assert (await runtime.store.verification.verify(tampered)).verdict.value == (
             "invalid_signature"
         )
         code, out = await run_cli(data_dir, database_url, "verify", f"{VERIFY_BASE}/{tampered}")
@@ -201,7 +201,7 @@ async def test_a_verify_url_in_the_qr_and_tampered_tokens(
         card2 = await file_request(api, applicant)
         await approve(card2)
         await receive_confirmation(api, applicant)
-        old = await runtime.store.confirmations.verify(token)
+        old = await runtime.store.verification.verify(token)
         assert old.verdict.value == "superseded" and old.superseded_by is not None
         url_v = f"http://127.0.0.1:{runtime.web.port}/v/{token}"
         async with aiohttp.ClientSession() as http, http.get(url_v) as response:
@@ -210,7 +210,7 @@ async def test_a_verify_url_in_the_qr_and_tampered_tokens(
 
         # Withdrawing the key makes its confirmations fail everywhere.
         await runtime.store.keys.withdraw((await runtime.store.keys.current()).key_id)
-        assert (await runtime.store.confirmations.verify(token)).verdict.value == (
+        assert (await runtime.store.verification.verify(token)).verdict.value == (
             "invalid_signature"
         )
     finally:

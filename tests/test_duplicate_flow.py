@@ -17,6 +17,7 @@ from domain import texts, uploads
 from domain.digits import to_persian_digits
 from domain.forms import FORMS
 from domain.tracking import format_tracking_code, parse_tracking_code
+from loopback import FakeBotApi, jpeg, pdf
 from storage import models
 from tests.conftest import ADMIN_CHAT_ID
 from tests.driver import (
@@ -24,12 +25,9 @@ from tests.driver import (
     Applicant,
     assert_redrawn,
     hostile_pdf,
-    jpeg,
     keyboard,
-    pdf,
     wait_outbox_empty,
 )
-from tests.fakebotapi import FakeBotApi
 
 
 def _code_in(text: str) -> str:
@@ -480,7 +478,7 @@ async def test_the_letter_is_answered_before_it_is_redrawn_and_filing_waits_for_
         assert release.wait(10)
         return uploads.flatten_pdf(data)
 
-    bot.store.drafts.finishers[uploads.REDRAW_PDF] = slow
+    bot.store.redraw.redrawers[uploads.REDRAW_PDF] = slow
     await applicant.open_duplicate_request()
     await applicant.answer_text_fields()
     accepted = await applicant.send_document(hostile_pdf(), "letter.pdf", "application/pdf")
@@ -512,7 +510,7 @@ async def test_a_letter_that_will_not_redraw_is_asked_for_again_at_confirm(
     def refuse(_data: bytes) -> bytes:
         raise pypdfium2.PdfiumError("cannot render")
 
-    bot.store.drafts.finishers[uploads.REDRAW_PDF] = refuse
+    bot.store.redraw.redrawers[uploads.REDRAW_PDF] = refuse
     summary = await applicant.file_to_summary()
     asked = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)
     assert asked["text"].startswith(
@@ -524,7 +522,7 @@ async def test_a_letter_that_will_not_redraw_is_asked_for_again_at_confirm(
     assert draft is not None and draft.step == "court_letter"
     assert draft.answers["full_name"] == GOOD_ANSWERS[0][1] and "photo" in draft.answers
 
-    bot.store.drafts.finishers[uploads.REDRAW_PDF] = uploads.flatten_pdf
+    bot.store.redraw.redrawers[uploads.REDRAW_PDF] = uploads.flatten_pdf
     summary = await applicant.send_document(pdf(), "letter.pdf", "application/pdf")
     assert texts.SUMMARY_TITLE in summary["text"]  # the photo is still there
     filed = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)

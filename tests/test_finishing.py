@@ -1,4 +1,4 @@
-"""Uploads kept as sent and made ready after the reply (storage/drafts.py, ``finish_later``).
+"""Uploads kept as sent and redrawn after the reply (storage/redraw.py, bot/redraw.py).
 
 A court letter sent as a PDF is checked at once and kept as sent; it is redrawn for staff in
 the background (domain.uploads.flatten_pdf), and filing waits for that or does it itself
@@ -11,20 +11,32 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import pypdfium2  # type: ignore[import-untyped]
 import pytest
 
+from bot.redraw import BackgroundRedraw
 from domain import uploads
 from domain.forms import CONFIRM_STEP
 from domain.tracking import new_tracking_code
-from storage.drafts import StoredUpload
+from loopback import jpeg, pdf
 from storage.errors import UploadUnfinished
 from storage.store import Store
-from tests.driver import assert_redrawn, complete_draft, hostile_pdf, jpeg, pdf
+from storage.views import StoredUpload
+from tests.driver import assert_redrawn, complete_draft, hostile_pdf
 
 LETTER = "court_letter"
+
+
+@pytest.fixture
+async def background(store: Store) -> AsyncIterator[BackgroundRedraw]:
+    """The bot's background redrawing, over ``store``."""
+    redraws = BackgroundRedraw(store.redraw)
+    try:
+        yield redraws
+    finally:
+        await redraws.close()
 
 
 def _files_kept(store: Store) -> set[str]:
@@ -37,7 +49,7 @@ def _named(answers: dict[str, object]) -> set[str]:
 
 
 class Gate:
-    """A finisher that redraws only once let through (it runs on a worker thread)."""
+    """A redrawer that redraws only once let through (it runs on a worker thread)."""
 
     def __init__(self) -> None:
         self.entered = threading.Event()
@@ -61,7 +73,7 @@ async def test_filing_redraws_a_letter_still_kept_as_sent(store: Store) -> None:
     letter, files the redrawn copy and deletes the one as sent."""
     draft = await complete_draft(store, 1, hostile_pdf(), jpeg(300, 400), letter_pending=True)
     sent = str(draft.answers[LETTER]["stored_path"])
-    result = await store.drafts.submit(1, draft.id, new_tracking_code)
+    result = await store.filing.submit(1, draft.id, new_tracking_code)
     assert result.created
     (letter,) = [a for a in result.request.attachments if a.kind == LETTER]
     assert letter.stored_path != sent
@@ -70,11 +82,13 @@ async def test_filing_redraws_a_letter_still_kept_as_sent(store: Store) -> None:
     assert _files_kept(store) == {a.stored_path for a in result.request.attachments}
 
 
-async def test_a_letter_is_redrawn_in_the_background(store: Store) -> None:
+async def test_a_letter_is_redrawn_in_the_background(
+    store: Store, background: BackgroundRedraw
+) -> None:
     draft = await complete_draft(store, 2, hostile_pdf(), jpeg(300, 400), letter_pending=True)
     sent = draft.answers[LETTER]
-    store.drafts.finish_later(2)
-    await store.drafts.finish(2)
+    background.later(2)
+    await background.now(2)
     now = await store.drafts.get(2)
     assert now is not None
     ready = now.answers[LETTER]
@@ -85,16 +99,18 @@ async def test_a_letter_is_redrawn_in_the_background(store: Store) -> None:
     assert ready["size"] == len(await store.files.read(ready["stored_path"]))
     assert _files_kept(store) == _named(now.answers)
     # Filed as it is: the redrawn copy, not redrawn again.
-    result = await store.drafts.submit(2, now.id, new_tracking_code)
+    result = await store.filing.submit(2, now.id, new_tracking_code)
     (letter,) = [a for a in result.request.attachments if a.kind == LETTER]
     assert letter.stored_path == ready["stored_path"]
 
 
-async def test_a_letter_sent_again_while_the_first_is_redrawn_wins(store: Store) -> None:
+async def test_a_letter_sent_again_while_the_first_is_redrawn_wins(
+    store: Store, background: BackgroundRedraw
+) -> None:
     gate = Gate()
-    store.drafts.finishers[uploads.REDRAW_PDF] = gate
+    store.redraw.redrawers[uploads.REDRAW_PDF] = gate
     draft = await complete_draft(store, 3, hostile_pdf(), jpeg(300, 400), letter_pending=True)
-    store.drafts.finish_later(3)
+    background.later(3)
     await gate.wait_entered()
     # The user corrects the letter from the summary and sends another one.
     await store.drafts.go_to(3, LETTER)
@@ -110,7 +126,7 @@ async def test_a_letter_sent_again_while_the_first_is_redrawn_wins(store: Store)
     ).as_answer()
     await store.drafts.answer(3, LETTER, LETTER, second, 99)
     gate.open.set()
-    await store.drafts.finish(3)
+    await background.now(3)
     now = await store.drafts.get(3)
     assert now is not None and now.id == draft.id
     ready = now.answers[LETTER]
@@ -120,14 +136,14 @@ async def test_a_letter_sent_again_while_the_first_is_redrawn_wins(store: Store)
 
 
 async def test_an_answer_saved_on_the_draft_as_read_before_keeps_the_redrawn_letter(
-    store: Store,
+    store: Store, background: BackgroundRedraw
 ) -> None:
     """The photo's answer is saved on the draft as read before the letter was switched to its
     redrawn copy: it must not put the deleted original back."""
     draft = await complete_draft(store, 4, hostile_pdf(), jpeg(300, 400), letter_pending=True)
     back = await store.drafts.go_to(4, "photo")  # waiting on the photo, as in the chat
-    store.drafts.finish_later(4)
-    await store.drafts.finish(4)
+    background.later(4)
+    await background.now(4)
     stored = await store.files.put(jpeg(300, 400), "jpg")
     photo = StoredUpload(
         stored.relative_path, stored.sha256, stored.size, "image/jpeg", "p2", "q2"
@@ -141,15 +157,17 @@ async def test_an_answer_saved_on_the_draft_as_read_before_keeps_the_redrawn_let
     assert _files_kept(store) == _named(now.answers)
 
 
-async def test_a_draft_dropped_while_its_letter_is_redrawn_leaves_no_file(store: Store) -> None:
+async def test_a_draft_dropped_while_its_letter_is_redrawn_leaves_no_file(
+    store: Store, background: BackgroundRedraw
+) -> None:
     gate = Gate()
-    store.drafts.finishers[uploads.REDRAW_PDF] = gate
+    store.redraw.redrawers[uploads.REDRAW_PDF] = gate
     await complete_draft(store, 5, hostile_pdf(), jpeg(300, 400), letter_pending=True)
-    store.drafts.finish_later(5)
+    background.later(5)
     await gate.wait_entered()
     assert await store.drafts.discard(5)
     gate.open.set()
-    await store.drafts.finish(5)
+    await background.now(5)
     assert _files_kept(store) == set()
 
 
@@ -157,18 +175,18 @@ def _refuse(_data: bytes) -> bytes:
     raise pypdfium2.PdfiumError("cannot render")
 
 
-@pytest.mark.parametrize("finisher", [_refuse, None], ids=["redraw-fails", "unknown-mark"])
+@pytest.mark.parametrize("redrawer", [_refuse, None], ids=["redraw-fails", "unknown-mark"])
 async def test_a_letter_that_cannot_be_redrawn_is_not_filed(
-    store: Store, finisher: Callable[[bytes], bytes] | None
+    store: Store, redrawer: Callable[[bytes], bytes] | None, background: BackgroundRedraw
 ) -> None:
-    if finisher is None:
-        del store.drafts.finishers[uploads.REDRAW_PDF]
+    if redrawer is None:
+        del store.redraw.redrawers[uploads.REDRAW_PDF]
     else:
-        store.drafts.finishers[uploads.REDRAW_PDF] = finisher
+        store.redraw.redrawers[uploads.REDRAW_PDF] = redrawer
     draft = await complete_draft(store, 6, hostile_pdf(), jpeg(300, 400), letter_pending=True)
-    store.drafts.finish_later(6)  # fails, and only logs
+    background.later(6)  # fails, and only logs
     with pytest.raises(UploadUnfinished) as caught:
-        await store.drafts.submit(6, draft.id, new_tracking_code)
+        await store.filing.submit(6, draft.id, new_tracking_code)
     assert caught.value.key == LETTER
     assert await store.requests.list_for_user(6) == []
     assert await store.drafts.get(6) == draft  # every answer kept, the letter still pending
@@ -180,7 +198,7 @@ async def test_a_letter_whose_file_is_gone_is_asked_for_again(store: Store) -> N
     draft = await complete_draft(store, 7, hostile_pdf(), jpeg(300, 400), letter_pending=True)
     await store.files.delete(str(draft.answers[LETTER]["stored_path"]))
     with pytest.raises(UploadUnfinished) as caught:
-        await store.drafts.submit(7, draft.id, new_tracking_code)
+        await store.filing.submit(7, draft.id, new_tracking_code)
     assert caught.value.key == LETTER
     assert await store.requests.list_for_user(7) == []
     assert await store.drafts.get(7) == draft

@@ -16,11 +16,12 @@ import pytest
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 
 from domain.tracking import new_tracking_code
+from loopback import STORED_ANSWERS, jpeg, pdf
 from storage import models
 from storage.errors import DraftNotFound, StaleStep
 from storage.hotpath import HotPath
 from storage.store import Store
-from tests.driver import STORED_ANSWERS, complete_draft, cut_connections, file_directly, jpeg, pdf
+from tests.driver import complete_draft, cut_connections, file_directly
 
 _DRAFTS = cast(Table, models.Draft.__table__)
 _ROW = select(_DRAFTS.c.id, _DRAFTS.c.answers, _DRAFTS.c.updated_at, _DRAFTS.c.step).where(
@@ -70,9 +71,10 @@ def test_a_confirmation_row_fills_the_record_field_by_field() -> None:
     from dataclasses import fields
 
     from domain.verification import Record
-    from storage.confirmations import _RECORD_QUERY
+    from storage.statements import for_dialect
 
-    columns = [column.key for column in _RECORD_QUERY.selected_columns]
+    record = for_dialect("sqlite").confirmation_record
+    columns = [column.key for column in record.selected_columns]
     assert columns == [field.name for field in fields(Record)]
 
 
@@ -204,7 +206,7 @@ async def test_a_tracking_code_already_taken_is_drawn_again(store: Store) -> Non
     first = await file_directly(store, 1, pdf(), jpeg(300, 400))
     draft = await complete_draft(store, 2, pdf(), jpeg(300, 400))
     codes = iter([first.tracking_code, "ABCDEFGH"])
-    result = await store.drafts.submit(2, draft.id, lambda: next(codes))
+    result = await store.filing.submit(2, draft.id, lambda: next(codes))
     assert result.created
     assert result.request.tracking_code == "ABCDEFGH"
     # Nothing of the refused attempt stayed: one request each, the draft gone, and the
@@ -222,7 +224,7 @@ async def test_a_tracking_code_already_taken_is_drawn_again(store: Store) -> Non
 async def test_confirming_twice_at_once_files_one_request(store: Store) -> None:
     draft = await complete_draft(store, 3, pdf(), jpeg(300, 400))
     results = await asyncio.gather(
-        *(store.drafts.submit(3, draft.id, new_tracking_code) for _ in range(4))
+        *(store.filing.submit(3, draft.id, new_tracking_code) for _ in range(4))
     )
     assert [r.created for r in results].count(True) == 1
     assert len({r.request.id for r in results}) == 1
@@ -232,7 +234,7 @@ async def test_confirming_twice_at_once_files_one_request(store: Store) -> None:
 
 async def test_confirming_a_draft_that_is_not_there_is_refused(store: Store) -> None:
     with pytest.raises(DraftNotFound):
-        await store.drafts.submit(4, "no-such-draft", new_tracking_code)
+        await store.filing.submit(4, "no-such-draft", new_tracking_code)
 
 
 # --- drafts.answer: one compare-and-set UPDATE when the caller saw the draft --------------------

@@ -12,9 +12,9 @@ import pytest
 from bot.app import BotRuntime
 from domain import texts
 from domain.tracking import format_tracking_code, parse_tracking_code
+from loopback import FakeBotApi, jpeg, pdf
 from tests.conftest import ADMIN_CHAT_ID, REVIEWER, SECURITY_CHAT_ID, SIGNER, STAFF, bot_settings
-from tests.driver import Applicant, jpeg, pdf
-from tests.fakebotapi import FakeBotApi
+from tests.driver import Applicant
 from tests.test_process import ROOT
 from tests.test_staff_workflow import Card
 

@@ -20,10 +20,10 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot.app import BotRuntime
 from bot.intake import UpdateIntake
 from domain import texts
+from loopback import FakeBotApi
 from storage import models
 from storage.store import Store
 from tests.conftest import TOKEN, bot_settings
-from tests.fakebotapi import FakeBotApi
 
 
 class Counting:

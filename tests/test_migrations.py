@@ -64,7 +64,7 @@ async def test_0002_carries_verification_counts_over(database_url: str, data_dir
     store = Store.open(database_url, data_dir / "files")
     try:
         await store.migrate()
-        counts = [await store.confirmations.verify_count(s) for s in (1, 2, 3)]
+        counts = [await store.verification.verify_count(s) for s in (1, 2, 3)]
         async with store.engine.connect() as connection:
             rows = await connection.execute(text("SELECT count(*) FROM verification_counts"))
             stored = rows.scalar_one()

@@ -18,12 +18,12 @@ from telegram.error import InvalidToken
 from bot.app import BotRuntime
 from domain import texts
 from domain.digits import to_persian_digits
+from loopback import FakeBotApi
 from storage import models
 from storage.models import utcnow
 from storage.store import Store
 from tests.conftest import ADMIN_CHAT_ID, TOKEN, bot_environment, bot_settings
 from tests.driver import Applicant
-from tests.fakebotapi import FakeBotApi
 from tests.test_proxy import free_port, until
 
 ROOT = Path(__file__).resolve().parent.parent

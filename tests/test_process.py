@@ -14,9 +14,9 @@ import pytest
 
 from domain import texts
 from domain.tracking import format_tracking_code, new_tracking_code, parse_tracking_code
+from loopback import FakeBotApi, jpeg, pdf
 from tests.conftest import ADMIN_CHAT_ID, TOKEN, bot_environment
-from tests.driver import GOOD_ANSWERS, Applicant, jpeg, pdf
-from tests.fakebotapi import FakeBotApi
+from tests.driver import GOOD_ANSWERS, Applicant
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -190,7 +190,7 @@ async def test_a_command_on_a_fresh_clone_makes_its_data_directory(
     )
     assert process.stderr is not None
     if argv == ["serve-verify"]:
-        lines = []
+        lines: list[bytes] = []
         while not lines or b"serving verification" not in lines[-1]:
             lines.append(await asyncio.wait_for(process.stderr.readline(), timeout=60))
             assert lines[-1], b"".join(lines).decode()  # it ended before serving

@@ -26,10 +26,10 @@ from cryptography.x509.oid import NameOID
 from bot.app import BotRuntime, StartAbandoned
 from bot.settings import Settings, SettingsError, load_settings
 from domain import texts
+from loopback import FakeBotApi
 from rendering.qr import make_qr
 from tests.conftest import bot_settings
 from tests.driver import Applicant
-from tests.fakebotapi import FakeBotApi
 
 PASSWORD = "s3cret-Pass"  # never in a log line
 

@@ -21,12 +21,12 @@ from moto.server import ThreadedMotoServer
 
 from bot.app import BotRuntime
 from domain import texts
+from loopback import FakeBotApi
 from storage.files import open_document_store
 from storage.filestore import CorruptStoredFile, DocumentStore, FileStore
 from storage.s3store import S3FileStore, S3StoreError
 from tests.conftest import ADMIN_CHAT_ID, bot_settings
 from tests.driver import Applicant
-from tests.fakebotapi import FakeBotApi
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client

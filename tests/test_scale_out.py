@@ -23,11 +23,11 @@ from domain.forms import DUPLICATE_FORM, Field
 from domain.jalali import TEHRAN
 from domain.tracking import format_tracking_code, parse_tracking_code
 from domain.workflow import Act, Role
+from loopback import FakeBotApi, jpeg, pdf
 from storage.store import Store
 from storage.workflow import Actor
 from tests.conftest import ADMIN_CHAT_ID, SIGNER, STAFF, bot_environment
-from tests.driver import GOOD_ANSWERS, Applicant, jpeg, pdf
-from tests.fakebotapi import FakeBotApi
+from tests.driver import GOOD_ANSWERS, Applicant
 from tests.test_process import ROOT
 from tests.test_webhook import SECRET, free_port
 

@@ -15,6 +15,7 @@ from domain import texts
 from domain.digits import ARABIC_INDIC_DIGITS, ASCII_DIGITS
 from domain.jalali import TEHRAN
 from domain.tracking import format_tracking_code, parse_tracking_code
+from loopback import FakeBotApi, jpeg
 from storage.confirmations import ConfirmationView
 from tests.conftest import (
     ADMIN,
@@ -28,7 +29,6 @@ from tests.conftest import (
     bot_settings,
 )
 from tests.driver import Applicant, buttons
-from tests.fakebotapi import FakeBotApi
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.both_dialects]
 
@@ -180,8 +180,6 @@ async def test_a_request_goes_from_filing_to_approval_with_two_staff(
     telegram = api.platform == "telegram"
     assert force_reply_sent(api, applicant.user_id, question["text"]) == telegram
     await card.wait_status("waiting_applicant")
-    from tests.driver import jpeg
-
     api.send_photo(
         applicant.user_id,
         jpeg(800, 600),

@@ -17,9 +17,9 @@ import pytest
 
 from bot.app import BotRuntime
 from domain import texts, uploads
+from loopback import FakeBotApi, pdf
 from tests.conftest import bot_environment
-from tests.driver import GOOD_ANSWERS, Applicant, build_pdf, pdf
-from tests.fakebotapi import FakeBotApi
+from tests.driver import GOOD_ANSWERS, Applicant, build_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024

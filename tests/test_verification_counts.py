@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from storage import confirmations as confirmations_module
 from storage import models
+from storage import verification as verification_module
 from storage.store import Store
 from tests.test_verify_web import issue_confirmation
 
@@ -16,7 +16,7 @@ from tests.test_verify_web import issue_confirmation
 async def test_counts_are_gathered_and_written_per_confirmation(store: Store) -> None:
     first = await issue_confirmation(store, 7101)
     second = await issue_confirmation(store, 7102)
-    service = store.confirmations
+    service = store.verification
     for _ in range(3):
         await service.verify(first.token)
     await service.verify(second.token.lower())
@@ -33,8 +33,8 @@ async def test_counts_are_written_without_waiting_for_more_scans(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     confirmation = await issue_confirmation(store, 7103)
-    service = store.confirmations
-    monkeypatch.setattr(confirmations_module, "COUNT_FLUSH", 0.05)
+    service = store.verification
+    monkeypatch.setattr(verification_module, "COUNT_FLUSH", 0.05)
     for _ in range(5):
         await service.verify(confirmation.token)
     await _written(store, confirmation.serial, 5)
@@ -44,8 +44,8 @@ async def test_counts_a_failed_write_left_are_written_later(
     store: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     confirmation = await issue_confirmation(store, 7104)
-    service = store.confirmations
-    monkeypatch.setattr(confirmations_module, "COUNT_FLUSH", 0.05)
+    service = store.verification
+    monkeypatch.setattr(verification_module, "COUNT_FLUSH", 0.05)
     writer = service._count_writer
     real = writer.transaction
     failures = [ConnectionResetError("the database went away")]

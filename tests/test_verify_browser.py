@@ -65,7 +65,7 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 
 @pytest.fixture
 async def base_url(store: Store) -> AsyncIterator[str]:
-    server = VerifyServer(store.confirmations, office_name=OFFICE)
+    server = VerifyServer(store.verification, office_name=OFFICE)
     await server.start("127.0.0.1", 0)
     try:
         yield f"http://127.0.0.1:{server.port}"

@@ -26,11 +26,13 @@ from domain.digits import to_persian_digits
 from domain.jalali import format_date
 from domain.signing import ConfirmationKind, TokenPayload, holder_binding, sign_token
 from domain.verification import Result, Verdict, display_serial
+from loopback import jpeg, pdf
 from rendering.verify_page import render_error_page, render_verdict_page
 from storage import models
-from storage.confirmations import ConfirmationView, KeyNotPublished
+from storage.confirmations import ConfirmationView
+from storage.errors import KeyNotPublished
 from storage.store import Store
-from tests.driver import cut_connections, file_directly, jpeg, pdf
+from tests.driver import cut_connections, file_directly
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -134,7 +136,7 @@ async def running(
 ) -> AsyncIterator[Site]:
     """A verification server for one test, and a client for it."""
     server = VerifyServer(
-        store.confirmations, office_name=OFFICE, limits=limits or RateLimits(), **options
+        store.verification, office_name=OFFICE, limits=limits or RateLimits(), **options
     )
     await server.start("127.0.0.1", 0)
     try:
@@ -396,7 +398,7 @@ async def test_nothing_is_issued_under_a_key_that_does_not_verify(store: Store) 
     # A new key is published: issuing works again, and the token verifies.
     await store.keys.rotate()
     view = await store.confirmations.issue(request_id, office=OFFICE, signer_name="امضاکننده")
-    assert (await store.confirmations.verify(view.token)).verdict is Verdict.GENUINE
+    assert (await store.verification.verify(view.token)).verdict is Verdict.GENUINE
 
 
 # --- The holder check ------------------------------------------------------------------------
@@ -446,15 +448,15 @@ async def test_the_check_works_on_revoked_and_superseded_confirmations(
 async def test_only_a_page_view_counts_as_a_verification(
     store: Store, site: Site, confirmation: ConfirmationView
 ) -> None:
-    assert await store.confirmations.verify_count(confirmation.serial) == 0
+    assert await store.verification.verify_count(confirmation.serial) == 0
     await site.get(f"/v/{confirmation.token}")
     await site.get_json(f"/V/{confirmation.token}")
-    assert await store.confirmations.verify_count(confirmation.serial) == 2
+    assert await store.verification.verify_count(confirmation.serial) == 2
     for code in (NATIONAL_CODE, "1234567890"):
         await site.check(confirmation.token, code)
     async with site.client.head(f"{site.base}/v/{confirmation.token}") as r:
         assert r.status == 200
-    assert await store.confirmations.verify_count(confirmation.serial) == 2
+    assert await store.verification.verify_count(confirmation.serial) == 2
 
 
 async def test_reloading_the_check_address_leads_back_to_the_verdict(
@@ -522,7 +524,7 @@ async def test_too_many_requests_get_a_persian_429(
         response, _ = await site.get("/healthz")  # monitoring is never limited
         assert response.status == 200
     # Refused requests were not counted as verifications.
-    assert await store.confirmations.verify_count(confirmation.serial) == 3
+    assert await store.verification.verify_count(confirmation.serial) == 3
 
 
 async def test_the_limit_lifts_after_the_window(
@@ -635,7 +637,7 @@ async def test_a_proxy_is_trusted_only_when_told(
 
 
 async def test_the_server_reports_its_port_and_stops(store: Store) -> None:
-    server = VerifyServer(store.confirmations, office_name=OFFICE)
+    server = VerifyServer(store.verification, office_name=OFFICE)
     with pytest.raises(RuntimeError):
         _ = server.port
     await server.start("127.0.0.1", 0)
@@ -738,10 +740,10 @@ async def test_verification_survives_a_broken_reading_connection(
     await store.migrate()
     try:
         issued = await issue_confirmation(store)
-        assert (await store.confirmations.verify(issued.token)).verdict is Verdict.GENUINE
-        await cut_connections(store, store.confirmations._hot)
-        assert (await store.confirmations.verify(issued.token)).verdict is Verdict.GENUINE
+        assert (await store.verification.verify(issued.token)).verdict is Verdict.GENUINE
+        await cut_connections(store, store.verification._hot)
+        assert (await store.verification.verify(issued.token)).verdict is Verdict.GENUINE
         await revoke(store, issued.serial, "ابطال", dt.datetime(2025, 3, 10, tzinfo=dt.UTC))
-        assert (await store.confirmations.verify(issued.token)).verdict is Verdict.REVOKED
+        assert (await store.verification.verify(issued.token)).verdict is Verdict.REVOKED
     finally:
         await store.close()

@@ -38,7 +38,7 @@ GRACE = 1.5
 @contextlib.asynccontextmanager
 async def serving(store: Store, **options: Any) -> AsyncIterator[VerifyServer]:
     """The verification server with the webhook on it, as in webhook mode."""
-    server = VerifyServer(store.confirmations, office_name=OFFICE, **options)
+    server = VerifyServer(store.verification, office_name=OFFICE, **options)
 
     async def accept(updates: list[dict[str, Any]]) -> None:
         pass
@@ -241,4 +241,4 @@ def test_timeouts_must_be_positive(store: Store) -> None:
     for option in ("header_timeout", "body_timeout"):
         zero: dict[str, Any] = {option: 0.0}
         with pytest.raises(ValueError, match=option):
-            VerifyServer(store.confirmations, office_name=OFFICE, **zero)
+            VerifyServer(store.verification, office_name=OFFICE, **zero)

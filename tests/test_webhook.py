@@ -12,9 +12,9 @@ import pytest
 
 from bot.app import BotRuntime
 from domain import texts
+from loopback import FakeBotApi
 from tests.conftest import bot_settings
 from tests.driver import Applicant
-from tests.fakebotapi import FakeBotApi
 
 pytestmark = [pytest.mark.timeout(60), pytest.mark.both_dialects]
 

@@ -1,7 +1,7 @@
 """Bale's dialect of the loopback Bot API server.
 
 Bale (tapi.bale.ai) imitates Telegram's Bot API, but not everywhere, and documents little of
-where it differs. :class:`FakeBaleApi` is :class:`tests.fakebotapi.FakeBotApi` with Bale's
+where it differs. :class:`FakeBaleApi` is :class:`loopback.FakeBotApi` with Bale's
 differences, each one a switch in :class:`BaleRules` with a comment that names where it is
 known from. Where the sources do not say what Bale does, the rule models every variant (a
 switch with several values) and the tests run the bot against each.
@@ -20,7 +20,8 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from tests.fakebotapi import JSON, ApiError, FakeBotApi
+from loopback.limits import JSON, ApiError
+from loopback.server import FakeBotApi
 
 Refusal = Literal["ignored", "refused"]
 ForceReplyMode = Literal["dropped", "refused"]
