@@ -34,7 +34,6 @@ from domain import texts
 from domain.digits import to_persian_digits
 
 __all__ = [
-    "FINISHERS",
     "JPEG_QUALITY",
     "MAX_IMAGE_PIXELS",
     "MAX_PDF_PAGES",
@@ -43,6 +42,7 @@ __all__ = [
     "PHOTO_MIN_WIDTH",
     "PHOTO_RATIO",
     "PHOTO_RATIO_TOLERANCE",
+    "REDRAWERS",
     "REDRAW_PDF",
     "REDRAW_WORKER",
     "UPLOAD_WORKER",
@@ -53,7 +53,7 @@ __all__ = [
     "clean_document",
     "clean_image",
     "clean_pdf",
-    "flatten_pdf",
+    "redraw_pdf",
 ]
 
 MAX_UPLOAD_BYTES: Final = 10 * 1024 * 1024
@@ -92,15 +92,15 @@ PDFIUM_LOCK: Final = threading.Lock()
 """PDFium is not thread-safe; every call into pypdfium2 happens under this lock."""
 
 _MIB: Final = 1024 * 1024
-FLATTEN_DPI: Final = 110.0
-FLATTEN_MIN_DPI: Final = 72.0
+REDRAW_DPI: Final = 110.0
+REDRAW_MIN_DPI: Final = 72.0
 """Scans of lower resolution are still redrawn at this, so that their pages are not tiny."""
-FLATTEN_MAX_PIXELS: Final = 4_000_000
+REDRAW_MAX_PIXELS: Final = 4_000_000
 """The most pixels one redrawn page gets; a larger page is drawn at a lower resolution."""
-FLATTEN_MAX_TOTAL_PIXELS: Final = 60_000_000
+REDRAW_MAX_TOTAL_PIXELS: Final = 60_000_000
 """The most pixels all the pages of one redraw get together: 50 A4 pages at 110 dpi. Beyond
 that every page is drawn at a resolution lower by the same factor."""
-FLATTEN_JPEG_QUALITY: Final = 85
+REDRAW_JPEG_QUALITY: Final = 85
 MAX_KEPT_SIDE: Final = 3508
 """Cleaned images are scaled down to this longest side (A4 at 300 dpi)."""
 MAX_PDF_PAGE_POINTS: Final = 3400
@@ -113,7 +113,7 @@ upload's pixels are in memory at once, and on one thread, so that the next reuse
 the last freed (glibc gives every thread that allocates a heap of its own, and keeps it)."""
 
 REDRAW_WORKER: Final = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redraw")
-"""Where PDFs are redrawn (:func:`flatten_pdf`), one at a time, apart from the checks: a long
+"""Where PDFs are redrawn (:func:`redraw_pdf`), one at a time, apart from the checks: a long
 document does not queue everyone's photos behind it."""
 
 
@@ -373,7 +373,7 @@ def clean_pdf(data: bytes) -> CleanFile:
     )
 
 
-def flatten_pdf(data: bytes, *, dpi: float = FLATTEN_DPI) -> bytes:
+def redraw_pdf(data: bytes, *, dpi: float = REDRAW_DPI) -> bytes:
     """A PDF of pictures of ``data``'s pages: no scripts, actions, forms or embedded files.
 
     Staff open court letters and official letters in desktop readers; a PDF that passed
@@ -383,8 +383,8 @@ def flatten_pdf(data: bytes, *, dpi: float = FLATTEN_DPI) -> bytes:
     resolution when that is lower: drawing a scan larger adds no detail, only pixels (and
     three times the work for a 75 dpi scan at 110 dpi). Pages keep their size in points.
 
-    The work is bounded in pixels, ``FLATTEN_MAX_PIXELS`` a page and
-    ``FLATTEN_MAX_TOTAL_PIXELS`` in all, and each page is drawn, encoded into the output and
+    The work is bounded in pixels, ``REDRAW_MAX_PIXELS`` a page and
+    ``REDRAW_MAX_TOTAL_PIXELS`` in all, and each page is drawn, encoded into the output and
     let go before the next: what is in memory is one page and the output so far.
     """
     with PDFIUM_LOCK:
@@ -394,7 +394,7 @@ def flatten_pdf(data: bytes, *, dpi: float = FLATTEN_DPI) -> bytes:
             sizes = [document.get_page_size(index) for index in range(len(document))]
             scans = [_scan_dpi(document, index) for index in range(len(sizes))]
         if all(scans):
-            dpi = min(dpi, max(FLATTEN_MIN_DPI, *(d for d in scans if d is not None)))
+            dpi = min(dpi, max(REDRAW_MIN_DPI, *(d for d in scans if d is not None)))
         out = _JpegPagesPdf()
         for index, scale in enumerate(_page_scales(sizes, dpi)):
             with PDFIUM_LOCK:
@@ -407,7 +407,7 @@ def flatten_pdf(data: bytes, *, dpi: float = FLATTEN_DPI) -> bytes:
             try:
                 image = bitmap.to_pil()
                 jpeg = io.BytesIO()
-                image.save(jpeg, "JPEG", quality=FLATTEN_JPEG_QUALITY)
+                image.save(jpeg, "JPEG", quality=REDRAW_JPEG_QUALITY)
                 width, height = image.size
                 del image
             finally:
@@ -423,12 +423,12 @@ def flatten_pdf(data: bytes, *, dpi: float = FLATTEN_DPI) -> bytes:
 def _page_scales(sizes: list[tuple[float, float]], dpi: float) -> list[float]:
     """Pixels per point for each page: ``dpi``, less where the page or document limit says."""
     scales = [
-        min(dpi / 72, (FLATTEN_MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
+        min(dpi / 72, (REDRAW_MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
         for width, height in sizes
     ]
     total = sum(w * h * scale * scale for (w, h), scale in zip(sizes, scales, strict=True))
-    if total > FLATTEN_MAX_TOTAL_PIXELS:
-        shrink = (FLATTEN_MAX_TOTAL_PIXELS / total) ** 0.5
+    if total > REDRAW_MAX_TOTAL_PIXELS:
+        shrink = (REDRAW_MAX_TOTAL_PIXELS / total) ** 0.5
         scales = [scale * shrink for scale in scales]
     return scales
 
@@ -519,11 +519,11 @@ def _scan_dpi(document: Any, index: int) -> float | None:
 
 
 REDRAW_PDF: Final = "redraw_pdf"
-"""The mark of a PDF kept as sent for now, to be redrawn by :func:`flatten_pdf` before staff
+"""The mark of a PDF kept as sent for now, to be redrawn by :func:`redraw_pdf` before staff
 see it (a draft's answer is checked at once and redrawn after the reply)."""
 
-FINISHERS: Final[Mapping[str, Callable[[bytes], bytes]]] = MappingProxyType(
-    {REDRAW_PDF: flatten_pdf}
+REDRAWERS: Final[Mapping[str, Callable[[bytes], bytes]]] = MappingProxyType(
+    {REDRAW_PDF: redraw_pdf}
 )
 """What turns a kept upload into the one staff receive, by the mark it carries."""
 

@@ -353,7 +353,7 @@ async def download_clean(
 ) -> tuple[uploads.CleanFile, Any]:
     """Check the size, download and clean the photo or document in ``message``.
 
-    ``redraw``: a PDF comes back redrawn page by page (:func:`domain.uploads.flatten_pdf`);
+    ``redraw``: a PDF comes back redrawn page by page (:func:`domain.uploads.redraw_pdf`);
     without it, checked but as sent.
 
     Returns the cleaned file and Telegram's PhotoSize/Document for it.
@@ -396,7 +396,7 @@ async def download_clean(
         if redraw and clean.mime_type == "application/pdf":
             # Staff receive a copy redrawn page by page: nothing in it can run.
             redrawn = await loop.run_in_executor(
-                uploads.REDRAW_WORKER, uploads.flatten_pdf, clean.data
+                uploads.REDRAW_WORKER, uploads.redraw_pdf, clean.data
             )
             clean = replace(clean, data=redrawn)
     except uploads.UploadRejected as exc:

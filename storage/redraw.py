@@ -30,7 +30,7 @@ class Redrawer:
         self,
         files: DocumentStore,
         hot: HotPath,
-        redrawers: Mapping[str, Callable[[bytes], bytes]] = uploads.FINISHERS,
+        redrawers: Mapping[str, Callable[[bytes], bytes]] = uploads.REDRAWERS,
     ) -> None:
         self._files = files
         self._hot = hot

@@ -22,7 +22,7 @@ REPLY_TIMEOUT = 15.0
 
 
 def assert_redrawn(data: bytes, pages: int) -> None:
-    """``data`` is a redrawn PDF (domain.uploads.flatten_pdf) of ``pages`` pages: nothing of
+    """``data`` is a redrawn PDF (domain.uploads.redraw_pdf) of ``pages`` pages: nothing of
     :func:`hostile_pdf`'s script is left."""
     assert b"JavaScript" not in data and b"OpenAction" not in data
     document = pypdfium2.PdfDocument(data)

@@ -476,7 +476,7 @@ async def test_the_letter_is_answered_before_it_is_redrawn_and_filing_waits_for_
     def slow(data: bytes) -> bytes:
         entered.set()
         assert release.wait(10)
-        return uploads.flatten_pdf(data)
+        return uploads.redraw_pdf(data)
 
     bot.store.redraw.redrawers[uploads.REDRAW_PDF] = slow
     await applicant.open_duplicate_request()
@@ -522,7 +522,7 @@ async def test_a_letter_that_will_not_redraw_is_asked_for_again_at_confirm(
     assert draft is not None and draft.step == "court_letter"
     assert draft.answers["full_name"] == GOOD_ANSWERS[0][1] and "photo" in draft.answers
 
-    bot.store.redraw.redrawers[uploads.REDRAW_PDF] = uploads.flatten_pdf
+    bot.store.redraw.redrawers[uploads.REDRAW_PDF] = uploads.redraw_pdf
     summary = await applicant.send_document(pdf(), "letter.pdf", "application/pdf")
     assert texts.SUMMARY_TITLE in summary["text"]  # the photo is still there
     filed = await applicant.tap_and_reply(summary, texts.BUTTON_SUBMIT)

@@ -1,7 +1,7 @@
 """Uploads kept as sent and redrawn after the reply (storage/redraw.py, bot/redraw.py).
 
 A court letter sent as a PDF is checked at once and kept as sent; it is redrawn for staff in
-the background (domain.uploads.flatten_pdf), and filing waits for that or does it itself
+the background (domain.uploads.redraw_pdf), and filing waits for that or does it itself
 (after a restart, nothing is running). Whatever happens meanwhile (another letter sent, an
 answer saved on the draft as read before, the draft dropped), the draft names one file per
 answer, staff get the redrawn one, and no file is left behind.
@@ -58,7 +58,7 @@ class Gate:
     def __call__(self, data: bytes) -> bytes:
         self.entered.set()
         assert self.open.wait(10)
-        return uploads.flatten_pdf(data)
+        return uploads.redraw_pdf(data)
 
     async def wait_entered(self) -> None:
         assert await asyncio.to_thread(self.entered.wait, 10)

@@ -557,7 +557,7 @@ def test_a_pdf_with_a_script_is_redrawn_without_it() -> None:
     """What staff receive keeps every page and nothing a reader could run."""
     hostile = hostile_pdf()
     assert clean_pdf(hostile).data == hostile  # a sound PDF: accepted as it is
-    assert_redrawn(uploads.flatten_pdf(hostile), pages=2)
+    assert_redrawn(uploads.redraw_pdf(hostile), pages=2)
 
 
 def _scan(dpi: int, pages: int = 1) -> bytes:
@@ -597,13 +597,13 @@ def _redrawn_pages(flat: bytes) -> list[tuple[int, int, float, float]]:
 def test_a_scan_is_redrawn_at_its_own_resolution_when_lower() -> None:
     """A 75 dpi scan is not blown up to 110 dpi (no detail gained, three times the work); the
     page keeps its A4 size."""
-    (page,) = _redrawn_pages(uploads.flatten_pdf(_scan(75)))
+    (page,) = _redrawn_pages(uploads.redraw_pdf(_scan(75)))
     assert abs(page[0] - 620) <= 1 and abs(page[1] - 877) <= 1
     assert abs(page[2] - 595) < 3 and abs(page[3] - 842) < 3
 
 
 def test_a_sharper_scan_is_redrawn_at_110_dpi() -> None:
-    (page,) = _redrawn_pages(uploads.flatten_pdf(_scan(200)))
+    (page,) = _redrawn_pages(uploads.redraw_pdf(_scan(200)))
     assert abs(page[0] - 8.27 * 110) <= 2 and abs(page[1] - 11.69 * 110) <= 2
     assert abs(page[2] - 595) < 3 and abs(page[3] - 842) < 3
 
@@ -611,7 +611,7 @@ def test_a_sharper_scan_is_redrawn_at_110_dpi() -> None:
 def test_a_document_with_more_than_scans_is_redrawn_at_110_dpi() -> None:
     """A drawn page, and a scan beside one: the resolution of text and lines is not known, so
     every page is drawn at 110 dpi (one resolution for the document, pages keep their size)."""
-    (drawn,) = _redrawn_pages(uploads.flatten_pdf(_drawn_page()))
+    (drawn,) = _redrawn_pages(uploads.redraw_pdf(_drawn_page()))
     assert abs(drawn[0] - 595 * 110 / 72) <= 2
     document, other = pypdfium2.PdfDocument(_scan(75)), pypdfium2.PdfDocument(_drawn_page())
     try:
@@ -621,11 +621,11 @@ def test_a_document_with_more_than_scans_is_redrawn_at_110_dpi() -> None:
     finally:
         other.close()
         document.close()
-    scan, drawn_too = _redrawn_pages(uploads.flatten_pdf(buffer.getvalue()))
+    scan, drawn_too = _redrawn_pages(uploads.redraw_pdf(buffer.getvalue()))
     assert abs(scan[0] - 8.27 * 110) <= 2 and drawn_too[0] == drawn[0]
     assert abs(scan[2] - 595) < 3 and abs(drawn_too[2] - 595) < 3
     empty = build_pdf(page_objects(1))  # an empty page is not a scan either
-    assert _redrawn_pages(uploads.flatten_pdf(empty))[0][0] == drawn[0]
+    assert _redrawn_pages(uploads.redraw_pdf(empty))[0][0] == drawn[0]
 
 
 def test_many_huge_pages_are_redrawn_within_the_pixel_limits_keeping_their_size() -> None:
@@ -634,18 +634,18 @@ def test_many_huge_pages_are_redrawn_within_the_pixel_limits_keeping_their_size(
     pages = uploads.MAX_PDF_PAGES
     objects = page_objects(pages)
     objects[2:] = [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 3400 3400] >>"] * pages
-    redrawn = _redrawn_pages(uploads.flatten_pdf(build_pdf(objects)))
+    redrawn = _redrawn_pages(uploads.redraw_pdf(build_pdf(objects)))
     assert len(redrawn) == pages
     drawn = [width * height for width, height, _, _ in redrawn]
-    assert max(drawn) <= uploads.FLATTEN_MAX_PIXELS
-    assert sum(drawn) <= uploads.FLATTEN_MAX_TOTAL_PIXELS * 1.01  # sides rounded up
+    assert max(drawn) <= uploads.REDRAW_MAX_PIXELS
+    assert sum(drawn) <= uploads.REDRAW_MAX_TOTAL_PIXELS * 1.01  # sides rounded up
     assert all(abs(w - 3400) < 3 and abs(h - 3400) < 3 for _, _, w, h in redrawn)
 
 
 def test_the_redrawn_pdf_points_at_every_object_where_it_is() -> None:
     """The cross-reference table of the page-by-page writer, checked without PDFium (which
     repairs a broken one silently)."""
-    flat = uploads.flatten_pdf(hostile_pdf())
+    flat = uploads.redraw_pdf(hostile_pdf())
     xref = int(flat.rsplit(b"startxref\n", 1)[1].split()[0])
     header, count, *entries = flat[xref:].split(b"\n")[:-1]
     assert header == b"xref" and count.startswith(b"0 ")
