@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,8 @@ from domain import texts
 from loopback import FakeBotApi
 from tests.conftest import ADMIN_CHAT_ID, REVIEWER, SIGNER, STAFF, bot_settings
 from tests.driver import Applicant
-from tests.test_process import ROOT
+from tests.test_process import ROOT, cli_env
+from tests.test_process import run_cli as process_cli
 from tests.test_staff_workflow import Card, file_request
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.both_dialects]
@@ -55,22 +54,8 @@ def qr_of(png: bytes) -> str:
 
 
 async def run_cli(data_dir: Path, database_url: str, *args: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env={
-            "PYTHONPATH": str(ROOT),
-            "DATA_DIR": str(data_dir),
-            "PATH": "/usr/bin:/bin",
-            "DATABASE_URL": database_url,
-        },
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    return process.returncode or 0, out.decode() + err.decode()
+    code, out, err = await process_cli(cli_env(data_dir, database_url), ROOT, *args)
+    return code, out + err
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +13,7 @@ from domain.tracking import format_tracking_code, parse_tracking_code
 from loopback import FakeBotApi, jpeg, pdf
 from tests.conftest import ADMIN_CHAT_ID, REVIEWER, SECURITY_CHAT_ID, SIGNER, STAFF, bot_settings
 from tests.driver import Applicant
-from tests.test_process import ROOT
+from tests.test_process import ROOT, cli_env, run_cli
 from tests.test_staff_workflow import Card
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.both_dialects]
@@ -105,24 +103,10 @@ async def test_an_inquiry_with_a_centre_check_is_answered_and_copied_to_security
     # The registry books, imported from the office's spreadsheet with the command line.
     books = tmp_path / "books.csv"
     books.write_text(REGISTRY_CSV, encoding="utf-8-sig")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "registry",
-        "import",
-        str(books),
-        env={
-            "PYTHONPATH": str(ROOT),
-            "DATA_DIR": str(data_dir),
-            "PATH": "/usr/bin:/bin",
-            "DATABASE_URL": database_url,
-        },
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+    code, out, err = await run_cli(
+        cli_env(data_dir, database_url), ROOT, "registry", "import", str(books)
     )
-    output = (await process.communicate())[0].decode()
-    assert process.returncode == 0, output
+    assert code == 0, out + err
     assert await office.store.registry.count() == 1  # the row without a valid code is skipped
 
     clerk = Applicant(api, user_id=7100, first_name="زهرا")

@@ -183,6 +183,7 @@ asyncio.run(main())
 """
 
 
+@pytest.mark.both_dialects
 async def test_a_crashing_update_is_charged_alone_and_its_sender_told_when_set_aside(
     api: FakeBotApi, store: Store, database_url: str, data_dir: Path
 ) -> None:

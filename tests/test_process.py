@@ -52,7 +52,18 @@ class BotProcess:
         return await self.process.wait()
 
 
-async def _run_cli(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, str]:
+def cli_env(data_dir: Path, database_url: str) -> dict[str, str]:
+    """The environment of a ``python -m bot`` command on the bot's data and database."""
+    return {
+        "PYTHONPATH": str(ROOT),
+        "DATA_DIR": str(data_dir),
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": database_url,
+    }
+
+
+async def run_cli(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, str]:
+    """``python -m bot ARGS``: its exit code, stdout and stderr."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -128,7 +139,7 @@ async def test_a_restart_mid_conversation_loses_nothing(
     # The operators' export shows the request with its files.
     env = bot_environment(api, data_dir, DATABASE_URL=database_url)
     env["PYTHONPATH"] = str(ROOT)
-    rc, out, err = await _run_cli(env, tmp_path, "export")
+    rc, out, err = await run_cli(env, tmp_path, "export")
     assert rc == 0, err
     [record] = [json.loads(line) for line in out.splitlines()]
     assert record["tracking_code"] == tracking
@@ -137,7 +148,7 @@ async def test_a_restart_mid_conversation_loses_nothing(
     for attachment in record["attachments"]:
         assert (data_dir / "files" / attachment["stored_path"]).is_file()
         assert len(attachment["sha256"]) == 64
-    rc, out, _ = await _run_cli(env, tmp_path, "export", "--format", "csv")
+    rc, out, _ = await run_cli(env, tmp_path, "export", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert rc == 0 and [r["tracking_code"] for r in rows] == [tracking]
     assert "sha256=" in rows[0]["attachments"]
@@ -145,16 +156,16 @@ async def test_a_restart_mid_conversation_loses_nothing(
 
 async def test_cli_help_migrate_and_bad_settings(tmp_path: Path) -> None:
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path / "d")}
-    rc, out, _ = await _run_cli(env, tmp_path, "--help")
+    rc, out, _ = await run_cli(env, tmp_path, "--help")
     assert rc == 0 and "migrate" in out and "export" in out
-    rc, _, err = await _run_cli(env, tmp_path, "migrate")
+    rc, _, err = await run_cli(env, tmp_path, "migrate")
     assert rc == 0, err
     assert (tmp_path / "d" / "bot.sqlite3").is_file()
-    rc, _, err = await _run_cli(env, tmp_path)
+    rc, _, err = await run_cli(env, tmp_path)
     assert rc == 2
     assert err.strip() == "error: setting BOT_TOKEN is missing; setting ADMIN_CHAT_ID is missing"
     env.update({"BOT_TOKEN": "123:abc", "ADMIN_CHAT_ID": "-100", "BOT_PLATFORM": "viber"})
-    rc, _, err = await _run_cli(env, tmp_path)
+    rc, _, err = await run_cli(env, tmp_path)
     assert rc == 2 and "BOT_PLATFORM" in err and "123:abc" not in err
 
 

@@ -723,9 +723,7 @@ async def test_the_audit_command_prints_a_requests_history(
     data_dir: Any,
     database_url: str,
 ) -> None:
-    import sys
-
-    from tests.test_process import ROOT
+    from tests.test_process import ROOT, cli_env, run_cli
 
     card = await file_request(api, applicant)
     await card.press_and_answer(REVIEWER, "review")
@@ -733,24 +731,11 @@ async def test_the_audit_command_prints_a_requests_history(
     await card.press_and_answer(REVIEWER, "reject")
     await card.reply_to_prompt(REVIEWER, "مدرک ناقص است")
     await card.wait_status("rejected")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "audit",
-        format_tracking_code(card.code).lower(),
-        env={
-            "PYTHONPATH": str(ROOT),
-            "DATA_DIR": str(data_dir),
-            "PATH": "/usr/bin:/bin",
-            "DATABASE_URL": database_url,
-        },
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    code, out, err = await run_cli(
+        cli_env(data_dir, database_url), ROOT, "audit", format_tracking_code(card.code).lower()
     )
-    out, err = await process.communicate()
-    assert process.returncode == 0, err.decode()
-    lines = out.decode().splitlines()
+    assert code == 0, err
+    lines = out.splitlines()
     assert lines[0].startswith(format_tracking_code(card.code)) and "status=rejected" in lines[0]
     assert (
         "review" in lines[1] and "submitted -> in_review" in lines[1] and str(REVIEWER) in lines[1]

@@ -33,6 +33,7 @@ benchmarks/README.md; the bot idles at about 120 MB)."""
 IN_FLIGHT_SLACK = 24 * MIB
 
 
+@pytest.mark.both_dialects
 @pytest.mark.parametrize(
     ("size_reported", "content_length"),
     [
