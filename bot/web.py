@@ -9,6 +9,10 @@ Routes (``/V/…`` is the same as ``/v/…``: QR codes carry upper-case URLs)::
     GET  /keys              the published verification keys (JSON, cacheable)
     GET  /healthz           "ok"
 
+Counts: each verification is counted in memory (storage.verification) and the counts are
+written every :data:`COUNT_FLUSH` seconds by a task of the app (:meth:`_Handlers.write_counts`),
+the bot's in-chat verifications included.
+
 Privacy: the verifier's IP address is kept in memory only for the rate limiter, and no longer
 than one rate-limit window (pruned on every request and by a sweeper task); it is never logged
 (aiohttp's access log is off, its connection log is rewritten by :class:`_ConnectionLogFilter`,
@@ -79,6 +83,7 @@ _MAX_BODY = 16 * 1024
 # The sweeper's period: an idle client's address is forgotten at most this long after its
 # window has passed.
 _MAX_SWEEP_SECONDS = 1.0
+COUNT_FLUSH = 2.0  # seconds verification counts are gathered before they are written
 
 JSON_TYPE = "application/json; charset=utf-8"
 # Verdicts in JSON: every header at once, made once (aiohttp copies them into each response).
@@ -374,22 +379,43 @@ class _Handlers:
     async def healthz(self, request: web.Request) -> web.Response:
         return web.Response(text="ok", headers={"Cache-Control": "no-store"})
 
-    async def sweeper(self, app: web.Application) -> AsyncIterator[None]:
+    async def write_counts(self) -> None:
+        """Write the verification counts (a failed write is logged and its counts kept for
+        the next one; closing the store writes the last)."""
+        try:
+            await self.verification.flush_counts()
+        except Exception as error:
+            log.warning(
+                "verification counts not written yet (%s); kept for the next try",
+                type(error).__name__,
+            )
+
+    async def sweep(self) -> None:
         """Forget addresses whose window has passed even when no requests come in."""
+        self.verify_limiter.prune()
+        self.check_limiter.prune()
 
-        async def sweep() -> None:
+
+def _repeating(
+    name: str, seconds: Callable[[], float], work: Callable[[], Awaitable[None]]
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup context that runs ``work`` every ``seconds()`` while the app runs."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        async def repeat() -> None:
             while True:
-                await asyncio.sleep(self.sweep_seconds)
-                self.verify_limiter.prune()
-                self.check_limiter.prune()
+                await asyncio.sleep(seconds())
+                await work()
 
-        task = asyncio.create_task(sweep(), name="verify-rate-limit-sweeper")
+        task = asyncio.create_task(repeat(), name=name)
         try:
             yield
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+    return context
 
 
 @web.middleware
@@ -452,7 +478,13 @@ def build_verify_app(
         app.router.add_get(prefix + "/{token}/check", handlers.check_get, allow_head=False)
     app.router.add_get("/keys", handlers.keys)
     app.router.add_get("/healthz", handlers.healthz)
-    app.cleanup_ctx.append(handlers.sweeper)
+    app.cleanup_ctx.append(
+        _repeating("verify-rate-limit-sweeper", lambda: handlers.sweep_seconds, handlers.sweep)
+    )
+    # Read at each beat, so a test can shorten it (bot.web.COUNT_FLUSH).
+    app.cleanup_ctx.append(
+        _repeating("verification-counts", lambda: COUNT_FLUSH, handlers.write_counts)
+    )
     return app
 
 

@@ -136,7 +136,7 @@ TRANSITIONS: dict[Act, Transition] = {
                    applicant_event="answer_received"),
         Transition(Act.WITHDRAW, OPEN, Status.WITHDRAWN, _NOBODY, applicant_event="withdrawn"),
     )
-}  # fmt: skip
+}  # fmt: skip  # a table by hand: one transition a line or two (see above)
 
 # The acts staff press, in the order of the card's buttons.
 STAFF_ACTS = tuple(act for act, t in TRANSITIONS.items() if t.roles)

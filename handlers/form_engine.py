@@ -131,9 +131,14 @@ async def receive(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Dra
     store = deps(context).store
     try:
         draft = await store.drafts.answer(
-            draft.user_id, field.key, field.key, value, message.message_id,
-            meta={ALBUM_KEY: album} if album is not None else None, seen=draft,
-        )  # fmt: skip
+            draft.user_id,
+            field.key,
+            field.key,
+            value,
+            message.message_id,
+            meta={ALBUM_KEY: album} if album is not None else None,
+            seen=draft,
+        )
     except (StaleStep, DraftNotFound):
         if isinstance(value, dict) and value.get("stored_path"):
             await store.files.delete(str(value["stored_path"]))

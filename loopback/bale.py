@@ -102,8 +102,9 @@ class FakeBaleApi(FakeBotApi):
     # (seen in every Bale client's examples and in bots' configuration).
     positive_group_ids = True
 
-    def __init__(self, token: str = "123456:TEST-TOKEN", *, rules: BaleRules | None = None,
-                 **kwargs: Any) -> None:  # fmt: skip
+    def __init__(
+        self, token: str = "123456:TEST-TOKEN", *, rules: BaleRules | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(token, **kwargs)
         self.rules = rules or BaleRules()
         self._confirmed: list[JSON] = []  # what getUpdates may hand back again
@@ -141,8 +142,10 @@ class FakeBaleApi(FakeBotApi):
             update = {**update, "message": message}
         query = update.get("callback_query")
         if isinstance(query, dict) and not rules.chat_instance:
-            update = {**update, "callback_query": {k: v for k, v in query.items()
-                                                   if k != "chat_instance"}}  # fmt: skip
+            update = {
+                **update,
+                "callback_query": {k: v for k, v in query.items() if k != "chat_instance"},
+            }
         return super()._deliver(update)
 
     def _deliver_chat_member(self, chat: JSON, by: JSON, old: str, new: str) -> None:
@@ -163,9 +166,13 @@ class FakeBaleApi(FakeBotApi):
         if omit_user_id is None:
             omit_user_id = self.rules.contact_without_user_id and contact_user_id is None
         return super().send_contact(
-            user_id, phone_number, contact_user_id, omit_user_id=omit_user_id,
-            first_name=first_name, chat_id=chat_id,
-        )  # fmt: skip
+            user_id,
+            phone_number,
+            contact_user_id,
+            omit_user_id=omit_user_id,
+            first_name=first_name,
+            chat_id=chat_id,
+        )
 
     # --- what the bot sends -------------------------------------------------------------------
 

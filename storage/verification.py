@@ -2,15 +2,14 @@
 
 Each verification reads the confirmation by serial on kept connections of its own
 (storage.hotpath), so verifications never queue behind the bot's writes, and is counted in
-memory; the counts are written every :data:`COUNT_FLUSH` seconds, one write per busy serial
-instead of one per scan (a crash loses a few seconds' counts).
+memory; :meth:`VerificationService.flush_counts` writes the counts, one write per busy serial
+instead of one per scan. The web server calls it every few seconds (bot.web), so a crash
+loses only a few seconds' counts; closing the service writes what is left.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 from collections import Counter
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,10 +19,6 @@ from domain.digits import parse_id
 from domain.verification import Record, Result, Verdict, judge
 from storage.confirmations import KeyRing
 from storage.hotpath import HotPath
-
-log = logging.getLogger(__name__)
-
-COUNT_FLUSH = 2.0  # seconds verification counts are gathered before they are written
 
 
 class VerificationService:
@@ -35,9 +30,7 @@ class VerificationService:
         self._records = self._hot.prepare(self._hot.statements.confirmation_record)
         self._count_of = self._hot.prepare(self._hot.statements.verification_count_of)
         self._counts: Counter[int] = Counter()
-        self._flusher: asyncio.Task[None] | None = None
         self._writing = asyncio.Lock()
-        self._closing = False
         # The counts are written on a kept connection of their own: a flush (a batch on a
         # worker thread, on SQLite) never holds up the verifications' reads.
         self._count_writer = HotPath(engine, size=1)
@@ -62,7 +55,7 @@ class VerificationService:
         record = await self.record(decoded[0].serial) if decoded is not None else None
         result = judge(token, keys, record, decoded)
         if count and result.serial is not None and record is not None:
-            await self._count(result.serial)
+            self._counts[result.serial] += 1  # written by flush_counts
         return result
 
     async def verify_reference(self, reference: str) -> tuple[Result, str | None]:
@@ -76,29 +69,11 @@ class VerificationService:
             return Result(Verdict.INVALID, reason="unknown_reference"), None
         return await self.verify(record.token), record.token
 
-    async def _count(self, serial: int) -> None:
-        self._counts[serial] += 1
-        if self._flusher is None:
-            self._flusher = asyncio.create_task(self._flush_soon(), name="verification-counts")
-
-    async def _flush_soon(self) -> None:
-        """Write the counts COUNT_FLUSH seconds after the first one since the last write (and
-        again later if that fails: the counts are kept until written)."""
-        try:
-            await asyncio.sleep(COUNT_FLUSH)
-            await self.flush_counts()
-        except Exception as error:
-            log.warning(
-                "verification counts not written yet (%s); kept for the next try",
-                type(error).__name__,
-            )
-        finally:
-            self._flusher = None
-            if self._counts and not self._closing:
-                self._flusher = asyncio.create_task(self._flush_soon(), name="verification-counts")
-
     async def flush_counts(self) -> None:
-        """Write the verification counts gathered so far (one statement, run per serial)."""
+        """Write the verification counts gathered so far (one statement, run per serial).
+
+        If the write fails, the counts are kept for the next call and the error is raised.
+        """
         async with self._writing:  # a write under way is finished first (verify_count)
             counts, self._counts = self._counts, Counter()
             if not counts:
@@ -115,12 +90,7 @@ class VerificationService:
                 raise
 
     async def close(self) -> None:
-        """Write the counts gathered so far and give back the kept connection."""
-        self._closing = True
-        if self._flusher is not None:
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
+        """Write the counts gathered so far and give back the kept connections."""
         await self.flush_counts()
         await self._count_writer.close()
         await self._hot.close()

@@ -41,9 +41,15 @@ class Boom(Exception):
 async def _add(hot: HotPath, user_id: int, answers: Mapping[str, object]) -> None:
     async with hot.transaction() as tx:
         await tx.execute(
-            hot.prepare(_ADD), id=f"d-{user_id}", user_id=user_id, chat_id=user_id,
-            kind="duplicate", step="full_name", answers=answers, at=models.utcnow(),
-        )  # fmt: skip
+            hot.prepare(_ADD),
+            id=f"d-{user_id}",
+            user_id=user_id,
+            chat_id=user_id,
+            kind="duplicate",
+            step="full_name",
+            answers=answers,
+            at=models.utcnow(),
+        )
 
 
 async def test_values_come_back_as_sqlalchemy_returns_them(store: Store) -> None:
@@ -85,9 +91,15 @@ async def test_a_unit_of_work_is_all_or_nothing(store: Store) -> None:
         async with hot.transaction() as tx:
             assert await tx.execute(hot.prepare(_STEP), user_id=1) == 1
             await tx.execute(
-                hot.prepare(_ADD), id="d-2", user_id=2, chat_id=2, kind="duplicate",
-                step="full_name", answers={}, at=models.utcnow(),
-            )  # fmt: skip
+                hot.prepare(_ADD),
+                id="d-2",
+                user_id=2,
+                chat_id=2,
+                kind="duplicate",
+                step="full_name",
+                answers={},
+                at=models.utcnow(),
+            )
             raise Boom
     row = await hot.read(hot.prepare(_ROW), user_id=1)
     assert row is not None and row["step"] == "full_name"
@@ -134,10 +146,17 @@ async def test_hot_and_session_writers_take_turns(store: Store) -> None:
     async def by_session(user_id: int) -> None:
         async with store.sessions.begin() as session:
             await session.execute(
-                _ADD, {"id": f"d-{user_id}", "user_id": user_id, "chat_id": user_id,
-                       "kind": "duplicate", "step": "full_name", "answers": {},
-                       "at": models.utcnow()},
-            )  # fmt: skip
+                _ADD,
+                {
+                    "id": f"d-{user_id}",
+                    "user_id": user_id,
+                    "chat_id": user_id,
+                    "kind": "duplicate",
+                    "step": "full_name",
+                    "answers": {},
+                    "at": models.utcnow(),
+                },
+            )
 
     await asyncio.gather(
         *(_add(hot, i, {"i": i}) if i % 2 else by_session(i) for i in range(1, 61))

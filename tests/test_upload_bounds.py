@@ -44,18 +44,25 @@ IN_FLIGHT_SLACK = 24 * MIB
     ids=["declared-9mb", "undeclared", "content-length"],
 )
 async def test_a_download_larger_than_the_limit_is_not_read_past_it(
-    api: FakeBotApi, bot: BotRuntime, applicant: Applicant, size_reported: bool,
+    api: FakeBotApi,
+    bot: BotRuntime,
+    applicant: Applicant,
+    size_reported: bool,
     content_length: bool,
-) -> None:  # fmt: skip
+) -> None:
     """64 MB served for a file the Bot API takes for 9 MB: the bot stops reading at 10 MB and
     hangs up, refuses the file in Persian and keeps asking for the letter."""
     await applicant.open_duplicate_request()
     await applicant.answer_text_fields()
     served = b"%PDF-1.4\n" + bytes(64 * MIB)
     refused = await applicant.send_document(
-        served, "letter.pdf", "application/pdf", file_size=9 * MIB,
-        size_reported=size_reported, content_length=content_length,
-    )  # fmt: skip
+        served,
+        "letter.pdf",
+        "application/pdf",
+        file_size=9 * MIB,
+        size_reported=size_reported,
+        content_length=content_length,
+    )
     assert refused["text"] == texts.ERR_FILE_TOO_LARGE.format(limit_mb="۱۰")
     (stored,) = [f for f in api.files.values() if f.data is served]
     assert stored.bytes_served < min(len(served), uploads.MAX_UPLOAD_BYTES + IN_FLIGHT_SLACK)
@@ -130,9 +137,14 @@ async def test_the_worst_pdfs_at_once_keep_the_bot_under_its_peak(
     log = tmp_path / "bot.log"
     with log.open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=tmp_path, env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=stderr,
+        )
     try:
         applicants = [Applicant(api, 7100 + i) for i in range(3)]
         verifiers = [Applicant(api, 7200 + i) for i in range(3)]

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from bot import web
 from storage import models
-from storage import verification as verification_module
 from storage.store import Store
-from tests.test_verify_web import issue_confirmation
+from tests.test_verify_web import issue_confirmation, running
 
 
 async def test_counts_are_gathered_and_written_per_confirmation(store: Store) -> None:
@@ -34,10 +34,11 @@ async def test_counts_are_written_without_waiting_for_more_scans(
 ) -> None:
     confirmation = await issue_confirmation(store, 7103)
     service = store.verification
-    monkeypatch.setattr(verification_module, "COUNT_FLUSH", 0.05)
-    for _ in range(5):
-        await service.verify(confirmation.token)
-    await _written(store, confirmation.serial, 5)
+    monkeypatch.setattr(web, "COUNT_FLUSH", 0.05)
+    async with running(store):  # the web server writes the counts as it runs
+        for _ in range(5):
+            await service.verify(confirmation.token)
+        await _written(store, confirmation.serial, 5)
 
 
 async def test_counts_a_failed_write_left_are_written_later(
@@ -45,7 +46,7 @@ async def test_counts_a_failed_write_left_are_written_later(
 ) -> None:
     confirmation = await issue_confirmation(store, 7104)
     service = store.verification
-    monkeypatch.setattr(verification_module, "COUNT_FLUSH", 0.05)
+    monkeypatch.setattr(web, "COUNT_FLUSH", 0.05)
     writer = service._count_writer
     real = writer.transaction
     failures = [ConnectionResetError("the database went away")]
@@ -56,9 +57,10 @@ async def test_counts_a_failed_write_left_are_written_later(
         return real()
 
     monkeypatch.setattr(writer, "transaction", flaky)
-    for _ in range(3):
-        await service.verify(confirmation.token)
-    await _written(store, confirmation.serial, 3)
+    async with running(store):
+        for _ in range(3):
+            await service.verify(confirmation.token)
+        await _written(store, confirmation.serial, 3)
     assert not failures
     assert "verification counts not written yet (ConnectionResetError)" in caplog.text
 
