@@ -12,6 +12,7 @@ from pathlib import Path
 from bot import registry_cli
 from bot.logs import setup_logging
 from bot.settings import (
+    PlaygroundSettings,
     Settings,
     SettingsError,
     StorageSettings,
@@ -27,7 +28,13 @@ def _parser() -> argparse.ArgumentParser:
         "Settings come from the environment or a .env file; see README.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("run", help="run the bot (the default)")
+    commands.add_parser(
+        "run", help="run the bot (the default); with no BOT_TOKEN, the local playground"
+    )
+    commands.add_parser(
+        "playground",
+        help="the whole office on this machine, in a browser, with no messenger (no token)",
+    )
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser(
         "doctor", help="check the settings, the Bot API, the groups, the database, the key"
@@ -93,6 +100,53 @@ async def _run(settings: Settings) -> int:
     return 0
 
 
+def _stop_on_signals() -> asyncio.Event:
+    """An event set on SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def _playground(settings: PlaygroundSettings) -> int:
+    from bot.playground import Playground
+
+    playground = Playground(
+        data_dir=settings.playground_dir,
+        host=settings.verify_host,
+        port=settings.verify_port,
+        platform=settings.bot_platform,
+        office_name=settings.office_name,
+        signer_title=settings.signer_title,
+        log_level=settings.log_level,
+    )
+    stop = _stop_on_signals()
+    try:
+        await playground.start()
+    except OSError as exc:
+        print(
+            f"error: the playground cannot listen on {settings.verify_host}:"
+            f"{settings.verify_port} ({exc.strerror or exc}): set VERIFY_PORT to a free port",
+            file=sys.stderr,
+        )
+        return 2
+    print(
+        f"playground: no BOT_TOKEN is set, so the bot runs against a Bot API on this machine.\n"
+        f"playground: open {playground.url} in a browser (data in {settings.playground_dir});"
+        " Ctrl+C stops it.\n"
+        "playground: to go live on Bale or Telegram, set BOT_TOKEN, ADMIN_CHAT_ID and STAFF"
+        " (README: Going live).",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        await stop.wait()
+    finally:
+        await playground.stop()
+    return 0
+
+
 async def _serve_verify(settings: VerifySettings) -> None:
     from bot.web import RateLimits, VerifyServer
 
@@ -109,10 +163,7 @@ async def _serve_verify(settings: VerifySettings) -> None:
         header_timeout=settings.verify_header_timeout,
         body_timeout=settings.verify_body_timeout,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = _stop_on_signals()
     await server.start(settings.verify_host, settings.verify_port)
     print(f"serving verification on {settings.verify_host}:{server.port}", file=sys.stderr)
     try:
@@ -321,7 +372,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
     try:
-        if command == "run":
+        if command in ("run", "playground"):
+            probe = load_settings(PlaygroundSettings)
+            if command == "playground" and probe.token_configured:
+                print(
+                    "error: BOT_TOKEN is set: the playground never runs with a real bot's "
+                    "token; unset BOT_TOKEN (or run without it) to try the playground",
+                    file=sys.stderr,
+                )
+                return 2
+            if not probe.token_configured:
+                setup_logging(probe.log_level, [])
+                return asyncio.run(_playground(probe))
             settings = load_settings(Settings)
             setup_logging(settings.log_level, [settings.bot_token.get_secret_value()])
             return asyncio.run(_run(settings))

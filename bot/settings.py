@@ -109,6 +109,26 @@ class VerifySettings(StorageSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+class PlaygroundSettings(VerifySettings):
+    """What decides whether the playground runs, and what it takes from the settings: with
+    no BOT_TOKEN, ``python -m bot`` runs the local playground (bot.playground) instead of a
+    real bot; the playground keeps its data in DATA_DIR/playground."""
+
+    bot_token: SecretStr | None = None
+    bot_platform: Literal["telegram", "bale"] = "telegram"
+    signer_title: str = texts.DEFAULT_SIGNER_TITLE
+
+    @property
+    def token_configured(self) -> bool:
+        """A BOT_TOKEN is set (an empty one is not)."""
+        return self.bot_token is not None and bool(self.bot_token.get_secret_value().strip())
+
+    @property
+    def playground_dir(self) -> Path:
+        """The playground's own data directory: never the real bot's data."""
+        return self.data_dir / "playground"
+
+
 class Settings(VerifySettings):
     """All settings of one bot process."""
 

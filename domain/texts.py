@@ -916,3 +916,124 @@ REGISTRY_IMPORT_REFUSALS = {
     ),
     "table": "نام جدول را با ‎--table‎ یا name در بخش [table] فایل نگاشت بدهید.",
 }
+
+
+# ============================================================================================
+# 7. THE LOCAL PLAYGROUND: what a visitor trying the bot on their own machine reads
+# (bot.playground): the seeded people and groups, and the page's own words.
+# ============================================================================================
+
+# --- Who is who in the playground -----------------------------------------------------------
+PLAYGROUND_BOT_NAME = "ربات حوزه سنجش (محیط آزمایشی)"
+PLAYGROUND_HOLDER_NAME = "مریم احمدی"
+PLAYGROUND_REVIEWER_NAME = "سارا رحیمی (کارشناس)"
+PLAYGROUND_SIGNER_NAME = "علی کریمی (امضاکننده)"
+PLAYGROUND_STAFF_GROUP = "گروه کارکنان حوزه سنجش"
+PLAYGROUND_SECURITY_GROUP = "گروه حراست"
+
+# --- What the page's server answers when an action cannot be done -------------------------
+PLAYGROUND_ERRORS = {
+    "bad_request": "این درخواست خوانده نشد؛ صفحه را دوباره بارگذاری کنید.",
+    "not_here": "این شخص در این گفتگو نیست.",
+    "empty": "پیام خالی است.",
+    "too_long": "پیام بیش از ۴۰۹۶ نویسه است.",
+    "no_button": "این دکمه دیگر وجود ندارد؛ پیام تازه‌تر را ببینید.",
+    "no_message": "پیامی که به آن پاسخ می‌دهید دیگر وجود ندارد.",
+    "no_file": "فایلی انتخاب نشده است.",
+    "too_large": "فایل بزرگ‌تر از ۲۰ مگابایت است.",
+    "not_image": "این فایل تصویر نیست؛ آن را به صورت فایل بفرستید.",
+    "no_qr": "در این تصویر یا PDF کد QR تاییدیه‌ای پیدا نشد.",
+    "not_ours": "این کد QR نشانی صفحهٔ استعلام این دفتر را ندارد.",
+}
+
+# --- The local playground page (visitors trying the bot on their machine) -------------------
+
+# bot.playground's web page, sent to it whole as its state's "texts". Parts between backticks
+# are shown left to right as code: names of settings, files and commands.
+PLAYGROUND_PAGE: dict[str, str] = {
+    "page_title": "محیط آزمایشی ربات سنجش و ارزشیابی مهارت",
+    "header_title": "محیط آزمایشی ربات",
+    "local_badge": "محلی، بدون اتصال به تلگرام و بله",
+    "intro": (
+        "این صفحه یک محیط آزمایشی روی همین رایانه است و به تلگرام یا بله وصل نیست. پشت آن "
+        "خودِ ربات واقعی کار می‌کند: همان پاسخ‌ها و دکمه‌ها، همان پایگاه داده، همان امضای "
+        "دیجیتال و همان صفحه‌های استعلام. داده‌ها در پوشهٔ `DATA_DIR` می‌مانند{data_dir}."
+    ),
+    "intro_data_dir": " (`{path}`)",
+    "intro_try": (
+        "در گفتگوی متقاضی درخواست المثنی بدهید، در گروه کارکنان یک بار به‌جای کارشناس و یک "
+        "بار به‌جای امضاکننده آن را بررسی و امضا کنید، و برگ تاییدیه را در بخش استعلام بسنجید."
+    ),
+    "go_live_title": "اتصال به ربات واقعی در بله یا تلگرام",
+    "go_live_body": (
+        "توکن ربات، شناسهٔ گروه کارکنان و فهرست کارکنان را با نام‌های `BOT_TOKEN`، "
+        "`ADMIN_CHAT_ID` و `STAFF` در فایل `.env` بنویسید و `./scripts/start` را دوباره اجرا "
+        "کنید. وقتی توکن تنظیم شده باشد، این محیط آزمایشی دیگر راه‌اندازی نمی‌شود. راهنمای "
+        "کامل در بخش «\u2066Going live on Bale or Telegram\u2069» فایل `README.md` آمده است."
+    ),
+    "platform": "رفتار Bot API: {platform}",
+    "platform_telegram": "تلگرام",
+    "platform_bale": "بله",
+    "connection_connecting": "در حال اتصال…",
+    "connection_open": "متصل",
+    "connection_lost": "ارتباط قطع شد؛ در حال اتصال دوباره…",
+    "tabs_label": "بخش‌های صفحه",
+    "tab_holder": "متقاضی",
+    "tab_staff": "کارکنان",
+    "tab_verifier": "استعلام",
+    "holder_title": "گفتگوی متقاضی با ربات",
+    "holder_you": "شما به‌جای {name}، دارندهٔ گواهینامه",
+    "staff_title": "گروه کارکنان",
+    "acting_as": "شما به‌جای",
+    "acting_option": "{name} ({role})",
+    "role_reviewer": "کارشناس",
+    "role_signer": "امضاکننده",
+    "person_fallback": "کاربر",
+    "start_hint": "ربات آماده است. برای آغاز گفتگو دکمهٔ «شروع» را بزنید.",
+    "start_button": "شروع",
+    "staff_empty": (
+        "هنوز پیامی در این گروه نیست. هر درخواستی که متقاضی ثبت کند، اینجا به صورت کارت با "
+        "دکمه‌های بررسی و امضا می‌رسد."
+    ),
+    "composer_placeholder": "پیام",
+    "send": "ارسال",
+    "attach": "پیوست عکس یا فایل",
+    "as_file": "ارسال به صورت فایل",
+    "remove_attachment": "حذف پیوست",
+    "caption_placeholder": "توضیح (اختیاری)",
+    "keyboard_toggle": "نمایش یا پنهان کردن دکمه‌های ربات",
+    "reply": "پاسخ به این پیام",
+    "to_bottom": "رفتن به آخرین پیام",
+    "replying_to": "در پاسخ به {name}",
+    "replying_cancel": "لغو پاسخ",
+    "edited": "ویرایش‌شده",
+    "photo": "عکس",
+    "document": "فایل",
+    "contact": "شمارهٔ تماس",
+    "unsupported": "این نوع پیام در این صفحه نمایش داده نمی‌شود.",
+    "document_show": "نمایش",
+    "document_hide": "بستن",
+    "size_kb": "{size} کیلوبایت",
+    "size_mb": "{size} مگابایت",
+    "verify_this": "استعلام این برگ",
+    "network_error": "ارتباط با ربات برقرار نشد. لطفاً دوباره تلاش کنید.",
+    "alert_ok": "باشه",
+    "verifier_title": "استعلام برگ تاییدیه",
+    "verifier_subtitle": "آنچه هر کسی با اسکن کد QR می‌بیند",
+    "verifier_help": (
+        "کسی که برگ تاییدیه به دستش رسیده، کد QR روی آن را با دوربین گوشی اسکن می‌کند و صفحهٔ "
+        "استعلام باز می‌شود. اینجا عکس یا PDF برگ تاییدیه را بارگذاری کنید، یا نشانی درون "
+        "کد QR را بنویسید."
+    ),
+    "verify_address": "نشانی صفحهٔ استعلام",
+    "verify_address_placeholder": "/V/…",
+    "verify_open": "باز کردن",
+    "verify_upload": "بارگذاری عکس یا PDF تاییدیه",
+    "verify_or": "یا",
+    "verify_scanning": "در حال خواندن کد QR…",
+    "verify_bad_address": (
+        "این نشانی، نشانی صفحهٔ استعلام نیست. نشانی درون کد QR را بنویسید؛ در آن `/V/` هست."
+    ),
+    "verify_empty": "صفحهٔ استعلام اینجا نمایش داده می‌شود.",
+    "verify_frame": "صفحهٔ استعلام برگ تاییدیه",
+}

@@ -7,9 +7,11 @@ The parts: :mod:`loopback.limits` (the Bot API's limits and error texts),
 (users, chats, messages, files: the server's state), :mod:`loopback.methods` (the Bot API
 methods), :mod:`loopback.people` (what people do and see), :mod:`loopback.server`
 (:class:`FakeBotApi`: HTTP, lifecycle, armed failures and delays), :mod:`loopback.bale` (Bale's
-dialect), :mod:`loopback.samples` and :mod:`loopback.environment`.
+dialect), :mod:`loopback.keeping` (the world on disk, for the playground),
+:mod:`loopback.samples` and :mod:`loopback.environment`.
 """
 
+from loopback import keeping
 from loopback.bale import BaleRules, FakeBaleApi
 from loopback.decoding import Upload, normalize_params, uploads_in
 from loopback.environment import BOT_VARIABLES, environment_for, fresh_postgres, settings_for
@@ -33,6 +35,7 @@ __all__ = [
     "environment_for",
     "fresh_postgres",
     "jpeg",
+    "keeping",
     "normalize_params",
     "pdf",
     "settings_for",

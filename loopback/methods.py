@@ -290,6 +290,8 @@ class Methods(World):
             elif markup.get("remove_keyboard"):
                 self._reply_keyboards[cid] = None
         message = self._new_message(chat, self.bot_user, content, reply_to)
+        if markup is not None and markup.get("force_reply"):
+            self.force_replies.setdefault(cid, set()).add(message["message_id"])
         self._sent_log.setdefault(cid, []).append(copy.deepcopy(message))
         self._record_group_send(cid)
         self._notify()

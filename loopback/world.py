@@ -183,6 +183,9 @@ class World:
         self._edit_log: dict[int, list[JSON]] = {}
         self._edit_cursor: dict[int, int] = {}
         self._reply_keyboards: dict[int, JSON | None] = {}
+        # The bot's messages sent with ForceReply, by chat: what a client opens its reply box
+        # for (a Message's reply_markup holds inline keyboards only, so it is kept here).
+        self.force_replies: dict[int, set[int]] = {}
         self._callback_queries: dict[str, bool] = {}
 
         # Updates not yet confirmed by the bot, and getUpdates' long polls.
@@ -316,7 +319,30 @@ class World:
             raise ValueError(f"unsupported member status {status!r}")
         return member
 
+    def forget_records(self) -> None:
+        """Drop the records of what the bot did (calls, answers, uploads, logs of sent and
+        edited messages), which grow with every call: a long-running server (the playground)
+        calls this now and then. The chats, messages and files stay."""
+        for record in (
+            self.calls,
+            self.failures,
+            self.callback_answers,
+            self.uploads,
+            self.deleted,
+            self.updates,
+            self.webhook_deliveries,
+        ):
+            record.clear()
+        self._sent_log.clear()
+        self._sent_cursor.clear()
+        self._edit_log.clear()
+        self._edit_cursor.clear()
+
     # --- changes and updates -----------------------------------------------------------------
+
+    def next_change(self) -> asyncio.Event:
+        """An event set at the next change (take it before looking, then wait on it)."""
+        return self._changed
 
     def _notify(self) -> None:
         self._changed.set()

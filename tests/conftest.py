@@ -1,4 +1,5 @@
-"""Shared fixtures: a loopback Bot API server, settings pointing at it, and a running bot."""
+"""Shared fixtures: a loopback Bot API server, settings pointing at it, a running bot, the
+playground, and Debian's Chromium for the browser tests."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.app import BotRuntime
+from bot.playground import Playground
 from bot.settings import Settings
 from loopback import (
     BOT_VARIABLES,
@@ -31,6 +33,8 @@ STAFF = (
     f"{BOTH}:reviewer+signer"
 )
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnop"
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"  # screenshots, git-ignored
 
 
 @pytest.fixture(autouse=True)
@@ -70,6 +74,28 @@ def new_api(dialect: str = "telegram", **kwargs: Any) -> FakeBotApi:
     if dialect == "bale":
         return FakeBaleApi(**kwargs)
     return FakeBotApi(**kwargs)
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """Debian's Chromium: required, not optional (CI's .ci/run installs it)."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's Chromium (apt-get install chromium); "
+            "CI's .ci/run installs it. This test must run, so it fails rather than skips."
+        )
+    return CHROMIUM
+
+
+@pytest.fixture
+async def playground(tmp_path: Path, dialect: str) -> AsyncIterator[Playground]:
+    """The local playground (bot.playground) on any free port, its server in ``dialect``."""
+    running = Playground(data_dir=tmp_path / "data", port=0, platform=dialect)
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()
 
 
 @pytest.fixture

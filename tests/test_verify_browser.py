@@ -24,6 +24,7 @@ from domain.digits import to_persian_digits
 from domain.verification import display_serial
 from storage.confirmations import ConfirmationView
 from storage.store import Store
+from tests.conftest import ARTIFACTS
 from tests.test_verify_web import (
     MASKED,
     NATIONAL_CODE,
@@ -37,20 +38,8 @@ from tests.test_verify_web import (
 
 pytestmark = pytest.mark.timeout(180)
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 WINDOW = (412, 915)  # a common phone's CSS viewport
 BROWSER_TIMEOUT = 90.0
-
-
-@pytest.fixture
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install Debian's Chromium (apt-get install chromium); "
-            "CI's .ci/run installs it. This test must run, so it fails rather than skips."
-        )
-    return CHROMIUM
 
 
 @pytest.fixture
