@@ -264,6 +264,23 @@ async def test_hostile_requests_get_a_persian_answer_and_change_nothing(page: Pa
     ):
         async with page.session.get(page.base + path) as response:
             assert response.status == 404
+    # Another site in the visitor's browser: a cross-site POST (a form's text/plain, or with
+    # its Origin), or a name re-pointed at 127.0.0.1 (DNS rebinding), acts for nobody.
+    body = {"chat_id": holder, "user_id": holder, "text": "سلام"}
+    send = page.base + "/playground/api/send"
+    for headers in (
+        {"Content-Type": "text/plain"},
+        {"Content-Type": "application/json", "Origin": "http://evil.example"},
+        {"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site"},
+        {"Content-Type": "application/json", "Host": f"evil.example:{playground.port}"},
+    ):
+        async with page.session.post(send, data=json.dumps(body), headers=headers) as response:
+            assert response.status in (400, 403), headers
+            assert (await response.json())["error"] == errors["bad_request"]
+    async with page.session.get(
+        page.base + "/playground/api/state", headers={"Host": f"evil.example:{playground.port}"}
+    ) as response:
+        assert response.status == 403
     assert len(api.updates) == updates  # none of it reached the bot
 
 

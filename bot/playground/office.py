@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import socket
 from pathlib import Path
 
 from bot.app import BotRuntime
-from bot.playground.site import Site
+from bot.playground.site import Site, is_loopback
 from bot.settings import Settings, load_settings
 from domain import texts
 from loopback import FakeBaleApi, FakeBotApi, keeping
@@ -146,7 +145,7 @@ class Playground:
         await self.api.start()
         if self.port == 0:
             self.port = _free_port(self.host)
-        if not _is_loopback(self.host):
+        if not is_loopback(self.host):
             log.warning(
                 "the playground listens on %s: anyone who reaches it can act as staff; "
                 "keep VERIFY_HOST at 127.0.0.1 for a playground",
@@ -219,15 +218,6 @@ def _url_host(host: str) -> str:
     if host in ("", "0.0.0.0", "::"):
         return "127.0.0.1"
     return f"[{host}]" if ":" in host else host
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _free_port(host: str) -> int:

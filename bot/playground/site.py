@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -89,6 +90,8 @@ class Office(Protocol):
 
     api: FakeBotApi
     data_dir: Path
+    host: str
+    port: int
     platform: str
     office_name: str
     holder_id: int
@@ -121,11 +124,18 @@ class Site:
         self._queries: dict[str, int] = {}  # callback query id → chat, for the answers
         self._answers_seen = 0
         self._subscribers: set[asyncio.Queue[bytes]] = set()
-        app.router.add_get("/", self.page)
-        app.router.add_get("/playground/static/{name}", self.static)
-        app.router.add_get("/playground/api/state", self.state)
-        app.router.add_get("/playground/api/events", self.events)
-        app.router.add_get("/playground/api/file/{file_id}", self.file)
+        # On loopback, only requests naming a loopback address reach the page: a site whose
+        # name was re-pointed at 127.0.0.1 (DNS rebinding) is refused.
+        self._hosts = (
+            {f"{name}:{playground.port}" for name in ("127.0.0.1", "localhost", "[::1]")}
+            if is_loopback(playground.host)
+            else None
+        )
+        app.router.add_get("/", self._guarded(self.page))
+        app.router.add_get("/playground/static/{name}", self._guarded(self.static))
+        app.router.add_get("/playground/api/state", self._guarded(self.state))
+        app.router.add_get("/playground/api/events", self._guarded(self.events))
+        app.router.add_get("/playground/api/file/{file_id}", self._guarded(self.file))
         app.router.add_post("/playground/api/send", self._action(self._send))
         app.router.add_post("/playground/api/press", self._action(self._press))
         app.router.add_post("/playground/api/contact", self._action(self._contact))
@@ -315,9 +325,30 @@ class Site:
 
     # --- actions -----------------------------------------------------------------------------
 
+    def _foreign(self, request: web.Request) -> bool:
+        """A request from another site than the page (another origin, a re-pointed name)."""
+        if self._hosts is not None and request.host not in self._hosts:
+            return True
+        if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+            return True
+        origin = request.headers.get("Origin")
+        return (
+            request.method != "GET" and origin is not None and origin != f"http://{request.host}"
+        )
+
+    def _guarded(self, handler: Route) -> Route:
+        async def route(request: web.Request) -> web.StreamResponse:
+            if self._foreign(request):
+                raise web.HTTPForbidden()
+            return await handler(request)
+
+        return route
+
     def _action(self, act: Callable[[web.Request], Awaitable[JSON]]) -> Route:
         async def route(request: web.Request) -> web.StreamResponse:
             try:
+                if self._foreign(request):
+                    raise ActionRefused("bad_request", 403)
                 result = await act(request)
             except ActionRefused as refused:
                 return _json(
@@ -329,6 +360,8 @@ class Site:
         return route
 
     async def _body(self, request: web.Request) -> JSON:
+        if request.content_type != "application/json":
+            raise ActionRefused("bad_request")
         if (request.content_length or 0) > MAX_JSON_BODY:
             raise ActionRefused("bad_request", 413)
         raw = await request.content.read(MAX_JSON_BODY + 1)
@@ -466,6 +499,16 @@ def _qr_in(data: bytes, name: str) -> list[str]:
     except UploadRejected:
         return []
     return qr_texts(clean.data)
+
+
+def is_loopback(host: str) -> bool:
+    """``host`` is a loopback address (or localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _integer(value: Any) -> int | None:
