@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from bot.delivery import OutboxSender
+from bot.delivery import GROUP_RETRY, OutboxSender
 from bot.dialect import DIALECTS
 from bot.intake import Poller, UpdateIntake
 from bot.issuance import Issuer, IssuerSettings
@@ -100,7 +100,9 @@ def build_application(
 class BotRuntime:
     """One running bot: the application, its store, the outbox sender and the intake."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, group_retry: dt.timedelta = GROUP_RETRY) -> None:
+        """``group_retry``: the longest wait between two looks at a group the bot cannot post
+        in, while the outbox holds what is owed to it (bot.delivery)."""
         self.settings = settings
         self.store = settings.open_store(
             calendar=settings.calendar,
@@ -131,6 +133,7 @@ class BotRuntime:
             lease=settings.claim_lease,
             issuer=self.issuer,
             security_chat_id=settings.security_chat_id,
+            group_retry=group_retry,
         )
         self.intake = UpdateIntake(
             self.application,
@@ -186,6 +189,9 @@ class BotRuntime:
         # getMe, through the proxy if there is one; an InvalidToken is not retried.
         await self._until_reachable("getMe", self.application.initialize)
         await self._register_commands()
+        # The staff and security groups: one line for each the bot cannot work in, saying
+        # what to do; the bot starts anyway and holds what it owes such a group.
+        await self.sender.check_groups()
         await self.application.start()
         job_queue = self.application.job_queue
         if job_queue is not None:

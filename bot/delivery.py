@@ -1,8 +1,11 @@
 """The outbox sender: delivers what the store says is owed, at least once, politely.
 
 Retries with backoff on network errors, Telegram 5xx and 429 (honouring retry_after); a user
-who blocked the bot (403) is marked and not retried. Duplicates are bounded: a message is only
-sent again when the process died between sending it and recording that it was sent.
+who blocked the bot (403) is marked and not retried. What is owed to the staff or security group
+while the bot cannot post there (the group unknown, the bot not in it or not allowed to write)
+is held, never given up: the group is looked at again now and then, and the messages go out
+once the bot can post there. Duplicates are bounded: a message is only sent again when the
+process died between sending it and recording that it was sent.
 """
 
 from __future__ import annotations
@@ -11,11 +14,28 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
-from telegram import Bot, ForceReply, InlineKeyboardMarkup, InputFile, ReplyKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram import (
+    Bot,
+    ChatMember,
+    ForceReply,
+    InlineKeyboardMarkup,
+    InputFile,
+    ReplyKeyboardMarkup,
+)
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from bot.issuance import Issuer
 from domain import texts
@@ -43,6 +63,11 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF = dt.timedelta(minutes=10)
 NETWORK_BACKOFF = dt.timedelta(seconds=30)
 MAX_ATTEMPTS = 8
+# The longest wait between two looks at a group the bot cannot post in (1 s, doubling, then
+# this): how soon what is held goes out once the bot is added to the group.
+GROUP_RETRY = dt.timedelta(minutes=1)
+# While messages are held for a group, how often the line saying so is logged again.
+HOLD_REMINDER_SECONDS = 300.0
 # Kinds sent only to their row's chat: a 403 there means that chat blocked the bot.
 DIRECT_KINDS = frozenset(
     {OutboxKind.NOTIFY, OutboxKind.TEXT, OutboxKind.DRAFT_EXPIRED, OutboxKind.UPDATE_GIVEN_UP}
@@ -80,6 +105,91 @@ LANES = (
 )
 
 
+@dataclass(frozen=True)
+class Group:
+    """A group the bot posts in, named as the settings name it."""
+
+    name: str  # "staff group"
+    setting: str  # "ADMIN_CHAT_ID"
+    chat_id: int
+    reads: bool = False  # the bot must read every message there (staff answer prompts so)
+
+    def __str__(self) -> str:
+        return f"the {self.name} {self.setting}={self.chat_id}"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Whether the bot can work in a group, and in words what is wrong and what to do: a
+    phrase that follows the group's name ("is not known to the Bot API …")."""
+
+    outcome: Literal["ok", "warn", "fail"]  # fail: the bot cannot post there
+    detail: str
+
+
+async def group_standing(bot: Bot, group: Group) -> Standing:
+    """Ask the Bot API about the bot in ``group`` (getChat, then getChatMember of the bot).
+
+    Raises NetworkError (TimedOut too) or RetryAfter when the Bot API did not answer, which
+    says nothing of the group. ``bot`` must be initialised (its id known).
+    """
+    ask = f"correct {group.setting} (send /chatid in the group to learn it)"
+    try:
+        await bot.get_chat(group.chat_id)
+        member = await bot.get_chat_member(group.chat_id, bot.id)
+    except ChatMigrated as exc:  # a group made a supergroup has a new id
+        new = exc.new_chat_id
+        return Standing(
+            "fail", f"became a supergroup with the id {new}: set {group.setting}={new}"
+        )
+    except (BadRequest, Forbidden) as exc:
+        reason = exc.message.replace(bot.token, "<token>")
+        words = reason.lower()
+        if "not found" in words or "no such" in words:  # Bale: "no such group or user"
+            unknown = f"is not known to the Bot API ({reason})"
+            return Standing("fail", f"{unknown}: add the bot to the group, or {ask}")
+        if isinstance(exc, Forbidden):
+            return Standing(
+                "fail", f"refuses the bot ({reason}): add the bot to the group, or {ask}"
+            )
+        return Standing("fail", f"cannot be looked up ({reason}): {ask}")
+    except (NetworkError, RetryAfter):
+        raise
+    except TelegramError as exc:
+        reason = exc.message.replace(bot.token, "<token>")
+        return Standing("fail", f"cannot be looked up ({reason}): {ask}")
+    if member.status == ChatMember.LEFT:
+        return Standing("fail", "does not have the bot as a member: add it to the group")
+    if member.status == ChatMember.BANNED:
+        detail = "has removed the bot (kicked): unban it, then add it to the group again"
+        return Standing("fail", detail)
+    if member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER):
+        return Standing("ok", "has the bot as an administrator")
+    if getattr(member, "can_send_messages", True) is False:
+        detail = "does not let the bot send messages: allow it, or make the bot an administrator"
+        return Standing("fail", detail)
+    if group.reads:
+        # A plain member reads only commands and replies where privacy mode is on; staff
+        # answer prompts with plain messages (README: "Staff on Bale").
+        detail = (
+            "has the bot as a plain member: make it an administrator so it reads every"
+            " message (staff answer prompts with plain messages)"
+        )
+        return Standing("warn", detail)
+    return Standing("ok", "has the bot as a member")
+
+
+@dataclass
+class _Hold:
+    """Messages kept back for a group the bot cannot post in, and when to look at it again."""
+
+    detail: str
+    next_look: float  # time.monotonic()
+    told_at: float
+    looks: int = 0
+    held: set[int] = field(default_factory=set)  # outbox ids
+
+
 class OutboxSender:
     """Claims due outbox rows and sends them; woken at once when new rows are written."""
 
@@ -94,6 +204,7 @@ class OutboxSender:
         lease: dt.timedelta = dt.timedelta(seconds=60),
         issuer: Issuer | None = None,
         security_chat_id: int | None = None,
+        group_retry: dt.timedelta = GROUP_RETRY,
     ) -> None:
         self._bot = bot
         self._store = store
@@ -103,6 +214,14 @@ class OutboxSender:
         self._lease = lease
         self._issuer = issuer
         self._security_chat_id = security_chat_id
+        self._staff = Group("staff group", "ADMIN_CHAT_ID", admin_chat_id, reads=True)
+        self._security = (
+            None
+            if security_chat_id is None
+            else Group("security group", "SECURITY_CHAT_ID", security_chat_id)
+        )
+        self._group_retry = group_retry.total_seconds()
+        self._holds: dict[int, _Hold] = {}  # by chat id
         self._wakes = {lane.name: asyncio.Event() for lane in LANES}
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
@@ -121,6 +240,28 @@ class OutboxSender:
             OutboxKind.UPDATE_GIVEN_UP: self._update_given_up,
             OutboxKind.CARD_SUPERSEDED: self._card_superseded,
         }
+
+    @property
+    def groups(self) -> tuple[Group, ...]:
+        """The groups the bot posts in: the staff group, and the security group if set."""
+        return (self._staff,) if self._security is None else (self._staff, self._security)
+
+    async def check_groups(self) -> None:
+        """Look at every group once (at start): one line for each that is not as it should
+        be, saying what to do; what is owed to a group the bot cannot post in is held."""
+        for group in self.groups:
+            try:
+                standing = await group_standing(self._bot, group)
+            except (NetworkError, RetryAfter) as exc:  # no answer: its first message will tell
+                reason = type(exc).__name__
+                log.warning(
+                    "%s not checked at start: the Bot API did not answer (%s)", group, reason
+                )
+                continue
+            if standing.outcome == "fail":
+                self._start_hold(group, standing.detail)
+            elif standing.outcome == "warn":
+                log.warning("%s %s", group, standing.detail)
 
     def wake(self) -> None:
         """Look at the outbox now rather than at the next poll."""
@@ -189,21 +330,32 @@ class OutboxSender:
         if handler is None:
             await outbox.mark_failed(item.id, f"unknown outbox kind {item.kind}")
             return
+        groups: tuple[Group, ...] = ()
         try:
+            groups = await self._groups_of(item)
+            for group in groups:
+                hold = await self._still_held(group, item)
+                if hold is not None:
+                    await self._defer(item, group, hold)
+                    return
             await handler(item)
         except RetryAfter as exc:
             delay = exc.retry_after
             seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
             await outbox.retry_later(item.id, dt.timedelta(seconds=seconds + 1), "429")
         except Forbidden as exc:
-            # Blocked by the user (or removed from the group): retrying cannot help.
+            if await self._held_after_refusal(item, groups, exc):
+                return
+            # Blocked by the user: retrying cannot help.
             log.info("outbox item %s undeliverable: %s", item.id, exc.message)
             await outbox.mark_failed(item.id, f"403 {exc.message}")
             # A person's chat, not a group (Bale's group ids are positive too).
             staff_chats = (self._admin_chat_id, self._security_chat_id)
             if item.kind in DIRECT_KINDS and item.chat_id not in staff_chats:
                 await outbox.give_up_on_chat(item.chat_id, f"403 {exc.message}")
-        except BadRequest as exc:
+        except (BadRequest, ChatMigrated) as exc:  # migrated: the group has a new id
+            if await self._held_after_refusal(item, groups, exc):
+                return
             log.error("outbox item %s refused: %s", item.id, exc.message)
             await outbox.mark_failed(item.id, f"400 {exc.message}")
         except (TimedOut, NetworkError) as exc:
@@ -224,6 +376,87 @@ class OutboxSender:
                 await outbox.retry_later(item.id, _backoff(item.attempts), type(exc).__name__)
         else:
             await outbox.mark_sent(item.id)
+
+    async def _groups_of(self, item: OutboxItem) -> tuple[Group, ...]:
+        """The groups a message is posted in: each must take it before it is sent."""
+        if item.kind in (OutboxKind.SECURITY_REPORT, OutboxKind.NOT_AUTHENTIC):
+            return () if self._security is None else (self._security,)
+        if item.kind == OutboxKind.ISSUE:
+            # bot.issuance posts the staff copy, and an inquiry's answer to the security unit.
+            request = await self._store.requests.get(int(item.payload["request_id"]))
+            if self._security is not None and request.kind == "inquiry":
+                return (self._staff, self._security)
+            return (self._staff,)
+        chat_id = item.chat_id or self._admin_chat_id
+        return tuple(group for group in self.groups if group.chat_id == chat_id)
+
+    async def _still_held(self, group: Group, item: OutboxItem) -> _Hold | None:
+        """The group's hold if messages for it must still wait: it is looked at again (getChat,
+        getChatMember) once its time has come, and released when the bot can post there."""
+        hold = self._holds.get(group.chat_id)
+        if hold is None:
+            return None
+        hold.held.add(item.id)
+        now = time.monotonic()
+        if now < hold.next_look:
+            return hold
+        hold.looks += 1
+        hold.next_look = now + self._look_delay(hold.looks)  # the other lane waits meanwhile
+        standing = await group_standing(self._bot, group)
+        if standing.outcome != "fail":
+            if self._holds.pop(group.chat_id, None) is not None:
+                count = len(hold.held)
+                log.info(
+                    "%s can be posted in again: sending the %d message(s) held for it",
+                    group,
+                    count,
+                )
+            return None
+        hold.detail = standing.detail
+        if now - hold.told_at >= HOLD_REMINDER_SECONDS:
+            hold.told_at = now
+            count = len(hold.held)
+            log.warning("still holding %d message(s) for %s, which %s", count, group, hold.detail)
+        return hold
+
+    async def _held_after_refusal(
+        self, item: OutboxItem, groups: tuple[Group, ...], exc: TelegramError
+    ) -> bool:
+        """Hold ``item`` if the refusal came from a group the bot cannot post in (the groups
+        are looked at to tell): True when it was held or kept for a later try."""
+        for group in groups:
+            try:
+                standing = await group_standing(self._bot, group)
+            except (NetworkError, RetryAfter) as failure:
+                # Which chat refused cannot be told now: kept, and tried again soon.
+                error = f"{exc.message}; looking at {group}: {type(failure).__name__}"
+                await self._store.outbox.retry_later(item.id, NETWORK_BACKOFF, error)
+                return True
+            if standing.outcome == "fail":
+                await self._defer(item, group, self._start_hold(group, standing.detail))
+                return True
+        return False
+
+    def _start_hold(self, group: Group, detail: str) -> _Hold:
+        """Hold what is owed to ``group`` from now on, saying so once."""
+        hold = self._holds.get(group.chat_id)
+        if hold is None:
+            now = time.monotonic()
+            hold = _Hold(detail, next_look=now + self._look_delay(0), told_at=now)
+            self._holds[group.chat_id] = hold
+            log.warning(
+                "%s %s; what the bot owes it is held until the bot can post there", group, detail
+            )
+        return hold
+
+    async def _defer(self, item: OutboxItem, group: Group, hold: _Hold) -> None:
+        """Keep ``item`` until its group is looked at again."""
+        hold.held.add(item.id)
+        wait = dt.timedelta(seconds=max(hold.next_look - time.monotonic(), 0.0))
+        await self._store.outbox.retry_later(item.id, wait, f"held: {group} {hold.detail}")
+
+    def _look_delay(self, looks: int) -> float:
+        return min(2.0 ** min(looks, 10), self._group_retry)
 
     async def _announce_request(self, item: OutboxItem) -> None:
         request = await self._store.requests.get(int(item.payload["request_id"]))
@@ -375,6 +608,9 @@ class OutboxSender:
                 )
 
     async def _security_report(self, item: OutboxItem) -> None:
+        # Owed to the security unit: to its group as SECURITY_CHAT_ID names it now, so that a
+        # report held for a wrong id goes out once the id is corrected.
+        chat_id = item.chat_id if self._security_chat_id is None else self._security_chat_id
         request = await self._store.requests.get(int(item.payload["request_id"]))
         history = await self._store.audit.history(request.id)
         actor = next(
@@ -382,7 +618,7 @@ class OutboxSender:
             "",
         )
         report = await self._bot.send_message(
-            item.chat_id,
+            chat_id,
             texts.SECURITY_REPORT.format(
                 code=tracking_code(request.tracking_code),
                 kind=texts.KIND_LABELS.get(request.kind, request.kind),
@@ -393,7 +629,7 @@ class OutboxSender:
             ),
         )
         for attachment in request.attachments:
-            await self._send_attachment(item.chat_id, report.message_id, request, attachment)
+            await self._send_attachment(chat_id, report.message_id, request, attachment)
 
     async def _send_attachment(
         self, chat_id: int, card_id: int, request: RequestView, attachment: AttachmentView

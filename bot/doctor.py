@@ -16,10 +16,11 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 import aiohttp
-from telegram import Bot, ChatMember
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.app import transport
+from bot.delivery import Group, group_standing
 from bot.settings import Settings
 from domain.signing import PublicKeyInfo, SigningKey
 
@@ -56,7 +57,7 @@ async def run_checks(settings: Settings) -> list[Check]:
         elif not reachable:
             checks.append(Check(name, "skip", "the Bot API did not answer"))
         else:
-            checks.append(await _group(settings, bot, name, chat_id, setting))
+            checks.append(await _group(bot, name, chat_id, setting))
     with contextlib.suppress(Exception):
         await bot.shutdown()
     await bot.request.shutdown()
@@ -91,29 +92,14 @@ async def _bot_api(settings: Settings, bot: Bot, checks: list[Check]) -> bool:
     return True
 
 
-async def _group(settings: Settings, bot: Bot, name: str, chat_id: int, setting: str) -> Check:
-    ask = f"send /chatid in the group and copy the id into {setting}"
+async def _group(bot: Bot, name: str, chat_id: int, setting: str) -> Check:
+    """The bot's place in a group, as the outbox sender judges it at start (one way)."""
+    group = Group(name, setting, chat_id, reads=setting == "ADMIN_CHAT_ID")
     try:
-        member = await bot.get_chat_member(chat_id, bot.id)
-    except BadRequest as exc:
-        if "not found" in exc.message.lower():
-            return Check(name, "fail", f"no chat {chat_id}: {ask}")
-        return Check(name, "fail", f"{chat_id}: {_masked(settings, exc)}; {ask}")
-    except Forbidden:  # Bale answers so for a chat that does not exist, too
-        detail = f"the bot is not in chat {chat_id}, or there is none: add it, or {ask}"
-        return Check(name, "fail", detail)
-    except TelegramError as exc:
-        return Check(name, "fail", f"{chat_id}: {_masked(settings, exc)}")
-    if member.status in (ChatMember.LEFT, ChatMember.BANNED):
-        return Check(name, "fail", f"the bot is not in chat {chat_id}: add it to the group")
-    if member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER):
-        return Check(name, "ok", f"{chat_id}: the bot is an administrator")
-    if getattr(member, "can_send_messages", True) is False:
-        return Check(name, "fail", f"{chat_id}: the bot may not send messages: let it")
-    # A plain member reads only commands and replies where privacy mode is on; staff answer
-    # prompts with plain messages (README: "Staff on Bale").
-    detail = f"{chat_id}: the bot is a member; make it an administrator so it reads every message"
-    return Check(name, "warn", detail)
+        standing = await group_standing(bot, group)
+    except (NetworkError, RetryAfter) as exc:
+        return Check(name, "fail", f"{group}: the Bot API did not answer ({type(exc).__name__})")
+    return Check(name, standing.outcome, f"{chat_id} {standing.detail}")
 
 
 async def _storage(settings: Settings, checks: list[Check]) -> dict[int, PublicKeyInfo] | None:
