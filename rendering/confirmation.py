@@ -1,8 +1,9 @@
 """The confirmation document: an A4 page with the holder's record and a verification QR.
 
-Pure: a :class:`ConfirmationDoc` in, PNG or PDF bytes out. The page is drawn once into a
-grayscale image; :func:`render_png_and_pdf` encodes it once as PNG and wraps those same bytes
-into the PDF (see :mod:`rendering.pdf`), so asking for both costs one encode.
+Pure: a :class:`ConfirmationDoc` in, PNG or PDF bytes out. The page is drawn once, into a
+grayscale image (the PNG) and at the same time as vectors (the PDF: text with a text layer,
+vector QR, the photo as JPEG; see :mod:`rendering.layout` and :mod:`rendering.pdf`), so
+:func:`render_png_and_pdf` costs one drawing.
 
 Layout (A4 portrait, right to left): organisation and office top right; number, date and
 tracking code top left; the title; the 3x4 photo at the left beside a table of labelled fields;
@@ -39,8 +40,7 @@ from rendering.layout import (
     page_size,
     persian,
 )
-from rendering.pdf import png_to_pdf
-from rendering.qr import matrix_image, qr_matrix
+from rendering.qr import qr_matrix
 
 __all__ = [
     "A4_MM",
@@ -117,15 +117,28 @@ class ConfirmationDoc:
         )
 
 
-def _load_photo(photo: bytes, size: tuple[int, int]) -> Image.Image:
+# The photo in the PDF: 30x40 mm at 300 dpi, fine enough to print.
+_PHOTO_PDF_PIXELS = (354, 472)
+_PHOTO_JPEG_QUALITY = 88
+
+
+def _load_photo(photo: bytes, size: tuple[int, int]) -> tuple[Image.Image, bytes]:
+    """The photo fitted to ``size`` pixels (the PNG's), and as a JPEG at print resolution."""
+    largest = (max(size[0], _PHOTO_PDF_PIXELS[0]), max(size[1], _PHOTO_PDF_PIXELS[1]))
     try:
         with Image.open(io.BytesIO(photo)) as opened:
-            opened.draft("L", (size[0] * 2, size[1] * 2))  # cheap JPEG downscale on decode
+            opened.draft("L", (largest[0] * 2, largest[1] * 2))  # cheap JPEG downscale
             upright = ImageOps.exif_transpose(opened)
             grey = upright.convert("L")
     except (UnidentifiedImageError, OSError) as exc:
         raise ValueError("the photo is not a readable image") from exc
-    return ImageOps.fit(grey, size, method=Image.Resampling.BILINEAR, centering=(0.5, 0.4))
+    preview = ImageOps.fit(grey, size, method=Image.Resampling.BILINEAR, centering=(0.5, 0.4))
+    printed = ImageOps.fit(
+        grey, _PHOTO_PDF_PIXELS, method=Image.Resampling.BILINEAR, centering=(0.5, 0.4)
+    )
+    buffer = io.BytesIO()
+    printed.save(buffer, "JPEG", quality=_PHOTO_JPEG_QUALITY)
+    return preview, buffer.getvalue()
 
 
 # --- The page --------------------------------------------------------------------------------
@@ -169,8 +182,8 @@ def _photo(page: Page, doc: ConfirmationDoc, top: float) -> None:
             texts.DOC_PHOTO_PLACEHOLDER, inner, 9, align="center", fill=GREY_TEXT, max_lines=2
         )
         return
-    picture = _load_photo(doc.photo, (box[2] - box[0], box[3] - box[1]))
-    page.image.paste(picture, box[:2])
+    preview, jpeg = _load_photo(doc.photo, (box[2] - box[0], box[3] - box[1]))
+    page.picture(box, preview, jpeg, _PHOTO_PDF_PIXELS)
     page.rect(box, outline=INK)
 
 
@@ -250,11 +263,11 @@ def _qr(page: Page, doc: ConfirmationDoc) -> None:
     matrix = qr_matrix(doc.verify_url, border=4)
     target = page.px(50)
     box_size = max(2, target // len(matrix))
-    image = matrix_image(matrix, box_size)
+    side = box_size * len(matrix)
     left, top = page.px(_MARGIN), page.px(219)
-    page.image.paste(image, (left, top))
-    caption_top = top + image.height + page.px(0.5)
-    centre, half = left + image.width // 2, max(image.width, page.px(56)) // 2
+    page.qr(matrix, left, top, box_size)
+    caption_top = top + side + page.px(0.5)
+    centre, half = left + side // 2, max(side, page.px(56)) // 2
     page.text(
         texts.DOC_QR_CAPTION,
         (max(page.px(10), centre - half), caption_top, centre + half, caption_top + page.px(7)),
@@ -299,8 +312,7 @@ def _signature(page: Page, doc: ConfirmationDoc) -> None:
     )
 
 
-def render_page(doc: ConfirmationDoc, dpi: float = 150) -> RenderedPage:
-    """Draw ``doc`` into a grayscale A4 image, reporting where every text went."""
+def _draw(doc: ConfirmationDoc, dpi: float) -> Page:
     if dpi <= 0:
         raise ValueError("dpi must be positive")
     page = Page(dpi)
@@ -314,20 +326,26 @@ def render_page(doc: ConfirmationDoc, dpi: float = 150) -> RenderedPage:
     _statement(page, doc, fields_bottom + 6)
     _qr(page, doc)
     _signature(page, doc)
+    return page
+
+
+def render_page(doc: ConfirmationDoc, dpi: float = 150) -> RenderedPage:
+    """Draw ``doc`` into a grayscale A4 image, reporting where every text went."""
+    page = _draw(doc, dpi)
     return RenderedPage(page.image, tuple(page.boxes))
 
 
 def render_png(doc: ConfirmationDoc, dpi: float = 150) -> bytes:
     """The document as a grayscale PNG, A4 at ``dpi`` (1240x1754 px at 150 dpi)."""
-    return encode_png(render_page(doc, dpi).image, dpi)
+    return encode_png(_draw(doc, dpi).image, dpi)
 
 
 def render_pdf(doc: ConfirmationDoc, dpi: float = 150) -> bytes:
-    """The document as a one-page A4 PDF (the page image at ``dpi``)."""
-    return render_png_and_pdf(doc, dpi)[1]
+    """The document as a one-page A4 vector PDF, laid out as the PNG at ``dpi`` is."""
+    return _draw(doc, dpi).pdf(doc.title)
 
 
 def render_png_and_pdf(doc: ConfirmationDoc, dpi: float = 150) -> tuple[bytes, bytes]:
-    """Both forms from one drawing and one PNG encode: ``(png, pdf)``."""
-    png = encode_png(render_page(doc, dpi).image, dpi)
-    return png, png_to_pdf(png, dpi, title=doc.title)
+    """Both forms from one drawing: ``(png, pdf)``."""
+    page = _draw(doc, dpi)
+    return encode_png(page.image, dpi), page.pdf(doc.title)

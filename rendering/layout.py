@@ -1,5 +1,10 @@
 """The page canvas of rendered documents: an A4 grayscale page measured in millimetres.
 
+Every drawing goes twice: into a grayscale image (the PNG chat previews show) and, as vectors,
+into a :class:`rendering.pdf.PdfCanvas` at the same places (the PDF: text as shaped text,
+rules as strokes, the QR as modules, the photo as JPEG). Fitting measures with Pillow, so the
+two keep one layout.
+
 :class:`Page` fits every text into its box (smaller type, then more lines, then an ellipsis)
 and records each drawn line as a :class:`TextBox`; it also sets running text (paragraphs
 justified on both sides) and right-to-left label/value tables. :func:`persian` and
@@ -22,7 +27,10 @@ from typing import Literal
 
 from PIL import Image, ImageDraw, ImageFont
 
-from rendering.fonts import BOLD, REGULAR, font
+from rendering.fonts import BOLD, REGULAR, font, font_metrics
+from rendering.pdf import A4_POINTS, PdfCanvas
+from rendering.qr import matrix_image
+from rendering.shaping import shape
 
 __all__ = [
     "A4_MM",
@@ -185,6 +193,9 @@ class Page:
         self.image = Image.new("L", self.size, _WHITE)
         self.draw = ImageDraw.Draw(self.image)
         self.boxes: list[TextBox] = []
+        self.vector = PdfCanvas(*A4_POINTS)
+        # id(font) -> (font, its weight) for the PDF; holding the font keeps its id unique.
+        self._weights: dict[int, tuple[ImageFont.FreeTypeFont, int]] = {}
 
     def px(self, mm: float) -> int:
         return round(mm * self.dpi / 25.4)
@@ -193,8 +204,18 @@ class Page:
         """Pixels back to millimetres."""
         return px * 25.4 / self.dpi
 
+    def pt(self, px: float) -> float:
+        """Pixels to PDF points."""
+        return px * 72 / self.dpi
+
     def font(self, pt: float, weight: int) -> ImageFont.FreeTypeFont:
-        return font(round(pt * self.dpi / 72), weight)
+        face = font(round(pt * self.dpi / 72), weight)
+        self._weights[id(face)] = (face, weight)
+        return face
+
+    def pdf(self, title: str) -> bytes:
+        """What was drawn, as a one-page vector PDF."""
+        return self.vector.to_bytes(title=title)
 
     def region(self, left: float, top: float, right: float, bottom: float) -> Box:
         return (self.px(left), self.px(top), self.px(right), self.px(bottom))
@@ -296,7 +317,29 @@ class Page:
         x0, y0, x1, y1 = self.draw.textbbox(
             position, text, face, anchor, direction="rtl", language="fa"
         )
+        self._vector_text(text, face, anchor_x, centre_y, anchor, fill)
         return (round(x0), round(y0), round(x1), round(y1))
+
+    def _vector_text(
+        self,
+        text: str,
+        face: ImageFont.FreeTypeFont,
+        anchor_x: float,
+        centre_y: float,
+        anchor: str,
+        fill: int,
+    ) -> None:
+        """The same text in the PDF: same size, anchor and vertical middle as Pillow's."""
+        weight = self._weights[id(face)][1] if id(face) in self._weights else REGULAR
+        line = shape(text, weight)
+        size = self.pt(face.size)
+        width = line.width * size / font_metrics(weight).units_per_em
+        x = self.pt(anchor_x)
+        left = {"r": x - width, "m": x - width / 2}.get(anchor[0], x)
+        # Pillow's "m" anchor is halfway between the font's ascender and descender.
+        ascent, descent = face.getmetrics()
+        baseline = self.pt(centre_y + (ascent - descent) / 2)
+        self.vector.text(line, left, baseline, size, weight, fill / _WHITE)
 
     def text(
         self,
@@ -477,13 +520,51 @@ class Page:
     # --- Rules and tables --------------------------------------------------------------------
 
     def rect(self, box: Box, *, outline: int | None = RULE, fill: int | None = None) -> None:
-        self.draw.rectangle(box, outline=outline, fill=fill, width=max(1, self.px(0.3)))
+        width = max(1, self.px(0.3))
+        self.draw.rectangle(box, outline=outline, fill=fill, width=width)
+        left, top, right, bottom = box
+        self.vector.rect(
+            self.pt(left),
+            self.pt(top),
+            self.pt(right + 1 - left),
+            self.pt(bottom + 1 - top),
+            fill=None if fill is None else fill / _WHITE,
+            stroke=None if outline is None else outline / _WHITE,
+            line_width=self.pt(width),
+        )
 
     def hline(self, left: float, right: float, y: float, *, width_mm: float = 0.3) -> None:
+        width = max(1, self.px(width_mm))
         self.draw.line(
             ((self.px(left), self.px(y)), (self.px(right), self.px(y))),
             fill=RULE,
-            width=max(1, self.px(width_mm)),
+            width=width,
+        )
+        self.vector.line(
+            self.pt(self.px(left)),
+            self.pt(self.px(right) + 1),
+            self.pt(self.px(y) + 0.5),
+            grey=RULE / _WHITE,
+            line_width=self.pt(width),
+        )
+
+    def qr(self, matrix: list[list[bool]], left: int, top: int, box_size: int) -> None:
+        """A QR code (modules with its quiet zone), ``box_size`` pixels a module."""
+        self.image.paste(matrix_image(matrix, box_size), (left, top))
+        self.vector.modules(matrix, self.pt(left), self.pt(top), self.pt(box_size))
+
+    def picture(
+        self, box: Box, preview: Image.Image, jpeg: bytes, pixels: tuple[int, int]
+    ) -> None:
+        """A photo in ``box``: ``preview`` (box-sized) in the PNG, ``jpeg`` in the PDF."""
+        self.image.paste(preview, box[:2])
+        left, top, right, bottom = box
+        self.vector.jpeg(
+            jpeg,
+            pixels,
+            self.pt(left),
+            self.pt(top),
+            (self.pt(right - left), self.pt(bottom - top)),
         )
 
     def table(

@@ -1,8 +1,8 @@
 """Official letters of the office: an A4 Persian letter as PNG and PDF.
 
-Pure: a :class:`LetterDoc` in, bytes out. The page is drawn once; :func:`render_letter` encodes
-it once as PNG and wraps those same bytes into the PDF, like the confirmation document (the
-same page canvas; see :mod:`rendering.layout`).
+Pure: a :class:`LetterDoc` in, bytes out. The page is drawn once, as an image (the PNG) and as
+vectors (the PDF, with a text layer), like the confirmation document (the same page canvas;
+see :mod:`rendering.layout`).
 
 Two kinds:
 
@@ -41,8 +41,7 @@ from rendering.layout import (
     encode_png,
     persian,
 )
-from rendering.pdf import png_to_pdf
-from rendering.qr import matrix_image, qr_matrix
+from rendering.qr import qr_matrix
 
 __all__ = ["LETTER_KINDS", "LetterDoc", "LetterKind", "render_letter", "render_letter_page"]
 
@@ -185,12 +184,12 @@ def _header(page: Page, doc: LetterDoc) -> None:
 def _qr(page: Page, url: str) -> None:
     matrix = qr_matrix(url, border=4)
     box_size = max(2, page.px(_QR_MM) // len(matrix))
-    image = matrix_image(matrix, box_size)
+    side = box_size * len(matrix)
     caption_height = page.px(5)
     right, bottom = page.px(_RIGHT), page.px(_BOTTOM)
-    left, top = right - image.width, bottom - caption_height - image.height
-    page.image.paste(image, (left, top))
-    centre, half = (left + right) // 2, max(image.width, page.px(40)) // 2
+    left, top = right - side, bottom - caption_height - side
+    page.qr(matrix, left, top, box_size)
+    centre, half = (left + right) // 2, max(side, page.px(40)) // 2
     page.text(
         texts.LETTER_QR_CAPTION,
         (centre - half, bottom - caption_height, min(centre + half, page.px(_RIGHT)), bottom),
@@ -221,8 +220,7 @@ def _signature(page: Page, doc: LetterDoc, top: int) -> None:
     )
 
 
-def render_letter_page(doc: LetterDoc, dpi: float = 150) -> RenderedPage:
-    """Draw ``doc`` into a grayscale A4 image, reporting where every text went."""
+def _draw(doc: LetterDoc, dpi: float) -> Page:
     if dpi <= 0:
         raise ValueError("dpi must be positive")
     page = Page(dpi)
@@ -289,10 +287,16 @@ def render_letter_page(doc: LetterDoc, dpi: float = 150) -> RenderedPage:
     _signature(page, doc, min(y + page.px(6), signature_top_limit))
     if doc.verify_url:
         _qr(page, doc.verify_url)
+    return page
+
+
+def render_letter_page(doc: LetterDoc, dpi: float = 150) -> RenderedPage:
+    """Draw ``doc`` into a grayscale A4 image, reporting where every text went."""
+    page = _draw(doc, dpi)
     return RenderedPage(page.image, tuple(page.boxes))
 
 
 def render_letter(doc: LetterDoc, dpi: float = 150) -> tuple[bytes, bytes]:
-    """The letter as ``(png, pdf)``: one drawing, one PNG encode, the PDF wrapping that PNG."""
-    png = encode_png(render_letter_page(doc, dpi).image, dpi)
-    return png, png_to_pdf(png, dpi, title=persian(doc.subject))
+    """The letter as ``(png, pdf)`` from one drawing: the PNG image and the vector PDF."""
+    page = _draw(doc, dpi)
+    return encode_png(page.image, dpi), page.pdf(persian(doc.subject))
