@@ -1,8 +1,12 @@
-"""Issuing a confirmation once a request is approved: sign, render, keep, send.
+"""Issuing a confirmation once a request is approved: sign, render, keep, send; and the
+office's letters once a signer signed them.
 
 Run from the outbox, so an approval is never left without its document: every step is
 idempotent (the confirmation row is keyed by the request, the rendered files are kept and
 reused), and a crash at any point means the outbox runs it again.
+
+What a document prints as its signer is the signing act's record in the audit trail: the
+official name and title the signer had when they approved or signed (storage.workflow).
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from domain.digits import to_persian_digits
 from domain.jalali import format_date
 from domain.signing import verify_url
 from domain.verification import display_serial
+from domain.workflow import LETTER_OF_KIND, Act
 from rendering.chat import tracking_code
 from rendering.confirmation import ConfirmationDoc, render_png_and_pdf
 from rendering.letters import LetterDoc, render_letter
+from storage.audit import AuditView
 from storage.confirmations import ConfirmationView
 from storage.models import utcnow
 from storage.store import Store
@@ -32,8 +38,21 @@ DEEP_LINK_HOSTS = {"telegram": "https://t.me", "bale": "https://ble.ir"}
 
 
 @dataclass(frozen=True)
+class Signature:
+    """Who a document names as its signer, as the signing act recorded them."""
+
+    name: str
+    title: str
+
+
+@dataclass(frozen=True)
 class IssuerSettings:
-    """What the printed document and its QR code need from the settings."""
+    """What the printed document and its QR code need from the settings.
+
+    ``signer_title`` (SIGNER_TITLE) is printed only under a signature recorded before staff
+    had official titles (an approval or letter from before migration 0003); every signature
+    since prints its signer's own title.
+    """
 
     office_name: str
     signer_title: str
@@ -61,35 +80,47 @@ class Issuer:
     async def issue(self, request_id: int) -> ConfirmationView:
         """Issue (or finish issuing) the confirmation of an approved request and send it."""
         request = await self._store.requests.get(request_id)
-        signer = await self._signer_name(request_id)
+        approval = await self._signed(request_id, Act.APPROVE)
         confirmation = await self._store.confirmations.issue(
-            request_id, office=self._settings.office_name, signer_name=signer
+            request_id,
+            office=self._settings.office_name,
+            signer_name=approval.actor_name if approval is not None else None,
         )
         if confirmation.pdf_path is None or confirmation.png_path is None:
             confirmation = await self._render(request, confirmation)
         await self._deliver(request, confirmation)
         return confirmation
 
-    async def _signer_name(self, request_id: int) -> str | None:
-        """The approver's name as recorded with the approval: their official name when an admin
-        recorded one with ``/staff name``, else their display name (storage.workflow)."""
-        history = await self._store.audit.history(request_id)
-        return next(
-            (e.actor_name for e in reversed(history) if e.action == "approve" and e.actor_name),
-            None,
+    async def _signed(self, request_id: int, act: Act) -> AuditView | None:
+        """The latest time ``act`` was done on the request, as the audit trail recorded it."""
+        history = await self._store.audit.history(request_id, done_only=True)
+        return next((e for e in reversed(history) if e.action == act.value), None)
+
+    def _signature(self, entry: AuditView | None, name: str | None = None) -> Signature:
+        """What ``entry`` (a signing act) prints: the name and title recorded with it; the
+        SIGNER_TITLE setting only under a signature recorded before staff had titles."""
+        return Signature(
+            name=name or (entry.actor_name if entry is not None else None) or "",
+            title=(entry.actor_title if entry is not None else None)
+            or self._settings.signer_title,
         )
 
-    async def _render(
+    async def confirmation_doc(
         self, request: RequestView, confirmation: ConfirmationView
-    ) -> ConfirmationView:
+    ) -> ConfirmationDoc:
+        """The confirmation of ``request`` as it is printed, signed by its approver."""
         photo = None
         for attachment in request.attachments:
             if attachment.kind == "photo":
                 photo = await self._store.files.read(attachment.stored_path)
+        # The name is the one the confirmation was issued under; the title the approval's.
+        signer = self._signature(
+            await self._signed(request.id, Act.APPROVE), confirmation.signer_name
+        )
         issued = format_date(confirmation.issued_at)
         details = request.details
         authenticity = confirmation.kind != "duplicate"
-        doc = ConfirmationDoc(
+        return ConfirmationDoc(
             kind="duplicate" if confirmation.kind == "duplicate" else "authenticity",
             serial=display_serial(confirmation.serial),
             tracking_code=tracking_code(request.tracking_code),
@@ -103,8 +134,8 @@ class Issuer:
             training_centre=request.training_centre or texts.VALUE_NOT_KNOWN,
             issue_date=issued,
             office_name=confirmation.office,
-            signer_name=confirmation.signer_name or "",
-            signer_title=self._settings.signer_title,
+            signer_name=signer.name,
+            signer_title=signer.title,
             signature_date=issued,
             verify_url=self.qr_content(confirmation),
             photo=photo,
@@ -113,6 +144,11 @@ class Issuer:
             request_letter_date=str(details.get("letter_date", "")) if authenticity else None,
             verdict=texts.AUTHENTICITY_VERDICT if authenticity else None,
         )
+
+    async def _render(
+        self, request: RequestView, confirmation: ConfirmationView
+    ) -> ConfirmationView:
+        doc = await self.confirmation_doc(request, confirmation)
         png, pdf = await asyncio.to_thread(render_png_and_pdf, doc)
         stored_pdf = await self._store.files.put(pdf, "pdf")
         stored_png = await self._store.files.put(png, "png")
@@ -159,13 +195,19 @@ class Issuer:
 
     async def letter(self, request: RequestView, kind: str, recipient: str) -> tuple[bytes, str]:
         """Render one of the office's letters about ``request``; returns the PDF and its name."""
+        doc = await self.letter_doc(request, kind, recipient)
+        _png, pdf = await asyncio.to_thread(render_letter, doc)
+        return pdf, f"{kind}-{request.tracking_code}.pdf"
+
+    async def letter_doc(self, request: RequestView, kind: str, recipient: str) -> LetterDoc:
+        """The letter of ``kind`` about ``request`` to ``recipient`` as it is printed, signed by
+        the signer who signed its draft. (A letter drafted before letters were signed, still
+        owed after the upgrade, names whoever drafted it, as it did then.)"""
         details = request.details
-        act = "ask_centre" if kind == "centre_inquiry" else "forge"
-        history = await self._store.audit.history(request.id)
-        signer = next(
-            (e.actor_name for e in reversed(history) if e.action == act and e.actor_name), ""
-        )
-        doc = LetterDoc(
+        letter = LETTER_OF_KIND["centre_inquiry" if kind == "centre_inquiry" else "not_authentic"]
+        signed = await self._signed(request.id, letter.sign)
+        signer = self._signature(signed or await self._signed(request.id, letter.draft))
+        return LetterDoc(
             kind="centre_inquiry" if kind == "centre_inquiry" else "not_authentic",
             letter_number=f"TVTO-{request.tracking_code}",
             date=format_date(utcnow()),
@@ -184,11 +226,9 @@ class Issuer:
             certificate_year=str(request.certificate_year) if request.certificate_year else None,
             organisation_letter_number=_text(details.get("letter_number")),
             organisation_letter_date=_text(details.get("letter_date")),
-            signer_name=signer,
-            signer_title=self._settings.signer_title,
+            signer_name=signer.name,
+            signer_title=signer.title,
         )
-        _png, pdf = await asyncio.to_thread(render_letter, doc)
-        return pdf, f"{kind}-{request.tracking_code}.pdf"
 
 
 def _text(value: object) -> str | None:

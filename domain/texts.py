@@ -69,6 +69,8 @@ STATUS_LABELS = {
     "in_review": "در حال بررسی",
     "waiting_applicant": "در انتظار پاسخ متقاضی",
     "waiting_centre": "در انتظار پاسخ مرکز آموزشی",
+    "centre_letter_drafted": "نامه به مرکز آموزشی، در انتظار امضا",
+    "not_authentic_drafted": "نامهٔ پاسخ، در انتظار امضا",
     "recommended": "پیشنهاد تایید، در انتظار امضا",
     "approved": "تایید شده",
     "rejected": "رد شده",
@@ -485,6 +487,9 @@ ACT_LABELS = {
     "classify_mechanized": "دسته‌بندی: مکانیزه",
     "ask": "پرسش از متقاضی",
     "ask_centre": "نامه به مرکز آموزشی",
+    "sign_centre_letter": "امضای نامه به مرکز آموزشی",
+    "sign_not_authentic": "امضای نامهٔ فاقد اصالت",
+    "return_letter": "بازگرداندن پیش‌نویس نامه",
     "centre_found": "پاسخ مرکز: سابقه یافت شد",
     "centre_not_found": "پاسخ مرکز: سابقه یافت نشد",
     "answer": "پاسخ متقاضی",
@@ -542,6 +547,9 @@ ACT_BUTTONS = {
     "classify_mechanized": "💻 مکانیزه",
     "ask": "❓ پرسش از متقاضی",
     "ask_centre": "🏫 نامه به مرکز آموزشی",
+    "sign_centre_letter": "✍️ امضای نامه به مرکز",
+    "sign_not_authentic": "✍️ امضای نامهٔ فاقد اصالت",
+    "return_letter": "↩️ بازگرداندن پیش‌نویس",
     "centre_found": "📗 پاسخ مرکز: سابقه یافت شد",
     "centre_not_found": "📕 پاسخ مرکز: سابقه یافت نشد",
     "recommend": "👍 پیشنهاد تایید",
@@ -559,6 +567,30 @@ STAFF_ALREADY_BY = "این درخواست پیش‌تر رسیدگی شده اس
 STAFF_NOT_FOUND = "این درخواست پیدا نشد."
 STAFF_FOUR_EYES = "تایید نهایی باید توسط کسی جز پیشنهاددهندهٔ تایید انجام شود."
 STAFF_ACT_DONE = "«{action}» برای درخواست {code} ثبت شد."
+# A reviewer's letter, drafted: it goes out once a signer signs it from the card.
+STAFF_LETTER_DRAFTED = {
+    "centre_letter_drafted": (
+        "پیش‌نویس نامه به مرکز آموزشی برای درخواست {code} ثبت شد. نامه پس از امضای امضاکننده "
+        "(دکمهٔ «امضای نامه به مرکز» روی کارت) فرستاده می‌شود."
+    ),
+    "not_authentic_drafted": (
+        "پیش‌نویس نامهٔ «فاقد اصالت» برای درخواست {code} ثبت شد. نامه و گزارش جعل پس از امضای "
+        "امضاکننده (دکمهٔ «امضای نامهٔ فاقد اصالت» روی کارت) فرستاده می‌شوند."
+    ),
+}
+# A signer whose official name or title is not recorded presses a signing button (an alert:
+# at most 200 characters). {missing}: STAFF_OFFICIAL_PARTS joined by STAFF_OFFICIAL_AND;
+# {how}: the commands of STAFF_OFFICIAL_HOW that record them, joined by STAFF_OFFICIAL_AND.
+STAFF_UNOFFICIAL = (
+    "امضا انجام نشد: {missing} شما ثبت نشده است (زیر امضا چاپ می‌شود). یکی از مدیران آن را "
+    "ثبت می‌کند: {how}"
+)
+STAFF_OFFICIAL_PARTS = {"name": "نام رسمی", "title": "عنوان سمت"}
+STAFF_OFFICIAL_AND = " و "
+STAFF_OFFICIAL_HOW = {
+    "name": "/staff name {user_id} نام",
+    "title": "/staff title {user_id} عنوان",
+}
 
 # --- Workflow prompts (a reason, a question, a centre's answer) -----------------------------
 
@@ -566,7 +598,11 @@ STAFF_PROMPTS = {
     "ask": "پرسش از متقاضی درخواست {code} را بنویسید.",
     "ask_centre": (
         "نام مرکز آموزشی‌ای که سوابق آزمون درخواست {code} در بایگانی آن است را بنویسید. "
-        "نامهٔ استعلام به مرکز آماده و همین‌جا فرستاده می‌شود."
+        "پیش‌نویس نامهٔ استعلام آماده می‌شود و پس از امضای امضاکننده همین‌جا فرستاده می‌شود."
+    ),
+    "return_letter": (
+        "دلیل بازگرداندن پیش‌نویس نامهٔ درخواست {code} را بنویسید. نامه فرستاده نمی‌شود و "
+        "درخواست به «در حال بررسی» بازمی‌گردد."
     ),
     "centre_found": (
         "عکس یا PDF پاسخ مرکز آموزشی (سابقه یافت شد) برای درخواست {code} را بفرستید."
@@ -580,7 +616,8 @@ STAFF_PROMPTS = {
         "داده می‌شود."
     ),
     "forge": (
-        "توضیح گزارش جعل درخواست {code} را بنویسید. گزارش با مدارک برای حراست فرستاده می‌شود."
+        "توضیح گزارش جعل درخواست {code} را بنویسید. گزارش با مدارک برای حراست فرستاده می‌شود "
+        "(در استعلام، همراه نامهٔ «فاقد اصالت» و پس از امضای امضاکننده)."
     ),
 }
 # Below every prompt: who is asked, and how to answer (a plain message is enough: Bale shows
@@ -651,6 +688,9 @@ EXPORT_CAPTION = "خروجی همهٔ درخواست‌ها ({count} مورد)"
 STAFF_LIST_TITLE = "کارکنان و نقش‌ها:"
 STAFF_LIST_LINE = "• {user_id}{name}: {roles}"
 STAFF_LIST_NAME = " ({name})"  # the official name in a STAFF_LIST_LINE, when one is recorded
+STAFF_LIST_TITLE_LINE = "   سمت: {title}"  # under a STAFF_LIST_LINE, when a title is recorded
+# Under the line of a signer who cannot sign yet; {missing} as in STAFF_UNOFFICIAL.
+STAFF_LIST_UNOFFICIAL = "   ⚠️ {missing} ثبت نشده است: نمی‌تواند تایید و امضا کند یا نامه امضا کند."
 STAFF_LIST_EMPTY = "هنوز هیچ کارمندی تعریف نشده است."
 STAFF_USAGE = (
     "دستورها:\n"
@@ -658,6 +698,8 @@ STAFF_USAGE = (
     "/staff add شناسه نقش نام — افزودن نقش (نقش: reviewer، signer یا admin)؛ نوشتن نام رسمی "
     "اختیاری است\n"
     "/staff name شناسه نام — ثبت یا تغییر نام رسمی، که روی برگ تاییدیه و نامه‌ها چاپ می‌شود\n"
+    "/staff title شناسه عنوان — ثبت یا تغییر عنوان سمت (مانند «مدیرکل …»)، که زیر نام رسمی "
+    "چاپ می‌شود؛ امضاکننده بی نام رسمی و عنوان سمت نمی‌تواند امضا کند\n"
     "/staff remove شناسه — حذف همهٔ نقش‌ها"
 )
 STAFF_BAD_ID = (
@@ -673,11 +715,27 @@ STAFF_ROLE_UNKNOWN = (
 )
 STAFF_NAME_MISSING = "نام رسمی را پس از شناسه بنویسید. نمونه: /staff name 123456789 علی رضایی"
 STAFF_NAME_INVALID = "نام رسمی پذیرفته نشد: {reason}"
+STAFF_TITLE_MISSING = (
+    "عنوان سمت را پس از شناسه بنویسید. "
+    "نمونه: /staff title 123456789 مدیرکل آموزش فنی و حرفه‌ای استان خوزستان"
+)
+STAFF_TITLE_CHARS = (
+    "عنوان سمت پذیرفته نشد: باید با حروف فارسی نوشته شود (رقم و «، - ( ) /» هم پذیرفته است). "
+    "نمونه: /staff title 123456789 مدیرکل آموزش فنی و حرفه‌ای استان خوزستان"
+)
+STAFF_TITLE_TOO_LONG = "عنوان سمت پذیرفته نشد: بیش از {limit} حرف است. لطفاً کوتاه‌تر بنویسید."
+STAFF_TITLE_SHORT = (
+    "عنوان سمت پذیرفته نشد: بسیار کوتاه است. آن را کامل بنویسید، همان‌گونه که زیر امضا چاپ می‌شود."
+)
 STAFF_ADDED = "نقش {role} به {user_id} داده شد."
 STAFF_ALREADY_HAD = "{user_id} این نقش را از پیش داشت."
 STAFF_NAME_SET = (
     "نام رسمی {user_id} «{name}» ثبت شد و از این پس روی برگ‌های تاییدیه و نامه‌هایی که او "
     "امضا می‌کند چاپ می‌شود."
+)
+STAFF_TITLE_SET = (
+    "عنوان سمت {user_id} «{title}» ثبت شد و از این پس زیر نام او روی برگ‌های تاییدیه و "
+    "نامه‌هایی که امضا می‌کند چاپ می‌شود."
 )
 STAFF_NAME_NOT_MEMBER = "{user_id} نقشی ندارد. نخست با /staff add نقشی به او بدهید."
 STAFF_REMOVED = "نقش‌های {user_id} برداشته شد."
@@ -928,6 +986,8 @@ PLAYGROUND_BOT_NAME = "ربات حوزه سنجش (محیط آزمایشی)"
 PLAYGROUND_HOLDER_NAME = "مریم احمدی"
 PLAYGROUND_REVIEWER_NAME = "سارا رحیمی (کارشناس)"
 PLAYGROUND_SIGNER_NAME = "علی کریمی (امضاکننده)"
+# The signer's official name, printed on what they sign (their title is SIGNER_TITLE's).
+PLAYGROUND_SIGNER_OFFICIAL_NAME = "علی کریمی"
 PLAYGROUND_STAFF_GROUP = "گروه کارکنان حوزه سنجش"
 PLAYGROUND_SECURITY_GROUP = "گروه حراست"
 

@@ -24,6 +24,8 @@ from domain.text import HAMZA_MARKS, ZWNJ, clean_free_text, comparison_key, norm
 
 NAME_MAX_LEN = 60
 NAME_MIN_LETTERS = 2
+TITLE_MAX_LEN = 100
+TITLE_MIN_LETTERS = 3
 NATIONAL_CODE_LENGTH = 10
 CERTIFICATE_MAX_LEN = 30
 BIRTH_EARLIEST_YEAR = 1300
@@ -108,6 +110,27 @@ def parse_official_name(s: str) -> str:
         return parse_person_name(s)
     except InvalidInput as invalid:
         raise InvalidInput(texts.STAFF_NAME_INVALID.format(reason=invalid.message)) from None
+
+
+# Also allowed in an official title: digits and the punctuation posts are written with
+# («معاون آموزش و پژوهش (سرپرست)», «رئیس اداره ۲»).
+_TITLE_EXTRAS = _NAME_EXTRAS | frozenset("۰۱۲۳۴۵۶۷۸۹،-()/")
+
+
+def parse_official_title(s: str) -> str:
+    """A staff member's official title, printed under their name on what they sign (e.g.
+    «مدیرکل آموزش فنی و حرفه‌ای استان خوزستان»): Persian letters, spaces, ZWNJ, digits (kept
+    as Persian digits) and «، - ( ) /», at most :data:`TITLE_MAX_LEN` characters."""
+    text = to_persian_digits(_clean(s))
+    if not text:
+        raise InvalidInput(texts.STAFF_TITLE_MISSING)
+    if any(ch not in _NAME_LETTERS and ch not in _TITLE_EXTRAS for ch in text):
+        raise InvalidInput(texts.STAFF_TITLE_CHARS)
+    if len(text) > TITLE_MAX_LEN:
+        raise InvalidInput(texts.STAFF_TITLE_TOO_LONG.format(limit=_fa(TITLE_MAX_LEN)))
+    if sum(ch in _NAME_LETTERS for ch in text) < TITLE_MIN_LETTERS:
+        raise InvalidInput(texts.STAFF_TITLE_SHORT)
+    return text
 
 
 # --- National code --------------------------------------------------------------------------

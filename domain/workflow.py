@@ -3,6 +3,11 @@
 submitted → in_review → (waiting_applicant → in_review)* → recommended → approved, with
 rejected, forged (reported to the security unit) and withdrawn as the other ends. Every move is
 one row of :data:`TRANSITIONS`; storage applies it as one compare-and-set.
+
+An outgoing letter is signed by a signer, as a confirmation is: the reviewer's act drafts it
+(the request waits in a ``*_drafted`` status, nothing sent), and a signer's act signs it, which
+sends it and moves the request on. Signing acts print the actor: they need an official name
+and title (:attr:`Transition.signs`).
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ class Status(enum.StrEnum):
     IN_REVIEW = "in_review"
     WAITING_APPLICANT = "waiting_applicant"
     WAITING_CENTRE = "waiting_centre"  # records archived at a training centre were asked for
+    # A letter drafted by a reviewer, waiting for a signer's signature before it goes out.
+    CENTRE_LETTER_DRAFTED = "centre_letter_drafted"  # to the training centre
+    NOT_AUTHENTIC_DRAFTED = "not_authentic_drafted"  # an inquiry's «فاقد اصالت» answer
     RECOMMENDED = "recommended"
     APPROVED = "approved"
     REJECTED = "rejected"
@@ -39,10 +47,13 @@ OPEN = frozenset(
         Status.IN_REVIEW,
         Status.WAITING_APPLICANT,
         Status.WAITING_CENTRE,
+        Status.CENTRE_LETTER_DRAFTED,
+        Status.NOT_AUTHENTIC_DRAFTED,
         Status.RECOMMENDED,
     }
 )
 CLOSED = frozenset(Status) - OPEN
+LETTER_DRAFTED = frozenset({Status.CENTRE_LETTER_DRAFTED, Status.NOT_AUTHENTIC_DRAFTED})
 
 
 class Role(enum.StrEnum):
@@ -61,11 +72,14 @@ class Act(enum.StrEnum):
     CLASSIFY_CENTRE = "classify_old_centre"
     CLASSIFY_MECHANIZED = "classify_mechanized"
     ASK = "ask"
-    ASK_CENTRE = "ask_centre"  # send the letter to the training centre (category c)
+    ASK_CENTRE = "ask_centre"  # draft the letter to the training centre (category c)
+    SIGN_CENTRE_LETTER = "sign_centre_letter"  # a signer signs it: it is sent
+    SIGN_NOT_AUTHENTIC = "sign_not_authentic"  # a signer signs an inquiry's «فاقد اصالت» answer
+    RETURN_LETTER = "return_letter"  # a drafted letter is not signed: back to review
     CENTRE_FOUND = "centre_found"
     CENTRE_NOT_FOUND = "centre_not_found"
     REJECT = "reject"
-    FORGE = "forge"
+    FORGE = "forge"  # on an inquiry, drafts the «فاقد اصالت» answer
     RECOMMEND = "recommend"
     APPROVE = "approve"
     ANSWER = "answer"  # the applicant answered a question
@@ -85,19 +99,13 @@ class Transition:
     classification: Classification | None = None
     needs_file: bool = False  # the staff reply must carry a scan
     applicant_event: str | None = None  # what the applicant is told (texts.NOTIFY), if anything
+    signs: bool = False  # prints the actor as signer: needs their official name and title
 
 
 _REVIEWABLE = frozenset({Status.SUBMITTED, Status.IN_REVIEW})
-_REFUSABLE = frozenset(
-    {
-        Status.SUBMITTED,
-        Status.IN_REVIEW,
-        Status.WAITING_APPLICANT,
-        Status.WAITING_CENTRE,
-        Status.RECOMMENDED,
-    }
-)
+_REFUSABLE = OPEN
 _REVIEWERS = frozenset({Role.REVIEWER})
+_SIGNERS = frozenset({Role.SIGNER})
 _DECIDERS = frozenset({Role.REVIEWER, Role.SIGNER})
 _NOBODY: frozenset[Role] = frozenset()  # applicant acts, never staff
 
@@ -117,21 +125,27 @@ TRANSITIONS: dict[Act, Transition] = {
                    classification=Classification.MECHANIZED),
         Transition(Act.ASK, frozenset({Status.IN_REVIEW}), Status.WAITING_APPLICANT, _REVIEWERS,
                    needs_text=True, applicant_event="question"),
-        Transition(Act.ASK_CENTRE, _REVIEWABLE, Status.WAITING_CENTRE, _REVIEWERS,
+        Transition(Act.ASK_CENTRE, _REVIEWABLE, Status.CENTRE_LETTER_DRAFTED, _REVIEWERS,
                    needs_text=True, classification=Classification.OLD_CENTRE),
+        Transition(Act.SIGN_CENTRE_LETTER, frozenset({Status.CENTRE_LETTER_DRAFTED}),
+                   Status.WAITING_CENTRE, _SIGNERS, signs=True),
+        Transition(Act.SIGN_NOT_AUTHENTIC, frozenset({Status.NOT_AUTHENTIC_DRAFTED}),
+                   Status.FORGED, _SIGNERS, signs=True),
+        Transition(Act.RETURN_LETTER, LETTER_DRAFTED, Status.IN_REVIEW, _DECIDERS,
+                   needs_text=True),
         Transition(Act.CENTRE_FOUND, frozenset({Status.WAITING_CENTRE}), Status.IN_REVIEW,
                    _REVIEWERS, needs_file=True),
         Transition(Act.CENTRE_NOT_FOUND, frozenset({Status.WAITING_CENTRE}), Status.IN_REVIEW,
                    _REVIEWERS, needs_file=True),
         Transition(Act.RECOMMEND, frozenset({Status.IN_REVIEW}), Status.RECOMMENDED, _REVIEWERS),
-        Transition(Act.APPROVE, frozenset({Status.RECOMMENDED}), Status.APPROVED,
-                   frozenset({Role.SIGNER}), applicant_event="approved"),
+        Transition(Act.APPROVE, frozenset({Status.RECOMMENDED}), Status.APPROVED, _SIGNERS,
+                   applicant_event="approved", signs=True),
         Transition(Act.REJECT, _REFUSABLE, Status.REJECTED, _DECIDERS, needs_text=True,
                    applicant_event="rejected"),
-        Transition(Act.FORGE, _REFUSABLE, Status.FORGED, _DECIDERS, needs_text=True,
-                   applicant_event="not_accepted"),
-        Transition(Act.REVOKE, frozenset({Status.APPROVED}), Status.REVOKED,
-                   frozenset({Role.SIGNER}), needs_text=True, applicant_event="revoked"),
+        Transition(Act.FORGE, _REFUSABLE - {Status.NOT_AUTHENTIC_DRAFTED}, Status.FORGED,
+                   _DECIDERS, needs_text=True, applicant_event="not_accepted"),
+        Transition(Act.REVOKE, frozenset({Status.APPROVED}), Status.REVOKED, _SIGNERS,
+                   needs_text=True, applicant_event="revoked"),
         Transition(Act.ANSWER, frozenset({Status.WAITING_APPLICANT}), Status.IN_REVIEW, _NOBODY,
                    applicant_event="answer_received"),
         Transition(Act.WITHDRAW, OPEN, Status.WITHDRAWN, _NOBODY, applicant_event="withdrawn"),
@@ -142,11 +156,32 @@ TRANSITIONS: dict[Act, Transition] = {
 STAFF_ACTS = tuple(act for act, t in TRANSITIONS.items() if t.roles)
 
 
-def transition(act: Act, *, single_step: bool = False) -> Transition:
-    """The move ``act`` makes; with ``single_step`` a signer may approve straight from review."""
+@dataclass(frozen=True)
+class Letter:
+    """An outgoing letter: the act that drafts it and the signer's act that signs and sends it."""
+
+    kind: str  # as rendering.letters names it
+    draft: Act
+    sign: Act
+
+
+LETTERS = (
+    Letter("centre_inquiry", Act.ASK_CENTRE, Act.SIGN_CENTRE_LETTER),
+    Letter("not_authentic", Act.FORGE, Act.SIGN_NOT_AUTHENTIC),
+)
+LETTER_SIGNED_BY = {letter.sign: letter for letter in LETTERS}
+LETTER_OF_KIND = {letter.kind: letter for letter in LETTERS}
+
+
+def transition(act: Act, *, single_step: bool = False, kind: str | None = None) -> Transition:
+    """The move ``act`` makes on a request of ``kind``; with ``single_step`` a signer may
+    approve straight from review."""
     t = TRANSITIONS[act]
     if act is Act.APPROVE and single_step:
         return replace(t, sources=frozenset({Status.IN_REVIEW, Status.RECOMMENDED}))
+    if act is Act.FORGE and kind == "inquiry":
+        # The organisation's answer is a letter: drafted now, decided when a signer signs it.
+        return replace(t, target=Status.NOT_AUTHENTIC_DRAFTED, applicant_event=None)
     return t
 
 

@@ -35,6 +35,9 @@ class Action(enum.StrEnum):
     FORGE = "fg"
     REVOKE = "rk"
     ASK_CENTRE = "ac"
+    SIGN_CENTRE_LETTER = "sc"
+    SIGN_NOT_AUTHENTIC = "sa"
+    RETURN_LETTER = "rl"
     CENTRE_FOUND = "cf"
     CENTRE_NOT_FOUND = "cn"
 

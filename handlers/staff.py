@@ -28,8 +28,8 @@ from domain import texts
 from domain.digits import to_ascii_digits, to_persian_digits
 from domain.jalali import format_datetime
 from domain.stats import current_and_previous_month, format_stats, month_bounds, summarize
-from domain.validation import InvalidInput, parse_official_name
-from domain.workflow import PROMPT_ANSWER_WINDOW, Act, Role, transition
+from domain.validation import InvalidInput, parse_official_name, parse_official_title
+from domain.workflow import LETTER_DRAFTED, PROMPT_ANSWER_WINDOW, Act, Role, transition
 from handlers import callbacks, form_engine
 from handlers.callbacks import STAFF_ACTS
 from handlers.deps import HandlerList, deps
@@ -40,7 +40,7 @@ from storage.audit import AuditView
 from storage.errors import RequestNotFound
 from storage.models import utcnow
 from storage.views import StoredUpload
-from storage.workflow import Actor, AlreadyHandled, Denied, FourEyes
+from storage.workflow import Actor, AlreadyHandled, Denied, FourEyes, Unofficial
 
 log = logging.getLogger(__name__)
 
@@ -230,11 +230,15 @@ async def _apply(
         answer = _already_text(handled.status, handled.by)
     except FourEyes:
         answer = texts.STAFF_FOUR_EYES
+    except Unofficial as unofficial:
+        answer = _unofficial_text(unofficial.missing, actor.user_id)
     else:
         d.wake_outbox()
-        answer = texts.STAFF_ACT_DONE.format(
-            action=texts.ACT_LABELS[act.value], code=tracking_code(request.tracking_code)
-        )
+        code = tracking_code(request.tracking_code)
+        if request.status in LETTER_DRAFTED:  # nothing goes out until a signer signs it
+            answer = texts.STAFF_LETTER_DRAFTED[request.status].format(code=code)
+        else:
+            answer = texts.STAFF_ACT_DONE.format(action=texts.ACT_LABELS[act.value], code=code)
         if query is not None:
             await answer_query(query, answer)
         elif update.effective_message is not None:
@@ -244,6 +248,20 @@ async def _apply(
         await answer_query(query, answer, show_alert=True)
     elif update.effective_message is not None:
         await update.effective_message.reply_text(answer)
+
+
+def _unofficial_text(missing: tuple[str, ...], user_id: int) -> str:
+    """Why a signer may not sign yet: what is not recorded, and the commands that record it."""
+    return texts.STAFF_UNOFFICIAL.format(
+        missing=_missing_text(missing),
+        how=texts.STAFF_OFFICIAL_AND.join(
+            texts.STAFF_OFFICIAL_HOW[part].format(user_id=user_id) for part in missing
+        ),
+    )
+
+
+def _missing_text(missing: tuple[str, ...]) -> str:
+    return texts.STAFF_OFFICIAL_AND.join(texts.STAFF_OFFICIAL_PARTS[part] for part in missing)
 
 
 def _already_text(status: str, by: AuditView | None) -> str:
@@ -257,8 +275,8 @@ def _already_text(status: str, by: AuditView | None) -> str:
 
 
 async def manage_staff(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Lists, adds, names or removes staff: `/staff`, `/staff add ID ROLE [NAME…]`,
-    `/staff name ID NAME…`, `/staff remove ID`."""
+    """Lists, adds, names, titles or removes staff: `/staff`, `/staff add ID ROLE [NAME…]`,
+    `/staff name ID NAME…`, `/staff title ID TITLE…`, `/staff remove ID`."""
     message = update.effective_message
     assert message is not None
     d = deps(context)
@@ -273,7 +291,7 @@ async def manage_staff(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await message.reply_text(await _staff_list(context))
         return
     command, rest = args[0].lower(), args[1:]
-    if command not in ("add", "name", "remove"):
+    if command not in ("add", "name", "title", "remove"):
         await message.reply_text(texts.STAFF_USAGE)
         return
     user_id = _user_id(rest[0]) if rest else None
@@ -288,6 +306,8 @@ async def manage_staff(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             answer = await _add_staff(context, actor, user_id, rest[1:])
         elif command == "name":
             answer = await _name_staff(context, actor, user_id, rest[1:])
+        elif command == "title":
+            answer = await _title_staff(context, actor, user_id, rest[1:])
         else:
             removed = await d.store.staff.remove(user_id, by=actor.user_id)
             template = texts.STAFF_REMOVED if removed else texts.STAFF_NOT_MEMBER
@@ -312,6 +332,11 @@ async def _staff_list(context: ContextTypes.DEFAULT_TYPE) -> str:
                 ),
             )
         )
+        if member.title:
+            lines.append(texts.STAFF_LIST_TITLE_LINE.format(title=member.title))
+        missing = member.official.missing
+        if Role.SIGNER in member.roles and missing:
+            lines.append(texts.STAFF_LIST_UNOFFICIAL.format(missing=_missing_text(missing)))
     return "\n".join(lines)
 
 
@@ -342,6 +367,16 @@ async def _name_staff(
     if not await deps(context).store.staff.rename(user_id, name, by=actor.user_id):
         return texts.STAFF_NAME_NOT_MEMBER.format(user_id=user_id)
     return texts.STAFF_NAME_SET.format(user_id=user_id, name=name)
+
+
+async def _title_staff(
+    context: ContextTypes.DEFAULT_TYPE, actor: Actor, user_id: int, words: list[str]
+) -> str:
+    """`/staff title ID TITLE…`: record or change a staff member's official title."""
+    title = parse_official_title(" ".join(words))
+    if not await deps(context).store.staff.retitle(user_id, title, by=actor.user_id):
+        return texts.STAFF_NAME_NOT_MEMBER.format(user_id=user_id)
+    return texts.STAFF_TITLE_SET.format(user_id=user_id, title=title)
 
 
 def _user_id(word: str) -> int | None:

@@ -19,6 +19,7 @@ class AuditView:
     request_id: int | None
     actor_id: int
     actor_name: str | None
+    actor_title: str | None  # the official title they had then, when one was recorded
     action: str
     outcome: str
     from_status: str | None
@@ -34,6 +35,7 @@ def audit_view(row: models.AuditEntry) -> AuditView:
         request_id=row.request_id,
         actor_id=row.actor_id,
         actor_name=row.actor_name,
+        actor_title=row.actor_title,
         action=row.action,
         outcome=row.outcome,
         from_status=row.from_status,
@@ -51,6 +53,7 @@ async def record(
     outcome: str,
     request_id: int | None = None,
     actor_name: str | None = None,
+    actor_title: str | None = None,
     from_status: str | None = None,
     to_status: str | None = None,
     reason: str | None = None,
@@ -60,6 +63,7 @@ async def record(
         request_id=request_id,
         actor_id=actor_id,
         actor_name=actor_name,
+        actor_title=actor_title,
         action=action,
         outcome=outcome,
         from_status=from_status,

@@ -187,13 +187,15 @@ class InboxUpdate(Base):
 
 
 class StaffRole(Base):
-    """One role of one staff member; a person may hold several."""
+    """One role of one staff member; a person may hold several. Their official name and title
+    (what documents they sign print) are kept alike on each of their roles."""
 
     __tablename__ = "staff_roles"
 
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(120))
+    title: Mapped[str | None] = mapped_column(String(200))
     added_by: Mapped[int | None] = mapped_column(BigInteger)
     added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -209,6 +211,8 @@ class AuditEntry(Base):
     )
     actor_id: Mapped[int] = mapped_column(BigInteger)
     actor_name: Mapped[str | None] = mapped_column(String(120))
+    # The official title the actor had at that moment (printed on what a signing act issues).
+    actor_title: Mapped[str | None] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(40))
     outcome: Mapped[str] = mapped_column(String(20))  # done | denied | refused
     from_status: Mapped[str | None] = mapped_column(String(30))

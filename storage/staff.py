@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,12 +15,31 @@ from storage.audit import record
 
 
 @dataclass(frozen=True)
+class Official:
+    """What a staff member's signature prints: their official name and title, when recorded."""
+
+    name: str | None = None
+    title: str | None = None
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """What is not recorded yet, of ``"name"`` and ``"title"``: a signer lacking either
+        cannot sign."""
+        return tuple(part for part in ("name", "title") if not getattr(self, part))
+
+
+@dataclass(frozen=True)
 class StaffMember:
     """One person and every role they hold."""
 
     user_id: int
     name: str | None
     roles: frozenset[Role]
+    title: str | None = None
+
+    @property
+    def official(self) -> Official:
+        return Official(self.name, self.title)
 
 
 async def roles_in(session: AsyncSession, user_id: int) -> frozenset[Role]:
@@ -30,30 +50,42 @@ async def roles_in(session: AsyncSession, user_id: int) -> frozenset[Role]:
     return frozenset(Role(r) for r in rows if r in Role.__members__.values())
 
 
+async def official_in(session: AsyncSession, user_id: int) -> Official:
+    """The official name and title recorded for ``user_id``, read in the caller's
+    transaction."""
+    rows = (
+        await session.execute(
+            select(models.StaffRole.name, models.StaffRole.title)
+            .where(models.StaffRole.user_id == user_id)
+            .order_by(models.StaffRole.role)
+        )
+    ).all()
+    return Official(
+        next((name for name, _ in rows if name is not None), None),
+        next((title for _, title in rows if title is not None), None),
+    )
+
+
 async def name_in(session: AsyncSession, user_id: int) -> str | None:
     """The official name recorded for ``user_id`` (None when none is), read in the caller's
     transaction."""
-    return (
-        await session.scalars(
-            select(models.StaffRole.name)
-            .where(models.StaffRole.user_id == user_id, models.StaffRole.name.is_not(None))
-            .order_by(models.StaffRole.role)
-            .limit(1)
-        )
-    ).first()
+    return (await official_in(session, user_id)).name
 
 
-async def _set_name(session: AsyncSession, user_id: int, name: str, *, by: int) -> bool:
-    """Write ``name`` on every role row of ``user_id`` and audit it; False when they have none."""
-    if not name.strip():
-        raise ValueError("an official name cannot be empty")
+async def _set_official(
+    session: AsyncSession, user_id: int, part: Literal["name", "title"], value: str, *, by: int
+) -> bool:
+    """Write the official ``part`` (name or title) on every role row of ``user_id`` and audit
+    it; False when they have no role."""
+    if not value.strip():
+        raise ValueError(f"an official {part} cannot be empty")
     result = await session.execute(
-        update(models.StaffRole).where(models.StaffRole.user_id == user_id).values(name=name)
+        update(models.StaffRole).where(models.StaffRole.user_id == user_id).values({part: value})
     )
     if not getattr(result, "rowcount", 0):
         return False
     await record(
-        session, actor_id=by, action="staff_name", outcome="done", reason=f"{user_id}:{name}"
+        session, actor_id=by, action=f"staff_{part}", outcome="done", reason=f"{user_id}:{value}"
     )
     return True
 
@@ -89,9 +121,31 @@ class StaffService:
                 if str(user_id) in removed:
                     continue
                 held = await roles_in(session, user_id)
-                name = await name_in(session, user_id)
+                official = await official_in(session, user_id)
                 for role in roles - held:
-                    session.add(models.StaffRole(user_id=user_id, role=role.value, name=name))
+                    session.add(
+                        models.StaffRole(
+                            user_id=user_id,
+                            role=role.value,
+                            name=official.name,
+                            title=official.title,
+                        )
+                    )
+
+    async def seed_official(self, user_id: int, *, name: str, title: str) -> None:
+        """Record ``name`` and ``title`` as the official name and title of staff member
+        ``user_id`` where none is recorded yet: a setup's own staff (the playground's signer),
+        seeded as STAFF seeds roles. What an admin recorded is kept."""
+        async with self._sessions.begin() as session:
+            for column, value in (("name", name), ("title", title)):
+                await session.execute(
+                    update(models.StaffRole)
+                    .where(
+                        models.StaffRole.user_id == user_id,
+                        getattr(models.StaffRole, column).is_(None),
+                    )
+                    .values({column: value})
+                )
 
     async def add(self, user_id: int, role: Role, *, by: int, name: str | None = None) -> bool:
         """Give ``user_id`` the ``role`` and, when ``name`` is given, record it as their official
@@ -103,11 +157,13 @@ class StaffService:
         async with self._sessions.begin() as session:
             added = role not in await roles_in(session, user_id)
             if added:
+                official = await official_in(session, user_id)
                 session.add(
                     models.StaffRole(
                         user_id=user_id,
                         role=role.value,
-                        name=name or await name_in(session, user_id),
+                        name=name or official.name,
+                        title=official.title,
                         added_by=by,
                     )
                 )
@@ -119,7 +175,7 @@ class StaffService:
                     reason=f"{user_id}:{role.value}",
                 )
             if name is not None:
-                await _set_name(session, user_id, name, by=by)
+                await _set_official(session, user_id, "name", name, by=by)
             return added
 
     async def rename(self, user_id: int, name: str, *, by: int) -> bool:
@@ -130,12 +186,27 @@ class StaffService:
             False when ``user_id`` holds no role (nothing is recorded).
         """
         async with self._sessions.begin() as session:
-            return await _set_name(session, user_id, name, by=by)
+            return await _set_official(session, user_id, "name", name, by=by)
+
+    async def retitle(self, user_id: int, title: str, *, by: int) -> bool:
+        """Record ``title`` as the official title of staff member ``user_id`` (the post printed
+        under their name on what they sign from now on, e.g. «مدیرکل …»).
+
+        Returns:
+            False when ``user_id`` holds no role (nothing is recorded).
+        """
+        async with self._sessions.begin() as session:
+            return await _set_official(session, user_id, "title", title, by=by)
 
     async def name_of(self, user_id: int) -> str | None:
         """The official name recorded for ``user_id``, if any."""
         async with self._sessions() as session:
             return await name_in(session, user_id)
+
+    async def official_of(self, user_id: int) -> Official:
+        """The official name and title recorded for ``user_id`` (each None when not)."""
+        async with self._sessions() as session:
+            return await official_in(session, user_id)
 
     async def remove(self, user_id: int, *, by: int) -> bool:
         """Take every role from ``user_id``; returns False when they held none."""
@@ -165,5 +236,6 @@ class StaffService:
             current = by_user.get(row.user_id)
             roles = (current.roles if current else frozenset()) | {Role(row.role)}
             name = (current.name if current else None) or row.name
-            by_user[row.user_id] = StaffMember(row.user_id, name, frozenset(roles))
+            title = (current.title if current else None) or row.title
+            by_user[row.user_id] = StaffMember(row.user_id, name, frozenset(roles), title)
         return list(by_user.values())

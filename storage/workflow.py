@@ -16,12 +16,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.deadlines import Classification, WorkCalendar, due_at
 from domain.jalali import last_occurrence, to_tehran
-from domain.workflow import OPEN, Act, Role, Status, Transition, may, transition
+from domain.workflow import (
+    LETTER_SIGNED_BY,
+    OPEN,
+    Act,
+    Role,
+    Status,
+    Transition,
+    may,
+    transition,
+)
 from storage import models
-from storage.audit import AuditView, last_done, record
+from storage.audit import AuditView, audit_view, last_done, record
 from storage.errors import RequestNotFound, StorageError
 from storage.outbox import OutboxKind, enqueue
-from storage.staff import name_in, roles_in
+from storage.staff import official_in, roles_in
 from storage.views import RequestView, StoredUpload, request_view
 
 log = logging.getLogger(__name__)
@@ -53,6 +62,15 @@ class AlreadyHandled(StorageError):
 
 class FourEyes(StorageError):
     """The person who recommended approval may not also approve."""
+
+
+class Unofficial(StorageError):
+    """A signing act by someone whose official name or title is not recorded: what they sign
+    would print neither. ``missing`` holds ``"name"``, ``"title"`` or both."""
+
+    def __init__(self, missing: tuple[str, ...]) -> None:
+        super().__init__(", ".join(missing))
+        self.missing = missing
 
 
 @dataclass(frozen=True)
@@ -127,6 +145,7 @@ class WorkflowService:
             AlreadyHandled: the request is no longer where this act starts (a double press or
                 a race); carries who moved it.
             FourEyes: the recommender tried to approve.
+            Unofficial: a signing act by a signer without an official name and title (audited).
         """
         await self.authorize(actor, act, request_id)
         move = transition(act, single_step=self.single_step)
@@ -136,9 +155,12 @@ class WorkflowService:
             raise ValueError(f"{act} needs a file")
         now = models.utcnow()
         try:
-            view = await self._apply(request_id, act, actor, move, now, text, upload)
+            view = await self._apply(request_id, act, actor, now, text, upload)
         except FourEyes:
             await self.deny(actor, act.value, request_id, "four-eyes")
+            raise
+        except Unofficial as unofficial:
+            await self.deny(actor, act.value, request_id, f"unofficial:{unofficial}")
             raise
         log.info("request %s: %s by %s", view.tracking_code, act.value, actor.user_id)
         return view
@@ -148,7 +170,6 @@ class WorkflowService:
         request_id: int,
         act: Act,
         actor: Actor,
-        move: Transition,
         now: dt.datetime,
         text: str | None,
         upload: StoredUpload | None,
@@ -157,9 +178,15 @@ class WorkflowService:
             row = await session.get(models.Request, request_id)
             if row is None:
                 raise RequestNotFound(request_id)
+            move = transition(act, single_step=self.single_step, kind=row.kind)
             from_status = row.status  # before the UPDATE refreshes the row in the session
             if act is Act.APPROVE and not self.single_step and row.recommended_by == actor.user_id:
                 raise FourEyes(act.value)
+            # The name and title the act is recorded under are the ones printed as signer on
+            # what it issues (confirmations, letters): a signing act needs both.
+            official = await official_in(session, actor.user_id)
+            if move.signs and official.missing:
+                raise Unofficial(official.missing)
             values: dict[str, Any] = {"status": move.target.value, "updated_at": now}
             conditions = [
                 models.Request.id == request_id,
@@ -188,7 +215,8 @@ class WorkflowService:
                 )
             if act is Act.RECOMMEND:
                 values["recommended_by"] = actor.user_id
-            if move.target in (Status.APPROVED, Status.REJECTED, Status.FORGED):
+            decides = move.target in (Status.APPROVED, Status.REJECTED, Status.FORGED)
+            if decides:
                 values.update(decided_by=actor.user_id, decided_at=now, decision_note=text)
             result = await session.execute(
                 update(models.Request).where(*conditions).values(**values)
@@ -203,13 +231,24 @@ class WorkflowService:
                 ):
                     raise FourEyes(act.value)
                 raise AlreadyHandled(from_status, await last_done(session, request_id))
-            # The name the act is recorded under is the one printed as signer on what it
-            # issues (confirmations, letters): the official name when an admin recorded one.
-            actor_name = await name_in(session, actor.user_id) or actor.name
+            # A signed letter is the one its draft holds (the centre's name, the forgery note),
+            # read once the request is ours: no one can draft it again meanwhile.
+            drafted = None
+            letter = LETTER_SIGNED_BY.get(act)
+            if letter is not None:
+                draft = await _last_act(session, request_id, letter.draft)
+                drafted = draft.reason if draft is not None else None
+                if decides:
+                    await session.execute(
+                        update(models.Request)
+                        .where(models.Request.id == request_id)
+                        .values(decision_note=drafted)
+                    )
             entry = await record(
                 session,
                 actor_id=actor.user_id,
-                actor_name=actor_name,
+                actor_name=official.name or actor.name,
+                actor_title=official.title,
                 action=act.value,
                 outcome="done",
                 request_id=request_id,
@@ -234,7 +273,7 @@ class WorkflowService:
                         revoked_by=actor.user_id,
                     )
                 )
-            await self._owe(session, row, act, entry, text, attachment_id)
+            await self._owe(session, row, act, move, entry, text or drafted, attachment_id)
             await session.refresh(row)
             view = request_view(row)
         return view
@@ -244,22 +283,14 @@ class WorkflowService:
         session: AsyncSession,
         row: models.Request,
         act: Act,
+        move: Transition,
         entry: AuditView,
         text: str | None,
         attachment_id: int | None = None,
     ) -> None:
-        """Queue every message this act owes, in the act's own transaction."""
-        event = transition(act).applicant_event
-        if act is Act.FORGE and row.kind == "inquiry":
-            # The organisation gets the office's answer letter instead of a short notice.
-            event = None
-            await enqueue(
-                session,
-                kind=OutboxKind.NOT_AUTHENTIC,
-                chat_id=row.applicant_chat_id,
-                payload={"request_id": row.id},
-                dedupe_key=f"not_authentic:{entry.id}",
-            )
+        """Queue every message this act owes, in the act's own transaction. A drafted letter
+        owes nothing but the card: its signing act sends it (``text`` then is the draft's)."""
+        event = move.applicant_event
         if event is not None and act is not Act.ANSWER:
             await enqueue(
                 session,
@@ -283,7 +314,16 @@ class WorkflowService:
                 payload={"request_id": row.id},
                 dedupe_key=f"issue:{row.id}",
             )
-        if act is Act.FORGE and self.security_chat_id is not None:
+        if act is Act.SIGN_NOT_AUTHENTIC:
+            # The organisation gets the office's answer letter instead of a short notice.
+            await enqueue(
+                session,
+                kind=OutboxKind.NOT_AUTHENTIC,
+                chat_id=row.applicant_chat_id,
+                payload={"request_id": row.id},
+                dedupe_key=f"not_authentic:{entry.id}",
+            )
+        if move.target is Status.FORGED and self.security_chat_id is not None:
             await enqueue(
                 session,
                 kind=OutboxKind.SECURITY_REPORT,
@@ -291,7 +331,7 @@ class WorkflowService:
                 payload={"request_id": row.id, "note": text or "", "audit_id": entry.id},
                 dedupe_key=f"security:{entry.id}",
             )
-        if act is Act.ASK_CENTRE:
+        if act is Act.SIGN_CENTRE_LETTER:
             await enqueue(
                 session,
                 kind=OutboxKind.CENTRE_LETTER,
@@ -402,7 +442,7 @@ class WorkflowService:
                 to_status=move.target.value,
                 reason=text,
             )
-            await self._owe(session, row, act, entry, text, attachment_id)
+            await self._owe(session, row, act, move, entry, text, attachment_id)
             await session.refresh(row)
             return request_view(row)
 
@@ -594,6 +634,23 @@ class WorkflowService:
 def _digest_key(due: dt.datetime) -> str:
     """The digest's outbox key: one digest per Tehran day."""
     return f"digest:{to_tehran(due).date().isoformat()}"
+
+
+async def _last_act(session: AsyncSession, request_id: int, act: Act) -> AuditView | None:
+    """The latest time ``act`` was done on the request, read in the caller's transaction."""
+    row = (
+        await session.scalars(
+            select(models.AuditEntry)
+            .where(
+                models.AuditEntry.request_id == request_id,
+                models.AuditEntry.action == act.value,
+                models.AuditEntry.outcome == "done",
+            )
+            .order_by(models.AuditEntry.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return audit_view(row) if row else None
 
 
 def _attachment(request_id: int, kind: str, upload: StoredUpload) -> models.Attachment:

@@ -32,6 +32,12 @@ STAFF = (
     f"{REVIEWER}:reviewer, {SIGNER}:signer, {ADMIN}:admin, {SECOND_SIGNER}:signer, "
     f"{BOTH}:reviewer+signer"
 )
+# The signers' official names and titles (a signer signs only with both recorded); BOTH has
+# none.
+OFFICIALS = {
+    SIGNER: ("حسن صالحی", "سرپرست ادارهٔ کل آموزش فنی و حرفه‌ای استان خوزستان"),
+    SECOND_SIGNER: ("مینا شریفی", "معاون ادارهٔ کل آموزش فنی و حرفه‌ای استان خوزستان"),
+}
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnop"
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"  # screenshots, git-ignored
@@ -191,7 +197,7 @@ async def staff_bot(
         (BOTH, "همه‌کاره"),
     ):
         api.user(user_id, first_name=name)
-    runtime = BotRuntime(
+    runtime = await start_staff_bot(
         bot_settings(
             api,
             data_dir,
@@ -200,11 +206,28 @@ async def staff_bot(
             database_url=database_url,
         )
     )
-    await runtime.start()
     try:
         yield runtime
     finally:
         await runtime.stop()
+
+
+async def seed_officials(store: Store) -> None:
+    """Record the test signers' official names and titles, as an office does once."""
+    for user_id, (name, title) in OFFICIALS.items():
+        await store.staff.seed_official(user_id, name=name, title=title)
+
+
+async def start_staff_bot(settings: Settings) -> BotRuntime:
+    """A bot with ``settings`` started, its signers' official names and titles recorded."""
+    runtime = BotRuntime(settings)
+    await runtime.start()
+    try:
+        await seed_officials(runtime.store)
+    except BaseException:
+        await runtime.stop()
+        raise
+    return runtime
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from PIL import Image
 from bot.app import BotRuntime
 from domain import texts
 from loopback import FakeBotApi
-from tests.conftest import ADMIN_CHAT_ID, REVIEWER, SIGNER, STAFF, bot_settings
+from tests.conftest import ADMIN_CHAT_ID, REVIEWER, SIGNER, STAFF, bot_settings, start_staff_bot
 from tests.driver import Applicant
 from tests.test_process import ROOT, cli_env
 from tests.test_process import run_cli as process_cli
@@ -62,8 +62,9 @@ async def run_cli(data_dir: Path, database_url: str, *args: str) -> tuple[int, s
 async def issuing_bot(api: FakeBotApi, data_dir: Path, database_url: str) -> Any:
     for user_id in (REVIEWER, SIGNER):
         api.user(user_id, first_name="کارمند")
-    runtime = BotRuntime(bot_settings(api, data_dir, staff=STAFF, database_url=database_url))
-    await runtime.start()
+    runtime = await start_staff_bot(
+        bot_settings(api, data_dir, staff=STAFF, database_url=database_url)
+    )
     try:
         yield runtime
     finally:
@@ -144,12 +145,11 @@ async def test_a_verify_url_in_the_qr_and_tampered_tokens(
 ) -> None:
     for user_id in (REVIEWER, SIGNER):
         api.user(user_id, first_name="کارمند")
-    runtime = BotRuntime(
+    runtime = await start_staff_bot(
         bot_settings(
             api, data_dir, staff=STAFF, verify_base_url=VERIFY_BASE, database_url=database_url
         )
     )
-    await runtime.start()
     try:
         card = await file_request(api, applicant)
         await approve(card)

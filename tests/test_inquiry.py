@@ -11,7 +11,15 @@ from bot.app import BotRuntime
 from domain import texts
 from domain.tracking import format_tracking_code, parse_tracking_code
 from loopback import FakeBotApi, jpeg, pdf
-from tests.conftest import ADMIN_CHAT_ID, REVIEWER, SECURITY_CHAT_ID, SIGNER, STAFF, bot_settings
+from tests.conftest import (
+    ADMIN_CHAT_ID,
+    REVIEWER,
+    SECURITY_CHAT_ID,
+    SIGNER,
+    STAFF,
+    bot_settings,
+    start_staff_bot,
+)
 from tests.driver import Applicant
 from tests.test_process import ROOT, cli_env, run_cli
 from tests.test_staff_workflow import Card
@@ -36,7 +44,7 @@ HOLDER = [
 async def office(api: FakeBotApi, data_dir: Path, database_url: str) -> Any:
     for user_id in (REVIEWER, SIGNER):
         api.user(user_id, first_name="کارمند")
-    runtime = BotRuntime(
+    runtime = await start_staff_bot(
         bot_settings(
             api,
             data_dir,
@@ -45,7 +53,6 @@ async def office(api: FakeBotApi, data_dir: Path, database_url: str) -> Any:
             database_url=database_url,
         )
     )
-    await runtime.start()
     try:
         yield runtime
     finally:
@@ -130,6 +137,8 @@ async def test_an_inquiry_with_a_centre_check_is_answered_and_copied_to_security
     await card.wait_status("in_review")
     await card.press_and_answer(REVIEWER, "ask_centre")
     await card.reply_to_prompt(REVIEWER, "مرکز شمارهٔ ۲ آبادان")
+    await card.wait_status("centre_letter_drafted")  # a signer signs it before it goes out
+    await card.press_and_answer(SIGNER, "sign_centre_letter")
     letter = await next_document(api, ADMIN_CHAT_ID, "centre_inquiry-")
     assert "مرکز شمارهٔ ۲ آبادان" in letter["caption"]
     assert api.file_bytes(letter["document"]["file_id"]).startswith(b"%PDF-")
@@ -177,6 +186,8 @@ async def test_a_certificate_declared_not_authentic_gets_a_letter_and_a_security
     card = await file_inquiry(api, clerk)
     await card.press_and_answer(REVIEWER, "forge")
     await card.reply_to_prompt(REVIEWER, "شمارهٔ گواهینامه در دفاتر ثبت نیست.")
+    await card.wait_status("not_authentic_drafted")  # a signer signs it before it goes out
+    await card.press_and_answer(SIGNER, "sign_not_authentic")
     letter = await next_document(api, clerk.user_id, "not_authentic-")
     assert letter["caption"] == texts.NOTIFY["not_authentic"].format(
         code=format_tracking_code(card.code)

@@ -26,7 +26,7 @@ from domain.workflow import Act, Role
 from loopback import FakeBotApi, jpeg, pdf
 from storage.store import Store
 from storage.workflow import Actor
-from tests.conftest import ADMIN_CHAT_ID, SIGNER, STAFF, bot_environment
+from tests.conftest import ADMIN_CHAT_ID, SIGNER, STAFF, bot_environment, seed_officials
 from tests.driver import GOOD_ANSWERS, Applicant
 from tests.test_process import ROOT
 from tests.test_webhook import SECRET, free_port
@@ -214,6 +214,7 @@ async def test_two_bots_and_two_verify_servers_share_one_postgresql(
             request = await store.workflow.find_by_code(codes[users[-1]])
             assert request is not None
             await store.staff.seed({SIGNER: frozenset({Role.SIGNER, Role.REVIEWER})})
+            await seed_officials(store)
             signer = Actor(SIGNER, "امضاکننده")
             await store.workflow.apply(request.id, Act.REVIEW, signer)
             await store.workflow.apply(request.id, Act.APPROVE, signer)  # single step here

@@ -21,12 +21,14 @@ from tests.conftest import (
     ADMIN,
     ADMIN_CHAT_ID,
     BOTH,
+    OFFICIALS,
     REVIEWER,
     SECOND_SIGNER,
     SECURITY_CHAT_ID,
     SIGNER,
     STAFF,
     bot_settings,
+    start_staff_bot,
 )
 from tests.driver import Applicant, buttons
 
@@ -403,8 +405,7 @@ async def test_a_restart_between_approval_and_notification_loses_nothing(
     settings = bot_settings(
         api, data_dir, staff=STAFF, single_step_approval=True, database_url=database_url
     )
-    runtime = BotRuntime(settings)
-    await runtime.start()
+    runtime = await start_staff_bot(settings)
     try:
         card = await file_request(api, applicant)
         await card.press_and_answer(REVIEWER, "review")
@@ -442,7 +443,7 @@ async def test_staff_are_managed_by_admins_only(api: FakeBotApi, staff_bot: BotR
     assert (await api.next_message(ADMIN_CHAT_ID))["text"] == texts.STAFF_DENIED
     say(REVIEWER, "/staff name 9002 علی رضایی")
     assert (await api.next_message(ADMIN_CHAT_ID))["text"] == texts.STAFF_DENIED
-    assert await staff_bot.store.staff.name_of(SIGNER) is None
+    assert await staff_bot.store.staff.name_of(SIGNER) == OFFICIALS[SIGNER][0]
     say(ADMIN, "/staff add ۷۷۷۷ signer")
     added = await api.next_message(ADMIN_CHAT_ID)
     assert added["text"] == texts.STAFF_ADDED.format(
@@ -494,10 +495,10 @@ async def test_wrong_staff_commands_get_a_clear_message_and_change_nothing(
         assert (await api.next_message(ADMIN_CHAT_ID))["text"] == expected, command
     assert await staff_bot.store.staff.roles_of(7777) == frozenset()
     assert await staff_bot.store.staff.roles_of(SIGNER) == {"signer"}
-    assert await staff_bot.store.staff.name_of(SIGNER) is None
+    assert await staff_bot.store.staff.name_of(SIGNER) == OFFICIALS[SIGNER][0]
 
 
-async def test_the_signers_official_name_is_printed_else_their_display_name(
+async def test_the_signers_official_name_is_printed(
     api: FakeBotApi, staff_bot: BotRuntime, applicant: Applicant
 ) -> None:
     staff_command(api, ADMIN, "/staff add ۷۷۷۷ signer زهرا   احمدی")
@@ -553,12 +554,13 @@ async def test_the_signers_official_name_is_printed_else_their_display_name(
         ("approve", "علی رضایی"),
     ]
 
-    # Approved by a signer without one: their display name, as before.
+    # Approved by the other signer: their official name, not their display name (a signer
+    # without one cannot approve: tests/test_signers.py).
     other = Applicant(api, user_id=5002, first_name="رضا")
     card = await file_request(api, other)
     await card.approve(BOTH, SECOND_SIGNER)
     request_id = await _request_id(staff_bot, card.code)
-    assert (await _issued(staff_bot, request_id)).signer_name == "معاون"
+    assert (await _issued(staff_bot, request_id)).signer_name == OFFICIALS[SECOND_SIGNER][0]
 
 
 async def _issued(bot: BotRuntime, request_id: int) -> ConfirmationView:

@@ -155,6 +155,10 @@ class Playground:
         self.site = Site(self, runtime.web.app)
         try:
             await runtime.start()
+            # The signer signs under an official name and title, as every signer must.
+            await runtime.store.staff.seed_official(
+                self.signer_id, name=texts.PLAYGROUND_SIGNER_OFFICIAL_NAME, title=self.signer_title
+            )
         except BaseException:
             await runtime.stop()
             await self._stop_api()
