@@ -122,6 +122,7 @@ class BotRuntime:
                 platform=settings.bot_platform,
                 admin_chat_id=settings.admin_chat_id,
                 security_chat_id=settings.security_chat_id,
+                letterhead=settings.letterhead,
             ),
         )
         self.sender = OutboxSender(

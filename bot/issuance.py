@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from telegram import Bot, InputFile
 
@@ -46,6 +47,27 @@ class Signature:
 
 
 @dataclass(frozen=True)
+class Letterhead:
+    """What every document of the office carries above and below its text."""
+
+    parent_body: str | None = texts.DEFAULT_PARENT_BODY
+    logo: bytes | None = field(default=None, repr=False)
+    address: str | None = None
+    phone: str | None = None
+    postcode: str | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """As ConfirmationDoc's and LetterDoc's fields."""
+        return {
+            "parent_body": self.parent_body,
+            "logo": self.logo,
+            "footer_address": self.address,
+            "footer_phone": self.phone,
+            "footer_postcode": self.postcode,
+        }
+
+
+@dataclass(frozen=True)
 class IssuerSettings:
     """What the printed document and its QR code need from the settings.
 
@@ -60,6 +82,8 @@ class IssuerSettings:
     platform: str
     admin_chat_id: int
     security_chat_id: int | None = None
+    # The letterhead and the foot of every document (PARENT_BODY, LOGO_PATH, OFFICE_*).
+    letterhead: Letterhead = Letterhead()
 
 
 class Issuer:
@@ -125,13 +149,14 @@ class Issuer:
             serial=display_serial(confirmation.serial),
             tracking_code=tracking_code(request.tracking_code),
             holder_full_name=request.full_name,
-            father_name=request.father_name or "",
+            # A field the request does not hold is left off the document.
+            father_name=request.father_name,
             national_code=request.national_code,
-            birth_date=request.birth_date or "",
-            trade=request.trade or "",
-            certificate_number=request.certificate_number or texts.VALUE_NOT_KNOWN,
-            certificate_year=str(request.certificate_year or texts.VALUE_NOT_KNOWN),
-            training_centre=request.training_centre or texts.VALUE_NOT_KNOWN,
+            birth_date=request.birth_date,
+            trade=request.trade,
+            certificate_number=request.certificate_number,
+            certificate_year=str(request.certificate_year) if request.certificate_year else None,
+            training_centre=request.training_centre,
             issue_date=issued,
             office_name=confirmation.office,
             signer_name=signer.name,
@@ -143,6 +168,9 @@ class Issuer:
             request_letter_number=str(details.get("letter_number", "")) if authenticity else None,
             request_letter_date=str(details.get("letter_date", "")) if authenticity else None,
             verdict=texts.AUTHENTICITY_VERDICT if authenticity else None,
+            # The seeds' rule: every inquiry answer is copied to the security unit.
+            copies=(texts.DOC_COPY_SECURITY,) if authenticity else (),
+            **self._settings.letterhead.fields(),
         )
 
     async def _render(
@@ -228,6 +256,8 @@ class Issuer:
             organisation_letter_date=_text(details.get("letter_date")),
             signer_name=signer.name,
             signer_title=signer.title,
+            copies=() if kind == "centre_inquiry" else (texts.DOC_COPY_SECURITY,),
+            **self._settings.letterhead.fields(),
         )
 
 

@@ -20,6 +20,7 @@ from domain.deadlines import WorkCalendar, parse_holidays
 from domain.workflow import Role
 
 if TYPE_CHECKING:
+    from bot.issuance import Letterhead
     from storage.store import Store
 
 PLATFORM_URLS: dict[str, tuple[str, str]] = {
@@ -153,6 +154,12 @@ class Settings(VerifySettings):
     digest_time: dt.time = dt.time(8, 0)
     verify_base_url: str | None = None
     signer_title: str = texts.DEFAULT_SIGNER_TITLE
+    # The letterhead and the foot of every document.
+    parent_body: str = texts.DEFAULT_PARENT_BODY
+    logo_path: Path | None = None
+    office_address: str | None = None
+    office_phone: str | None = None
+    office_postcode: str | None = None
     poll_timeout: int = Field(default=30, ge=0, le=120)
     group_messages_per_minute: int = Field(default=20, ge=1)
     group_rate_period_seconds: float = Field(default=60.0, gt=0)
@@ -269,6 +276,34 @@ class Settings(VerifySettings):
     def file_url(self) -> str:
         """The file download base URL, the token appended by python-telegram-bot."""
         return self.bot_file_url or PLATFORM_URLS[self.bot_platform][1]
+
+    @field_validator("logo_path")
+    @classmethod
+    def _logo_shape(cls, value: Path | None) -> Path | None:
+        if value is None or not str(value).strip():
+            return None
+        from rendering.letterhead import load_logo
+
+        try:
+            load_logo(value.read_bytes())
+        except OSError as exc:
+            raise ValueError(f"cannot be read ({exc.strerror or exc})") from None
+        except ValueError as exc:
+            raise ValueError(f"is not a usable logo: {exc}") from None
+        return value
+
+    @property
+    def letterhead(self) -> Letterhead:
+        """PARENT_BODY, LOGO_PATH and OFFICE_ADDRESS/PHONE/POSTCODE, for the documents."""
+        from bot.issuance import Letterhead
+
+        return Letterhead(
+            parent_body=self.parent_body.strip() or None,
+            logo=self.logo_path.read_bytes() if self.logo_path is not None else None,
+            address=self.office_address or None,
+            phone=self.office_phone or None,
+            postcode=self.office_postcode or None,
+        )
 
     @property
     def staff_roles(self) -> dict[int, frozenset[Role]]:

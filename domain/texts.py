@@ -748,6 +748,25 @@ ROLE_LABELS = {"reviewer": "کارشناس", "signer": "امضاکننده", "ad
 # PDFs: confirmations (rendering.confirmation) and letters (rendering.letters).
 # ============================================================================================
 
+# --- Both: the letterhead and the foot (rendering.letterhead) -------------------------------
+
+DOC_BASMALA = "بسمه تعالی"
+# The parent body above the organisation (the service card's «نام دستگاه مادر»): the default
+# of a document's parent_body.
+DEFAULT_PARENT_BODY = "وزارت تعاون، کار و رفاه اجتماعی"
+# The footer: the office's address, postcode and phone, each only when given.
+DOC_FOOTER_ADDRESS = "نشانی: {address}"
+DOC_FOOTER_POSTCODE = "کد پستی: {postcode}"
+DOC_FOOTER_PHONE = "تلفن: {phone}"
+DOC_FOOTER_SEPARATOR = " | "
+# «رونوشت» at the foot: the label, then each copy («- …» when there are several).
+DOC_COPIES_LABEL = "رونوشت:"
+DOC_COPY_ITEM = "- {item}"
+# The copy every inquiry answer gets (the seeds: «ارسال پاسخ استعلام به واحد حراست اداره کل»).
+DOC_COPY_SECURITY = "واحد حراست اداره کل جهت استحضار"
+# Values that stand for "not known": a row holding one is left out of a document.
+DOC_PLACEHOLDER_VALUES = (VALUE_NOT_KNOWN, BUTTON_DONT_KNOW, "نامعلوم", "-", "—", "؟", "?")
+
 # --- Confirmations --------------------------------------------------------------------------
 
 # Confirmation documents (rendering.confirmation). Values are inserted by the renderer, which
@@ -771,20 +790,33 @@ DOC_BODY_DUPLICATE = (
     "ثبت شده و معتبر است. این برگ بنا به درخواست دارنده، به‌جای اصل گواهینامه (المثنی) "
     "صادر گردیده و ارزش آن را تایید می‌کند."
 )
+# A duplicate resting on a court letter: {court_letter} is DOC_COURT_LETTER's parts, as far as
+# they are known, joined by spaces («نامهٔ شمارهٔ … مورخ … شعبهٔ … شورای حل اختلاف …»).
+DOC_BODY_DUPLICATE_COURT = (
+    "بدین‌وسیله گواهی می‌شود گواهینامه مهارت نامبرده با مشخصات بالا در سوابق این حوزه "
+    "ثبت شده و معتبر است. این برگ بنا به درخواست دارنده و {court_letter} مبنی بر فقدان اصل "
+    "گواهینامه، به‌جای آن (المثنی) صادر گردیده و ارزش آن را تایید می‌کند."
+)
+DOC_COURT_LETTER = "نامهٔ"
+DOC_COURT_LETTER_NUMBER = "شمارهٔ {number}"
+DOC_COURT_LETTER_DATE = "مورخ {date}"
+DOC_COURT_UNNAMED = "مرجع قضایی"  # when the court's name is not given
+# «عطف به»: an answer to the organisation's own letter («پیرو» would follow up one's own).
 DOC_BODY_AUTHENTICITY = (
-    "پیرو نامه شماره {letter_number} مورخ {letter_date} {organisation} در خصوص استعلام "
+    "عطف به نامهٔ شمارهٔ {letter_number} مورخ {letter_date} {organisation} در خصوص استعلام "
     "اصالت گواهینامه مهارت نامبرده با مشخصات بالا، به آگاهی می‌رساند:"
 )
 AUTHENTICITY_VERDICT = "اصالت گواهینامهٔ مهارت با مشخصات فوق تایید می‌شود."
 DOC_NOTE_TAMPERING = "هرگونه خدشه، قلم‌خوردگی یا تغییر در این برگ موجب ابطال آن است."
 DOC_QR_CAPTION = "برای استعلام اصالت، کد را اسکن کنید"
 DOC_SIGNATURE_DATE = "تاریخ امضا: {date}"
-DOC_SIGNATURE_STAMP = "مهر و امضا"
+# Above the box left clear for the seal and the signature (confirmations and letters).
+DOC_SIGNATURE_STAMP = "محل مهر و امضا"
 
 # --- Letters --------------------------------------------------------------------------------
 
 # Official letters (rendering.letters). "{…}" placeholders are filled with ready-to-show values.
-LETTER_BASMALA = "بسمه تعالی"
+LETTER_BASMALA = DOC_BASMALA
 LETTER_LABEL_NUMBER = "شماره:"
 LETTER_LABEL_DATE = "تاریخ:"
 LETTER_LABEL_ATTACHMENT = "پیوست:"
@@ -804,7 +836,7 @@ LETTER_REFERENCE_NUMBER = "نامهٔ شمارهٔ {number}"
 LETTER_REFERENCE_DATE = "نامهٔ مورخ {date}"
 LETTER_REFERENCE_NONE = "نامهٔ آن سازمان"
 LETTER_BODY_NOT_AUTHENTIC = (
-    "احتراماً، بازگشت به {reference} در خصوص استعلام اصالت گواهینامه، به استحضار می‌رساند "
+    "احتراماً، عطف به {reference} در خصوص استعلام اصالت گواهینامه، به استحضار می‌رساند "
     "گواهینامهٔ مهارت با مشخصات زیر در سوابق این اداره کل یافت نشد و فاقد اصالت است."
 )
 LETTER_NOT_AUTHENTIC_SECURITY = (

@@ -5,11 +5,16 @@ grayscale image (the PNG) and at the same time as vectors (the PDF: text with a 
 vector QR, the photo as JPEG; see :mod:`rendering.layout` and :mod:`rendering.pdf`), so
 :func:`render_png_and_pdf` costs one drawing.
 
-Layout (A4 portrait, right to left): organisation and office top right; number, date and
-tracking code top left; the title; the 3x4 photo at the left beside a table of labelled fields;
-the statement; the QR code bottom left with its caption; the signature block bottom right.
-Every text is fitted into its own box (smaller type, then more lines, then an ellipsis), so
-long names never run off the page; :func:`render_page` reports each drawn text's box.
+Layout (A4 portrait, right to left, inside a frame): the invocation centred at the top and
+the letterhead top right (logo, parent body, organisation, office; see
+:mod:`rendering.letterhead`); number, date and tracking code top left; the title; the 3x4
+photo at the left beside a table of the fields that hold a value (an inquiry's answer without
+a photo gives the table the width); the statement; then, following it, the tampering note and
+the signature band: the QR code at the left with its caption, at the right a box left clear
+for the seal and the signature, the signer's name, title and date under it; the copies below
+the band; the footer at the foot. Every text is fitted into its own box (smaller type, then
+more lines, then an ellipsis), so long names never run off the page; :func:`render_page`
+reports each drawn text's box.
 
 Digits in values are shown in Persian. Codes (serials, tracking codes, national codes, dates,
 letter numbers) are wrapped in Unicode first-strong isolates so that, inside Persian text, a
@@ -39,6 +44,16 @@ from rendering.layout import (
     encode_png,
     page_size,
     persian,
+    present,
+)
+from rendering.letterhead import (
+    STAMP_MM,
+    copies_height,
+    draw_copies,
+    draw_footer,
+    draw_letterhead,
+    draw_stamp_box,
+    stamp_box_height,
 )
 from rendering.qr import qr_matrix
 
@@ -58,7 +73,7 @@ __all__ = [
 DocKind = Literal["duplicate", "authenticity"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ConfirmationDoc:
     """Everything printed on one confirmation; dates are Jalali strings such as ``1404/05/12``.
 
@@ -66,19 +81,28 @@ class ConfirmationDoc:
     organisation's inquiry and needs ``requesting_organisation``, ``request_letter_number``,
     ``request_letter_date`` and ``verdict``. ``photo`` is the holder's JPEG/PNG or ``None``
     (a box to stick a photo in is drawn instead). ``verify_url`` is the QR content.
+
+    The holder's name, national code and the serial are required; every other field of the
+    record is printed only when it holds a value (not empty, not a "not known" placeholder).
+    The letterhead prints ``parent_body`` above the organisation (``None``: no such line) and
+    ``logo`` (PNG or JPEG bytes) at the top; the footer prints ``footer_address``,
+    ``footer_phone`` and ``footer_postcode``, those given. ``copies`` are listed after
+    DOC_COPIES_LABEL below the signature (every inquiry answer is copied to the security
+    unit). A duplicate cites the court letter it rests on, as far as ``court_letter_number``,
+    ``court_letter_date`` and ``court_name`` are given.
     """
 
     kind: DocKind
     serial: str
     tracking_code: str
     holder_full_name: str
-    father_name: str
     national_code: str
-    birth_date: str
-    trade: str
-    certificate_number: str
-    certificate_year: str
-    training_centre: str
+    father_name: str | None = None
+    birth_date: str | None = None
+    trade: str | None = None
+    certificate_number: str | None = None
+    certificate_year: str | None = None
+    training_centre: str | None = None
     issue_date: str
     office_name: str
     signer_name: str
@@ -90,6 +114,15 @@ class ConfirmationDoc:
     request_letter_number: str | None = None
     request_letter_date: str | None = None
     verdict: str | None = None
+    parent_body: str | None = texts.DEFAULT_PARENT_BODY
+    logo: bytes | None = field(default=None, repr=False)
+    footer_address: str | None = None
+    footer_phone: str | None = None
+    footer_postcode: str | None = None
+    copies: tuple[str, ...] = ()
+    court_letter_number: str | None = None
+    court_letter_date: str | None = None
+    court_name: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in ("duplicate", "authenticity"):
@@ -143,37 +176,67 @@ def _load_photo(photo: bytes, size: tuple[int, int]) -> tuple[Image.Image, bytes
 
 # --- The page --------------------------------------------------------------------------------
 
+_FRAME = 8.0
 _MARGIN = 14.0
 _RIGHT = A4_MM[0] - _MARGIN
+_TOP = 10.5
+# Everything stays this far inside the frame's bottom.
+_BOTTOM = A4_MM[1] - _FRAME - 2.5
+# The letterhead's column: the logo, the parent body, the organisation and the office.
+_COLUMN_LEFT = 112.0
+_SIGNATURE_LEFT = 96.0
+_QR_MM = 50.0
+# The signature band: the stamp box, the signer's name, a two-line title and the date.
+_NAME_MM, _TITLE_MM, _DATE_MM = 7.5, 11.0, 6.5
+_BAND_MM = 2 + stamp_box_height() + 1 + _NAME_MM + _TITLE_MM + _DATE_MM
+# Copies on a confirmation: a line each, at most three.
+_COPY_LINES = 3
+# The tampering note and its rule above the band, and the least gap between them and the
+# statement.
+_NOTE_MM = 9.0
+_STATEMENT_GAP = 8.0
 
 
-def _header(page: Page, doc: ConfirmationDoc) -> None:
-    page.text(
-        texts.DOC_ORGANISATION, page.region(92, 13, _RIGHT, 21), 14.5, weight=BOLD, min_pt=11
+def _header(page: Page, doc: ConfirmationDoc) -> float:
+    """The letterhead, the number, date and tracking code, and the title; returns the rule's
+    height."""
+    column_bottom = draw_letterhead(
+        page,
+        left=_MARGIN,
+        right=_RIGHT,
+        top=_TOP,
+        column_left=_COLUMN_LEFT,
+        office_name=doc.office_name,
+        parent_body=doc.parent_body,
+        logo=doc.logo,
+        organisation_pt=14,
     )
-    page.text(doc.office_name, page.region(92, 21.5, _RIGHT, 34), 11.5, min_pt=8.5, max_lines=2)
     rows = (
         (texts.DOC_LABEL_SERIAL, doc.serial),
         (texts.DOC_LABEL_ISSUE_DATE, doc.issue_date),
         (texts.DOC_LABEL_TRACKING_CODE, doc.tracking_code),
     )
+    rows_top = _TOP + 7
     for index, (label, value) in enumerate(rows):
-        top = 13 + index * 6.5
+        top = rows_top + index * 6.5
         page.text(
             f"{label} {code(value)}", page.region(_MARGIN, top, 84, top + 6.5), 10.5, min_pt=8
         )
+    title_top = max(column_bottom, rows_top + len(rows) * 6.5) + 1.5
     page.text(
         doc.title,
-        page.region(_MARGIN, 36, _RIGHT, 47),
+        page.region(_MARGIN, title_top, _RIGHT, title_top + 11),
         17,
         weight=BOLD,
         align="center",
         min_pt=12,
     )
-    page.hline(_MARGIN, _RIGHT, 49, width_mm=0.5)
+    rule = title_top + 12.5
+    page.hline(_MARGIN, _RIGHT, rule, width_mm=0.5)
+    return rule
 
 
-def _photo(page: Page, doc: ConfirmationDoc, top: float) -> None:
+def _photo(page: Page, doc: ConfirmationDoc, top: float) -> float:
     box = page.region(_MARGIN, top, _MARGIN + 30, top + 40)
     if doc.photo is None:
         page.rect(box, outline=RULE)
@@ -181,26 +244,39 @@ def _photo(page: Page, doc: ConfirmationDoc, top: float) -> None:
         page.text(
             texts.DOC_PHOTO_PLACEHOLDER, inner, 9, align="center", fill=GREY_TEXT, max_lines=2
         )
-        return
-    preview, jpeg = _load_photo(doc.photo, (box[2] - box[0], box[3] - box[1]))
-    page.picture(box, preview, jpeg, _PHOTO_PDF_PIXELS)
-    page.rect(box, outline=INK)
+    else:
+        preview, jpeg = _load_photo(doc.photo, (box[2] - box[0], box[3] - box[1]))
+        page.picture(box, preview, jpeg, _PHOTO_PDF_PIXELS)
+        page.rect(box, outline=INK)
+    return top + 40
 
 
-def _fields(page: Page, doc: ConfirmationDoc, top: float) -> float:
-    rows: tuple[TableRow, ...] = (
-        (texts.DOC_LABEL_FULL_NAME, persian(doc.holder_full_name), True),
-        (texts.DOC_LABEL_FATHER_NAME, persian(doc.father_name), False),
-        (texts.DOC_LABEL_NATIONAL_CODE, code(doc.national_code), False),
-        (texts.DOC_LABEL_BIRTH_DATE, code(doc.birth_date), False),
-        (texts.DOC_LABEL_TRADE, persian(doc.trade), False),
-        (texts.DOC_LABEL_CERTIFICATE_NUMBER, code(doc.certificate_number), False),
-        (texts.DOC_LABEL_CERTIFICATE_YEAR, code(doc.certificate_year), False),
-        (texts.DOC_LABEL_TRAINING_CENTRE, persian(doc.training_centre), False),
+def _rows(doc: ConfirmationDoc) -> list[TableRow]:
+    """The record's rows: the name and national code always, the rest when they hold a value."""
+    rows: list[TableRow] = [(texts.DOC_LABEL_FULL_NAME, persian(doc.holder_full_name), True)]
+    optional = (
+        (texts.DOC_LABEL_FATHER_NAME, doc.father_name, False),
+        (texts.DOC_LABEL_NATIONAL_CODE, doc.national_code, True),
+        (texts.DOC_LABEL_BIRTH_DATE, doc.birth_date, True),
+        (texts.DOC_LABEL_TRADE, doc.trade, False),
+        (texts.DOC_LABEL_CERTIFICATE_NUMBER, doc.certificate_number, True),
+        (texts.DOC_LABEL_CERTIFICATE_YEAR, doc.certificate_year, True),
+        (texts.DOC_LABEL_TRAINING_CENTRE, doc.training_centre, False),
     )
+    for label, value, is_code in optional:
+        if label == texts.DOC_LABEL_NATIONAL_CODE:
+            rows.append((label, code(doc.national_code), False))
+            continue
+        shown = present(value)
+        if shown is not None:
+            rows.append((label, code(shown) if is_code else persian(shown), False))
+    return rows
+
+
+def _fields(page: Page, doc: ConfirmationDoc, top: float, left: float) -> float:
     return page.table(
-        rows,
-        left=50.0,
+        _rows(doc),
+        left=left,
         right=_RIGHT,
         top=top,
         label_width=46.0,
@@ -213,35 +289,54 @@ def _fields(page: Page, doc: ConfirmationDoc, top: float) -> float:
     )
 
 
-def _statement(page: Page, doc: ConfirmationDoc, top: float) -> None:
+def _court_letter(doc: ConfirmationDoc) -> str | None:
+    """The court letter a duplicate rests on, as far as it is known; ``None`` if not at all."""
+    number, date = present(doc.court_letter_number), present(doc.court_letter_date)
+    court = present(doc.court_name)
+    if number is None and date is None and court is None:
+        return None
+    parts = [texts.DOC_COURT_LETTER]
+    if number is not None:
+        parts.append(texts.DOC_COURT_LETTER_NUMBER.format(number=code(number)))
+    if date is not None:
+        parts.append(texts.DOC_COURT_LETTER_DATE.format(date=code(date)))
+    parts.append(persian(court) if court is not None else texts.DOC_COURT_UNNAMED)
+    return " ".join(parts)
+
+
+def _statement(page: Page, doc: ConfirmationDoc, top: float, bottom: float) -> float:
+    """The statement between ``top`` and ``bottom``; returns where it ended."""
+    left, right = page.px(_MARGIN), page.px(_RIGHT)
     if doc.kind == "duplicate":
-        page.text(
-            texts.DOC_BODY_DUPLICATE,
-            page.region(_MARGIN, top, _RIGHT, 205),
-            12,
-            valign="top",
-            min_pt=9,
-            max_lines=8,
-            leading=1.9,
+        court_letter = _court_letter(doc)
+        body = (
+            texts.DOC_BODY_DUPLICATE
+            if court_letter is None
+            else texts.DOC_BODY_DUPLICATE_COURT.format(court_letter=court_letter)
         )
-    else:
-        intro = texts.DOC_BODY_AUTHENTICITY.format(
-            letter_number=code(doc.request_letter_number or ""),
-            letter_date=code(doc.request_letter_date or ""),
-            organisation=persian(doc.requesting_organisation or ""),
+        return page.mm(
+            page.paragraphs(
+                body, (left, page.px(top), right, page.px(bottom)), 12, min_pt=9, leading=1.9
+            )
         )
-        intro_bottom = page.text(
-            intro,
-            page.region(_MARGIN, top, _RIGHT, top + 30),
-            12,
-            valign="top",
-            min_pt=9,
-            max_lines=5,
-            leading=1.9,
-        )
+    intro = texts.DOC_BODY_AUTHENTICITY.format(
+        letter_number=code(doc.request_letter_number or ""),
+        letter_date=code(doc.request_letter_date or ""),
+        organisation=persian(doc.requesting_organisation or ""),
+    )
+    # The verdict is what the page is for: it keeps room for two lines whatever the intro.
+    verdict_room = min(17.0, max(8.5, (bottom - top) / 2))
+    intro_bottom = page.paragraphs(
+        intro,
+        (left, page.px(top), right, page.px(min(top + 30, bottom - verdict_room))),
+        12,
+        min_pt=9,
+        leading=1.9,
+    )
+    return page.mm(
         page.text(
             persian(doc.verdict or ""),
-            (page.px(_MARGIN), intro_bottom + page.px(2), page.px(_RIGHT), page.px(205)),
+            (left, intro_bottom + page.px(1.5), right, page.px(bottom)),
             12.5,
             weight=BOLD,
             valign="top",
@@ -249,24 +344,28 @@ def _statement(page: Page, doc: ConfirmationDoc, top: float) -> None:
             max_lines=6,
             leading=1.8,
         )
+    )
+
+
+def _note(page: Page, rule: float) -> None:
+    """The tampering note above the rule that sets the signature band apart."""
     page.text(
         texts.DOC_NOTE_TAMPERING,
-        page.region(_MARGIN, 206, _RIGHT, 212),
+        page.region(_MARGIN, rule - 7, _RIGHT, rule - 1),
         9,
         fill=GREY_TEXT,
         min_pt=7,
     )
-    page.hline(_MARGIN, _RIGHT, 214)
+    page.hline(_MARGIN, _RIGHT, rule)
 
 
-def _qr(page: Page, doc: ConfirmationDoc) -> None:
+def _qr(page: Page, doc: ConfirmationDoc, top: float) -> None:
     matrix = qr_matrix(doc.verify_url, border=4)
-    target = page.px(50)
-    box_size = max(2, target // len(matrix))
+    box_size = max(2, page.px(_QR_MM) // len(matrix))
     side = box_size * len(matrix)
-    left, top = page.px(_MARGIN), page.px(219)
-    page.qr(matrix, left, top, box_size)
-    caption_top = top + side + page.px(0.5)
+    left, top_px = page.px(_MARGIN), page.px(top)
+    page.qr(matrix, left, top_px, box_size)
+    caption_top = top_px + side + page.px(0.5)
     centre, half = left + side // 2, max(side, page.px(56)) // 2
     page.text(
         texts.DOC_QR_CAPTION,
@@ -277,38 +376,36 @@ def _qr(page: Page, doc: ConfirmationDoc) -> None:
     )
 
 
-def _signature(page: Page, doc: ConfirmationDoc) -> None:
-    left = 96.0
+def _signature(page: Page, doc: ConfirmationDoc, top: float) -> None:
+    """The box for the seal, and under it the signer's name, title and the date."""
+    left = _SIGNATURE_LEFT
+    y = draw_stamp_box(page, (left + _RIGHT) / 2, top) + 1
     page.text(
         persian(doc.signer_name),
-        page.region(left, 222, _RIGHT, 231),
+        page.region(left, y, _RIGHT, y + _NAME_MM),
         12.5,
         weight=BOLD,
         align="center",
         min_pt=9,
     )
-    page.text(
+    y += _NAME_MM
+    title_bottom = page.text(
         persian(doc.signer_title),
-        page.region(left, 231, _RIGHT, 245),
+        page.region(left, y, _RIGHT, y + _TITLE_MM),
         11,
         align="center",
+        valign="top",
         min_pt=8,
         max_lines=2,
         leading=1.4,
     )
+    y = page.mm(title_bottom)
     page.text(
         texts.DOC_SIGNATURE_DATE.format(date=code(doc.signature_date)),
-        page.region(left, 245, _RIGHT, 252),
+        page.region(left, y, _RIGHT, y + _DATE_MM),
         10.5,
         align="center",
         min_pt=8,
-    )
-    page.text(
-        texts.DOC_SIGNATURE_STAMP,
-        page.region(left, 262, _RIGHT, 270),
-        10,
-        align="center",
-        fill=GREY_TEXT,
     )
 
 
@@ -316,16 +413,43 @@ def _draw(doc: ConfirmationDoc, dpi: float) -> Page:
     if dpi <= 0:
         raise ValueError("dpi must be positive")
     page = Page(dpi)
-    inset = page.px(8)
+    inset = page.px(_FRAME)
     width, height = page.size
     page.rect((inset, inset, width - inset, height - inset), outline=INK)
-    _header(page, doc)
-    body_top = 54.0
-    _photo(page, doc, body_top)
-    fields_bottom = _fields(page, doc, body_top)
-    _statement(page, doc, fields_bottom + 6)
-    _qr(page, doc)
-    _signature(page, doc)
+    rule = _header(page, doc)
+    body_top = rule + 5
+    if doc.photo is None and doc.kind == "authenticity":
+        # An inquiry's answer has no photo to stick on: the record takes the width.
+        body_bottom = _fields(page, doc, body_top, _MARGIN)
+    else:
+        body_bottom = max(_photo(page, doc, body_top), _fields(page, doc, body_top, 50.0))
+    # The footer at the foot; the signature band (the QR beside it) and the copies follow the
+    # statement, and go no lower than leaves them room above the footer.
+    footer_top = draw_footer(
+        page,
+        left=_MARGIN,
+        right=_RIGHT,
+        bottom=_BOTTOM,
+        address=doc.footer_address,
+        phone=doc.footer_phone,
+        postcode=doc.footer_postcode,
+    )
+    copies = copies_height(doc.copies, _COPY_LINES)
+    lowest_band = footer_top - (copies + 1.0 if copies else 0.0) - _BAND_MM
+    statement_bottom = _statement(page, doc, body_bottom + 6, lowest_band - _NOTE_MM)
+    band_top = min(lowest_band, statement_bottom + _STATEMENT_GAP + _NOTE_MM)
+    _note(page, band_top - 1)
+    # The QR's top level with the stamp box's.
+    _qr(page, doc, band_top + 2 + stamp_box_height() - STAMP_MM)
+    _signature(page, doc, band_top + 2)
+    draw_copies(
+        page,
+        left=_MARGIN,
+        right=_RIGHT,
+        top=band_top + _BAND_MM,
+        copies=doc.copies,
+        max_lines=_COPY_LINES,
+    )
     return page
 
 

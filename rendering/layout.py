@@ -9,7 +9,9 @@ two keep one layout.
 and records each drawn line as a :class:`TextBox`; it also sets running text (paragraphs
 justified on both sides) and right-to-left label/value tables. :func:`persian` and
 :func:`code` format values: Persian digits, and codes wrapped in first-strong isolates so that
-they keep their own order inside Persian text. :func:`encode_png` is the documents' PNG encode.
+they keep their own order inside Persian text; :func:`present` tells a value from an empty one
+or a placeholder ("not known"), which documents leave out. :func:`encode_png` is the documents' PNG
+encode.
 
 Justification spreads a line's spare width over its word gaps. Words are drawn one by one from
 the right, so a run of left-to-right words (a Latin name inside Persian text) is kept together
@@ -27,6 +29,7 @@ from typing import Literal
 
 from PIL import Image, ImageDraw, ImageFont
 
+from domain import texts
 from rendering.fonts import BOLD, REGULAR, font, font_metrics
 from rendering.pdf import A4_POINTS, PdfCanvas
 from rendering.qr import matrix_image
@@ -50,6 +53,7 @@ __all__ = [
     "encode_png",
     "page_size",
     "persian",
+    "present",
 ]
 
 Box = tuple[int, int, int, int]
@@ -106,6 +110,21 @@ def encode_png(image: Image.Image, dpi: float) -> bytes:
 
 
 # --- Value formatting ------------------------------------------------------------------------
+
+
+def _bare(text: str) -> str:
+    return "".join(text.split()).replace("\u200c", "")
+
+
+_PLACEHOLDERS = frozenset(_bare(value) for value in texts.DOC_PLACEHOLDER_VALUES)
+
+
+def present(value: str | None) -> str | None:
+    """``value`` without surrounding spaces, or ``None`` if it is empty or says "not known"."""
+    if value is None:
+        return None
+    stripped = value.strip()
+    return stripped if stripped and _bare(stripped) not in _PLACEHOLDERS else None
 
 
 def persian(text: str) -> str:
@@ -250,9 +269,16 @@ class Page:
             return line
         # Drop isolate marks so a cut never leaves one unbalanced.
         plain = line.replace(_FSI, "").replace(_PDI, "")
-        while plain and self.width(plain + _ELLIPSIS, face) > max_width:
-            plain = plain[:-1]
-        return plain.rstrip() + _ELLIPSIS
+        # The longest prefix that fits with the ellipsis, found by halving (a long value would
+        # take hundreds of measurements one character at a time).
+        low, high = 0, len(plain)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self.width(plain[:middle] + _ELLIPSIS, face) <= max_width:
+                low = middle
+            else:
+                high = middle - 1
+        return plain[:low].rstrip() + _ELLIPSIS
 
     def fit(
         self,

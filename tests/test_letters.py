@@ -21,7 +21,20 @@ from rendering.fonts import font
 from rendering.layout import TextBox, bidi_units, page_size
 from rendering.letters import LetterDoc, LetterKind, render_letter, render_letter_page
 from rendering.scan import qr_texts
-from tests.test_rendering import keep_artifact, off_the_png, page_objects, pdf_text_layers
+from tests.test_rendering import (
+    ADDRESS,
+    PHONE,
+    POSTCODE,
+    SECURITY_COPY,
+    assert_reads,
+    clear_stamp_square,
+    keep_artifact,
+    logo_png,
+    off_the_png,
+    official_changes,
+    page_objects,
+    pdf_text_layers,
+)
 
 A4_POINTS = (595.0, 842.0)
 TRACKING = new_tracking_code()
@@ -71,7 +84,8 @@ def assert_inside(boxes: tuple[TextBox, ...], size: tuple[int, int]) -> None:
         left, top, right, bottom = box.bbox
         r_left, r_top, r_right, r_bottom = box.region
         assert r_left >= 0 and r_top >= 0 and r_right <= width and r_bottom <= height, box
-        assert left >= r_left - 1 and right <= r_right + 1, box
+        # A line's first letter may reach a hair past its advance (the madda of «آ»: 2 px).
+        assert left >= r_left - 1 and right <= r_right + 3, box
         assert top >= r_top - 1 and bottom <= r_bottom + 1, box
 
 
@@ -242,6 +256,9 @@ def test_not_authentic_refers_to_the_organisations_letter() -> None:
         number="\u2068۱۲/۳۴۵/ص\u2069", date="\u2068۱۴۰۵/۰۸/۲۰\u2069"
     )
     assert reference in body
+    # An answer to the organisation's letter: «عطف به», not «پیرو» (which follows up one's own).
+    assert "عطف به " + reference in body
+    assert "پیرو" not in body and "بازگشت" not in body
     assert texts.LETTER_NOT_AUTHENTIC_SECURITY in body
 
 
@@ -298,6 +315,135 @@ def test_extra_body_paragraphs_are_drawn() -> None:
     text = drawn_text(page.text_boxes)
     assert "خیابان ۱۲" in text
     assert "پاسخ این استعلام" in text
+
+
+# --- Official elements: letterhead, logo, attachments, copies, footer, the stamp ------------
+
+
+def official_letter(kind: LetterKind) -> LetterDoc:
+    changes: dict[str, object] = dict(official_changes(), verify_url=VERIFY_URL)
+    if kind == "not_authentic":
+        changes |= {
+            "attachments": ("تصویر گواهینامه", "تصویر نامهٔ آن سازمان"),
+            "copies": (SECURITY_COPY,),
+        }
+    else:
+        changes |= {
+            "attachments": ("تصویر گواهینامه",),
+            "copies": ("واحد سنجش و ارزشیابی مهارت جهت پیگیری", "بایگانی"),
+        }
+    return make_letter(kind, **changes)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_parent_body_is_above_the_organisation(kind: LetterKind) -> None:
+    page = render_letter_page(make_letter(kind))
+    [parent] = [box for box in page.text_boxes if box.text == texts.DEFAULT_PARENT_BODY]
+    [organisation] = [box for box in page.text_boxes if box.text == texts.DOC_ORGANISATION]
+    [basmala] = [box for box in page.text_boxes if box.text == texts.LETTER_BASMALA]
+    assert basmala.bbox[3] <= parent.bbox[1] < parent.bbox[3] <= organisation.bbox[1]
+    none = render_letter_page(make_letter(kind, parent_body=None))
+    assert texts.DEFAULT_PARENT_BODY not in drawn_text(none.text_boxes)
+
+
+def test_logo_is_drawn_above_the_names_in_png_and_pdf() -> None:
+    doc = make_letter(logo=logo_png())
+    page = render_letter_page(doc)
+    [parent] = [box for box in page.text_boxes if box.text == texts.DEFAULT_PARENT_BODY]
+    above = ImageChops.invert(page.image.crop((px(110), 0, page.image.width, parent.bbox[1])))
+    emblem = above.getbbox()
+    assert emblem is not None
+    height_mm = (emblem[3] - emblem[1]) * 25.4 / 150
+    assert 18 * 0.75 - 1 <= height_mm <= 22 * 0.75 + 1  # the emblem is 3/4 of the logo
+    png, pdf = render_letter(doc)
+    _, images = page_objects(pdf)
+    assert [filters for filters, _ in images] == ["DCTDecode"]
+    assert off_the_png(png, pdf) < 300
+    with pytest.raises(ValueError):
+        render_letter(make_letter(logo=b"GIF89a not really"))
+
+
+def test_attachments_are_listed_after_peyvast() -> None:
+    page = render_letter_page(make_letter(attachments=("تصویر گواهینامه", "تصویر نامه")))
+    text = drawn_text(page.text_boxes)
+    assert (
+        f"{texts.LETTER_LABEL_ATTACHMENT} تصویر گواهینامه{texts.LIST_SEPARATOR}تصویر نامه" in text
+    )
+    assert texts.LETTER_NO_ATTACHMENT not in text.split(texts.LETTER_LABEL_ATTACHMENT)[1][:20]
+    plain = drawn_text(render_letter_page(make_letter()).text_boxes)
+    assert f"{texts.LETTER_LABEL_ATTACHMENT} {texts.LETTER_NO_ATTACHMENT}" in plain
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_copies_are_listed_after_the_signature(kind: LetterKind) -> None:
+    doc = official_letter(kind)
+    page = render_letter_page(doc)
+    [label] = [box for box in page.text_boxes if texts.DOC_COPIES_LABEL in box.text]
+    [title] = [box for box in page.text_boxes if "رئیس اداره سنجش" in box.text]
+    first = doc.copies[0].split(" جهت ")[0]
+    copies = [box for box in page.text_boxes if first in box.text]
+    assert copies
+    assert min(box.bbox[1] for box in [*copies, label]) > title.bbox[3]
+    assert label.bbox[2] > page.image.width * 0.8  # from the right margin
+    if len(doc.copies) > 1:
+        lines = [
+            box for box in page.text_boxes if any(c.split()[-1] in box.text for c in doc.copies)
+        ]
+        assert len({box.bbox[1] for box in lines}) >= len(doc.copies)
+    assert texts.DOC_COPIES_LABEL not in drawn_text(
+        render_letter_page(make_letter(kind)).text_boxes
+    )
+
+
+def test_footer_is_at_the_foot_of_the_letter() -> None:
+    page = render_letter_page(official_letter("not_authentic"))
+    footer = [box for box in page.text_boxes if "کیانپارس" in box.text or "۶۱۵۵۸" in box.text]
+    assert footer
+    others = [box for box in page.text_boxes if box not in footer]
+    assert max(box.bbox[3] for box in others) < min(box.bbox[1] for box in footer)
+    assert max(box.bbox[3] for box in footer) <= px(290)
+    text = " ".join(box.text for box in footer)
+    assert texts.DOC_FOOTER_PHONE.format(phone="\u2068۰۶۱-۳۳۳۳۴۴۴۴\u2069") in text
+    assert texts.DOC_FOOTER_POSTCODE.format(postcode="\u2068۶۱۵۵۸-۱۲۳۴۵\u2069") in text
+    assert PHONE and POSTCODE
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_stamp_box_leaves_40_mm_clear_between_closing_and_name(kind: LetterKind) -> None:
+    page = render_letter_page(official_letter(kind))
+    inside = clear_stamp_square(page)
+    [closing] = [box for box in page.text_boxes if box.text == texts.LETTER_CLOSING]
+    [signer] = [box for box in page.text_boxes if box.text == "زهرا احمدی"]
+    assert closing.bbox[3] < inside[1] and signer.bbox[1] >= inside[3]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_official_letter_reads_back_and_looks_like_the_png(kind: LetterKind) -> None:
+    doc = official_letter(kind)
+    png, pdf = render_letter(doc)
+    keep_artifact(f"letter-{kind.replace('_', '-')}-official.png", pdf)
+    assert off_the_png(png, pdf) < 300
+    assert qr_texts(pdf) == [VERIFY_URL]
+    assert_reads(
+        pdf_text_layers(pdf),
+        [
+            texts.LETTER_BASMALA,
+            texts.DEFAULT_PARENT_BODY,
+            texts.DOC_ORGANISATION,
+            texts.DOC_COPIES_LABEL,
+            doc.copies[0].split(" جهت ")[0],
+            f"{texts.LETTER_LABEL_ATTACHMENT} تصویر گواهینامه",
+            "کیانپارس",
+            "۰۶۱-۳۳۳۳۴۴۴۴",
+            "۶۱۵۵۸-۱۲۳۴۵",
+            texts.DOC_SIGNATURE_STAMP,
+            "زهرا احمدی",
+        ],
+    )
+    page = render_letter_page(doc)
+    assert_inside(page.text_boxes, page.image.size)
+    assert_no_overlaps(page.text_boxes)
+    assert not any("…" in box.text for box in page.text_boxes)
 
 
 # --- Justification ---------------------------------------------------------------------------
@@ -391,14 +537,21 @@ def test_long_values_stay_inside_the_page(kind: LetterKind) -> None:
             signer_title="رئیس حوزه سنجش " * 12,
             body="این بند بسیار طولانی است و باید بریده شود. " * 80,
             verify_url=VERIFY_URL,
+            parent_body="وزارت تعاون، کار و رفاه اجتماعی " * 8,
+            logo=logo_png((200, 2000)),
+            footer_address=ADDRESS * 8,
+            footer_phone="061-" + "3" * 60,
+            footer_postcode="6" * 40,
+            attachments=tuple("تصویر گواهینامهٔ مهارت " * 4 for _ in range(8)),
+            copies=tuple(SECURITY_COPY * 5 for _ in range(9)),
         )
     )
     assert page.image.size == (1240, 1754)
     assert_inside(page.text_boxes, page.image.size)
     assert_no_overlaps(page.text_boxes)
     assert any(box.text.endswith("…") for box in page.text_boxes)
-    # Outside the text area the page stays blank.
-    inner = (px(16), px(7), page.image.width - px(16), px(285))
+    # Outside the text area (the footer ends 7 mm above the page's edge) the page stays blank.
+    inner = (px(16), px(7), page.image.width - px(16), px(290))
     blank = page.image.copy()
     blank.paste(255, inner)
     assert blank.getextrema() == (255, 255)
@@ -439,19 +592,20 @@ def test_qr_decodes_to_exactly_the_url(kind: LetterKind, url: str) -> None:
             if barcode.format == zxingcpp.BarcodeFormat.QRCode
         ]
         assert [barcode.text for barcode in found] == [url]
-        # Small, and in the bottom right corner.
+        # Small, in the signature's column at the left, beside the stamp box.
         position = found[0].position
         xs = [position.top_left.x, position.bottom_right.x]
         ys = [position.top_left.y, position.bottom_right.y]
-        assert min(xs) > image.width * 0.75 and min(ys) > image.height * 0.8
+        assert max(xs) < image.width * 0.25 and min(ys) > image.height * 0.5
         assert max(xs) - min(xs) < px(25)
 
 
 def test_no_qr_without_a_url() -> None:
     page = render_letter_page(make_letter("not_authentic", verify_url=None))
     assert zxingcpp.read_barcodes(page.image) == []
-    corner = page.image.crop((px(160), px(250), px(195), px(285)))
-    assert corner.getextrema() == (255, 255)
+    with_qr = render_letter_page(make_letter("not_authentic", verify_url=VERIFY_URL))
+    changed = ImageChops.difference(page.image, with_qr.image).getbbox()
+    assert changed is not None and changed[2] < page.image.width // 2
 
 
 # --- Catalogue -------------------------------------------------------------------------------
