@@ -139,7 +139,7 @@ DUPLICATE_FORM = Form(
             "full_name",
             texts.LABEL_FULL_NAME,
             texts.PROMPT_FULL_NAME,
-            parse=validation.parse_person_name,
+            parse=validation.parse_full_name,
         ),
         Field(
             "father_name",
@@ -297,7 +297,7 @@ INQUIRY_FORM = Form(
             "full_name",
             texts.LABEL_HOLDER_NAME,
             texts.PROMPT_HOLDER_NAME,
-            parse=validation.parse_person_name,
+            parse=validation.parse_full_name,
         ),
     ),
     remembered=("org_name", "org_type", "clerk_name", "clerk_contact"),

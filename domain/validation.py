@@ -101,6 +101,17 @@ def parse_person_name(s: str) -> str:
     return text
 
 
+def parse_full_name(s: str) -> str:
+    """A holder's full name as a document prints it: a name (:func:`parse_person_name`) of at
+    least two words, the given name and the family name («مریم احمدی»), each of at least two
+    letters."""
+    text = parse_person_name(s)
+    words = [w for w in text.replace(ZWNJ, "").split(" ") if w]
+    if len(words) < 2 or any(sum(ch in _NAME_LETTERS for ch in w) < 2 for w in words[:2]):
+        raise InvalidInput(texts.ERR_FULL_NAME_WORDS)
+    return text
+
+
 def parse_official_name(s: str) -> str:
     """A staff member's official name, as printed on the documents they sign: a person's name
     in Persian letters (:func:`parse_person_name`), with the refusals worded for staff."""

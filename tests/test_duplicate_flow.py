@@ -115,6 +115,10 @@ BAD_INPUTS: dict[str, list[tuple[str, str | None]]] = {
         ("Ali Rezaei", texts.ERR_NAME_CHARS),
         ("علی ۱۲۳", texts.ERR_NAME_CHARS),
         ("ع", texts.ERR_NAME_SHORT),
+        # A document prints the full name: a given name alone is not one.
+        ("مریم", texts.ERR_FULL_NAME_WORDS),
+        ("علی‌رضا", texts.ERR_FULL_NAME_WORDS),
+        ("ع احمدی", texts.ERR_FULL_NAME_WORDS),
     ],
     "father_name": [("@#$", texts.ERR_NAME_CHARS)],
     "national_code": [

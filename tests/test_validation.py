@@ -16,6 +16,7 @@ from domain.validation import (
     parse_birth_date,
     parse_certificate_number,
     parse_free_text,
+    parse_full_name,
     parse_jalali_date,
     parse_jalali_year,
     parse_mobile,
@@ -738,3 +739,22 @@ def test_ids_from_peoples_input_are_range_checked_where_parsed() -> None:
     assert parse_id(str(MAX_ID)) == MAX_ID
     for bad in ("", "0", "-5", "abc", "²", "1.5", str(MAX_ID + 1), "9" * 25):
         assert parse_id(bad) is None, bad
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("مریم احمدی", "مریم احمدی"),
+        ("  علی‌رضا   محمدی‌نژاد ", "علی‌رضا محمدی‌نژاد"),
+        ("سيد علي موسوي", "سید علی موسوی"),
+    ],
+)
+def test_parse_full_name_takes_a_given_and_a_family_name(raw: str, expected: str) -> None:
+    assert parse_full_name(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["مریم", "علی‌رضا", "ع احمدی", "مریم  ", "مریم ع"])
+def test_parse_full_name_refuses_one_word(raw: str) -> None:
+    with pytest.raises(InvalidInput) as exc_info:
+        parse_full_name(raw)
+    assert message_of(exc_info) == texts.ERR_FULL_NAME_WORDS
