@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, InputFile
 
@@ -25,13 +25,15 @@ from domain.signing import verify_url
 from domain.verification import display_serial
 from domain.workflow import LETTER_OF_KIND, Act
 from rendering.chat import tracking_code
-from rendering.confirmation import ConfirmationDoc, render_png_and_pdf
-from rendering.letters import LetterDoc, render_letter
 from storage.audit import AuditView
 from storage.confirmations import ConfirmationView
 from storage.models import utcnow
 from storage.store import Store
 from storage.views import RequestView
+
+if TYPE_CHECKING:
+    from rendering.confirmation import ConfirmationDoc
+    from rendering.letters import LetterDoc
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +146,8 @@ class Issuer:
         issued = format_date(confirmation.issued_at)
         details = request.details
         authenticity = confirmation.kind != "duplicate"
+        from rendering.confirmation import ConfirmationDoc
+
         return ConfirmationDoc(
             kind="duplicate" if confirmation.kind == "duplicate" else "authenticity",
             serial=display_serial(confirmation.serial),
@@ -235,6 +239,8 @@ class Issuer:
         letter = LETTER_OF_KIND["centre_inquiry" if kind == "centre_inquiry" else "not_authentic"]
         signed = await self._signed(request.id, letter.sign)
         signer = self._signature(signed or await self._signed(request.id, letter.draft))
+        from rendering.letters import LetterDoc
+
         return LetterDoc(
             kind="centre_inquiry" if kind == "centre_inquiry" else "not_authentic",
             letter_number=f"TVTO-{request.tracking_code}",
@@ -259,6 +265,23 @@ class Issuer:
             copies=() if kind == "centre_inquiry" else (texts.DOC_COPY_SECURITY,),
             **self._settings.letterhead.fields(),
         )
+
+
+# The documents' renderers are imported when first used, not when the bot starts: with the
+# vector-PDF stack loaded at start, the single-user SQLite pipeline benchmark lost a third of
+# its rate (p99 ~22 -> ~80 ms; measured, cause not found; benchmarks/HISTORY.md).
+def render_png_and_pdf(doc: ConfirmationDoc) -> tuple[bytes, bytes]:
+    """rendering.confirmation.render_png_and_pdf (a confirmation's PNG and PDF)."""
+    from rendering import confirmation
+
+    return confirmation.render_png_and_pdf(doc)
+
+
+def render_letter(doc: LetterDoc) -> tuple[bytes, bytes]:
+    """rendering.letters.render_letter (a letter's PNG and PDF)."""
+    from rendering import letters
+
+    return letters.render_letter(doc)
 
 
 def _text(value: object) -> str | None:
