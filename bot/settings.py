@@ -282,7 +282,7 @@ class Settings(VerifySettings):
     def _logo_shape(cls, value: Path | None) -> Path | None:
         if value is None or not str(value).strip():
             return None
-        from rendering.letterhead import load_logo
+        from rendering.logo import load_logo
 
         try:
             load_logo(value.read_bytes())

@@ -16,14 +16,14 @@ costs its decoding once per process, not once per document.
 from __future__ import annotations
 
 import io
-import warnings
 from collections.abc import Sequence
 from functools import lru_cache
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
 from domain import texts
 from rendering.layout import BOLD, GREY_TEXT, Page, code, persian
+from rendering.logo import LOGO_MAX_PIXELS, load_logo
 
 __all__ = [
     "LOGO_HEIGHT_MM",
@@ -41,11 +41,6 @@ __all__ = [
 # An official letterhead's logo is about 2 cm high; a wide one is kept to 45 mm across.
 LOGO_HEIGHT_MM = 20.0
 _LOGO_MAX_WIDTH_MM = 45.0
-# A logo larger than this (a 4000x4000 scan) is refused rather than decoded.
-LOGO_MAX_PIXELS = 16_000_000
-_LOGO_FORMATS = frozenset({"PNG", "JPEG"})
-# Enough to draw the largest logo at 300 dpi; decoded logos are kept this small.
-_LOGO_WORKING = (600, 300)
 _LOGO_PDF_DPI = 300
 _LOGO_JPEG_QUALITY = 92
 
@@ -70,50 +65,6 @@ _COPY_GAP = 2.0
 
 
 # --- The logo --------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4)
-def load_logo(data: bytes) -> Image.Image:
-    """The logo in ``data`` as a greyscale image flattened on white (shared: do not change it).
-
-    Raises:
-        ValueError: ``data`` is not a PNG or JPEG image, cannot be decoded, or has more than
-            :data:`LOGO_MAX_PIXELS` pixels.
-    """
-    try:
-        with warnings.catch_warnings():
-            # Pillow only warns about a bomb below twice its own limit; refuse it here.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as opened:
-                if opened.format not in _LOGO_FORMATS:
-                    raise ValueError(f"the logo must be PNG or JPEG, not {opened.format}")
-                width, height = opened.size
-                if width * height > LOGO_MAX_PIXELS:
-                    raise ValueError(
-                        f"the logo has {width}x{height} pixels, more than {LOGO_MAX_PIXELS}"
-                    )
-                opened.draft("RGB", _LOGO_WORKING)  # a JPEG decodes straight to a smaller size
-                upright = ImageOps.exif_transpose(opened)
-                flat = _on_white(upright)
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ) as exc:
-        raise ValueError("the logo is not a readable PNG or JPEG image") from exc
-    flat.thumbnail(_LOGO_WORKING, Image.Resampling.LANCZOS)
-    return flat
-
-
-def _on_white(image: Image.Image) -> Image.Image:
-    """``image`` in grey, any transparency composed over white (a page is white)."""
-    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info:
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(white, rgba).convert("L")
-    return image.convert("L")
 
 
 @lru_cache(maxsize=8)
