@@ -54,6 +54,7 @@ __all__ = [
     "clean_image",
     "clean_pdf",
     "redraw_pdf",
+    "sniff_image",
 ]
 
 MAX_UPLOAD_BYTES: Final = 10 * 1024 * 1024
@@ -166,7 +167,7 @@ def _format_mib(limit: int) -> str:
 # --- Sniffing and headers -------------------------------------------------------------------
 
 
-def _sniff_image(data: bytes) -> _ImageFormat | None:
+def sniff_image(data: bytes) -> _ImageFormat | None:
     """The image format announced by the magic bytes, among those we accept."""
     if data.startswith(b"\xff\xd8\xff"):
         return "JPEG"
@@ -279,7 +280,7 @@ def clean_image(data: bytes, *, max_pixels: int = MAX_IMAGE_PIXELS) -> CleanFile
     P3) comes out slightly less saturated, which does not matter for a letter or an ID photo.
     """
     check_declared_size(len(data))
-    fmt = _sniff_image(data)
+    fmt = sniff_image(data)
     if fmt is None:
         raise UploadRejected(texts.ERR_FILE_NOT_IMAGE)
     declared = _declared_dimensions(fmt, data)
@@ -578,7 +579,7 @@ def clean_document(data: bytes, declared_mime: str | None, file_name: str | None
     check_declared_size(len(data))
     if data.startswith(b"%PDF-"):
         return clean_pdf(data)
-    if _sniff_image(data) is not None:
+    if sniff_image(data) is not None:
         return clean_image(data)
     raise UploadRejected(texts.ERR_FILE_NOT_IMAGE_OR_PDF)
 

@@ -27,6 +27,8 @@ from tests.driver import Applicant
 from tests.test_rendering import pdf_text_layers
 from tests.test_staff_workflow import file_request
 
+pytestmark = pytest.mark.both_dialects
+
 ADDRESS = "اهواز، کیانپارس، خیابان ۱۲ غربی"
 PHONE = "061-33331234"
 POSTCODE = "6155689111"

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from aiohttp import BodyPartReader, web
 
 from domain import texts
-from domain.uploads import UploadRejected, clean_document
+from domain.uploads import UploadRejected, clean_document, sniff_image
 from loopback.limits import JSON
 from loopback.server import FakeBotApi
 from loopback.world import image_size
@@ -531,13 +531,8 @@ def _mime_of(data: bytes) -> str:
     """The MIME type a messenger would declare, from the bytes (the bot trusts neither)."""
     if data.startswith(b"%PDF-"):
         return "application/pdf"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return "application/octet-stream"
+    image = sniff_image(data)
+    return f"image/{image.lower()}" if image else "application/octet-stream"
 
 
 async def _frame_verify_pages(request: web.Request, response: web.StreamResponse) -> None:
